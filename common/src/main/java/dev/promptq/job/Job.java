@@ -1,0 +1,67 @@
+package dev.promptq.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A prompt job: a Messages API request body plus what promptq needs to run and answer it.
+ *
+ * <p>{@code request} is passed to the API untouched, so every Messages API feature works.
+ * Instances are immutable as long as callers do not mutate the JSON nodes they pass in.
+ *
+ * @param id 1-64 characters of {@code [A-Za-z0-9_-]}, like a Message Batches {@code custom_id}
+ * @param request the Messages API body
+ * @param route which routes may serve the job
+ * @param replyTo the topic for the result, or null for the worker's default results topic
+ * @param deadline after this instant the job is answered {@code expired} without a call; may be null
+ * @param metadata any JSON, echoed back in the result; may be null
+ */
+public record Job(
+    String id,
+    ObjectNode request,
+    RoutePolicy route,
+    String replyTo,
+    Instant deadline,
+    JsonNode metadata) {
+
+  /** What a job id may look like. */
+  public static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+  public Job {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(request, "request");
+    if (!ID_PATTERN.matcher(id).matches()) {
+      throw new IllegalArgumentException("id must be 1-64 of [A-Za-z0-9_-]: " + id);
+    }
+    route = route == null ? RoutePolicy.SUBSCRIPTION_FIRST : route;
+  }
+
+  /** A job with the default route policy and no reply topic, deadline or metadata. */
+  public static Job of(String id, ObjectNode request) {
+    return new Job(id, request, RoutePolicy.SUBSCRIPTION_FIRST, null, null, null);
+  }
+
+  public Job withRoute(RoutePolicy policy) {
+    return new Job(id, request, policy, replyTo, deadline, metadata);
+  }
+
+  public Job withReplyTo(String topic) {
+    return new Job(id, request, route, topic, deadline, metadata);
+  }
+
+  public Job withDeadline(Instant instant) {
+    return new Job(id, request, route, replyTo, instant, metadata);
+  }
+
+  public Job withMetadata(JsonNode node) {
+    return new Job(id, request, route, replyTo, deadline, node);
+  }
+
+  public Optional<String> replyToOptional() {
+    return Optional.ofNullable(replyTo);
+  }
+}

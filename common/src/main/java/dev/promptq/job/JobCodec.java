@@ -1,0 +1,310 @@
+package dev.promptq.job;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads and writes jobs and results as JSON.
+ *
+ * <p>Job parsing never throws on bad input: it returns {@link Decoded.Invalid} with a reason a
+ * human can act on, which the worker puts on the dead-letter topic. Thread-safe.
+ */
+public final class JobCodec {
+
+  /** Fields a job record may have; anything else is rejected so that typos do not pass silently. */
+  static final Set<String> JOB_FIELDS = Set.of("id", "request", "route", "reply_to", "deadline", "metadata");
+
+  private final ObjectMapper mapper;
+
+  public JobCodec() {
+    this.mapper = newMapper();
+  }
+
+  /** A mapper with the limits promptq applies to every JSON it reads. */
+  public static ObjectMapper newMapper() {
+    JsonMapper mapper = JsonMapper.builder()
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+        .build();
+    mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+        .maxNestingDepth(200)
+        .maxStringLength(20_000_000)
+        .maxNumberLength(100)
+        .build());
+    return mapper;
+  }
+
+  public ObjectMapper mapper() {
+    return mapper;
+  }
+
+  /** The outcome of reading one job record. */
+  public sealed interface Decoded {
+    /** A well-formed job. */
+    record Valid(Job job) implements Decoded {}
+
+    /**
+     * A record that is not a job.
+     *
+     * @param reason what is wrong, for the dead-letter record
+     * @param id the record's {@code id} when it could be read, else null (for a best-effort reply)
+     */
+    record Invalid(String reason, String id) implements Decoded {}
+  }
+
+  /** Reads a job from a record value. Never throws on bad input. */
+  public Decoded decodeJob(byte[] value) {
+    if (value == null) {
+      return new Decoded.Invalid("empty record (null value)", null);
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(value))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return new Decoded.Invalid("record value is not UTF-8", null);
+    }
+    JsonNode root;
+    try {
+      root = mapper.readTree(text);
+    } catch (JsonProcessingException e) {
+      return new Decoded.Invalid("invalid JSON: " + e.getOriginalMessage(), null);
+    }
+    if (root == null || root.isMissingNode()) {
+      return new Decoded.Invalid("empty record", null);
+    }
+    if (!root.isObject()) {
+      return new Decoded.Invalid("a job must be a JSON object, got " + kind(root), null);
+    }
+    return decodeJobNode((ObjectNode) root);
+  }
+
+  /** Reads a job from a parsed JSON object. Never throws on bad input. */
+  public Decoded decodeJobNode(ObjectNode root) {
+    JsonNode idNode = root.get("id");
+    if (idNode == null || idNode.isNull()) {
+      return new Decoded.Invalid("missing field: id", null);
+    }
+    if (!idNode.isTextual()) {
+      return new Decoded.Invalid("id must be a string, got " + kind(idNode), null);
+    }
+    String id = idNode.textValue();
+    if (!Job.ID_PATTERN.matcher(id).matches()) {
+      return new Decoded.Invalid("invalid id (must be 1-64 of [A-Za-z0-9_-]): " + abbreviate(id), null);
+    }
+    Iterator<String> names = root.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!JOB_FIELDS.contains(name)) {
+        return new Decoded.Invalid("unknown field: " + abbreviate(name) + " (allowed: " + String.join(", ",
+            List.of("id", "request", "route", "reply_to", "deadline", "metadata")) + ")", id);
+      }
+    }
+    JsonNode request = root.get("request");
+    if (request == null || request.isNull()) {
+      return new Decoded.Invalid("missing field: request", id);
+    }
+    if (!request.isObject()) {
+      return new Decoded.Invalid("request must be a JSON object (a Messages API body), got " + kind(request), id);
+    }
+    RoutePolicy policy = RoutePolicy.SUBSCRIPTION_FIRST;
+    JsonNode route = root.get("route");
+    if (route != null && !route.isNull()) {
+      if (!route.isTextual()) {
+        return new Decoded.Invalid("route must be a string, got " + kind(route), id);
+      }
+      try {
+        policy = RoutePolicy.fromWireName(route.textValue());
+      } catch (IllegalArgumentException e) {
+        return new Decoded.Invalid(abbreviate(e.getMessage()), id);
+      }
+    }
+    String replyTo = null;
+    JsonNode replyNode = root.get("reply_to");
+    if (replyNode != null && !replyNode.isNull()) {
+      if (!replyNode.isTextual() || !TopicNames.isLegal(replyNode.textValue())) {
+        return new Decoded.Invalid("reply_to must be a legal topic name, got " + abbreviate(replyNode.toString()), id);
+      }
+      replyTo = replyNode.textValue();
+    }
+    Instant deadline = null;
+    JsonNode deadlineNode = root.get("deadline");
+    if (deadlineNode != null && !deadlineNode.isNull()) {
+      if (!deadlineNode.isTextual()) {
+        return new Decoded.Invalid("deadline must be an ISO-8601 instant string, got " + kind(deadlineNode), id);
+      }
+      try {
+        deadline = Instant.parse(deadlineNode.textValue());
+      } catch (DateTimeParseException e) {
+        return new Decoded.Invalid("deadline is not an ISO-8601 instant: " + abbreviate(deadlineNode.textValue()), id);
+      }
+    }
+    JsonNode metadata = root.get("metadata");
+    if (metadata != null && metadata.isNull()) {
+      metadata = null;
+    }
+    return new Decoded.Valid(new Job(id, (ObjectNode) request, policy, replyTo, deadline, metadata));
+  }
+
+  /** Writes a job as a record value. */
+  public byte[] encodeJob(Job job) {
+    return bytes(jobToNode(job));
+  }
+
+  public ObjectNode jobToNode(Job job) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("id", job.id());
+    node.set("request", job.request());
+    node.put("route", job.route().wireName());
+    if (job.replyTo() != null) {
+      node.put("reply_to", job.replyTo());
+    }
+    if (job.deadline() != null) {
+      node.put("deadline", job.deadline().toString());
+    }
+    if (job.metadata() != null) {
+      node.set("metadata", job.metadata());
+    }
+    return node;
+  }
+
+  /** Writes a result as a record value. */
+  public byte[] encodeResult(JobResult result) {
+    return bytes(resultToNode(result));
+  }
+
+  public ObjectNode resultToNode(JobResult r) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("id", r.id());
+    node.put("outcome", r.outcome().wireName());
+    node.put("route", r.route() == null ? null : r.route().wireName());
+    if (r.message() != null) {
+      node.set("message", r.message());
+    }
+    if (r.error() != null) {
+      ObjectNode error = node.putObject("error");
+      error.put("type", r.error().type());
+      error.put("message", r.error().message());
+      error.put("status", r.error().status());
+    }
+    ArrayNode attempts = node.putArray("attempts");
+    for (Attempt a : r.attempts()) {
+      ObjectNode an = attempts.addObject();
+      an.put("route", a.route().wireName());
+      an.put("status", a.status());
+      an.put("error_type", a.errorType());
+      an.put("latency_ms", a.latencyMs());
+    }
+    if (r.usage() != null) {
+      node.set("usage", r.usage());
+    }
+    if (r.metadata() != null) {
+      node.set("metadata", r.metadata());
+    }
+    node.put("worker_id", r.workerId());
+    putInstant(node, "enqueued_at", r.enqueuedAt());
+    putInstant(node, "started_at", r.startedAt());
+    putInstant(node, "finished_at", r.finishedAt());
+    node.put("queue_ms", r.queueTime().toMillis());
+    node.put("processing_ms", r.processingTime().toMillis());
+    return node;
+  }
+
+  /**
+   * Reads a result written by {@link #encodeResult}.
+   *
+   * @throws IllegalArgumentException if the bytes are not a result
+   */
+  public JobResult decodeResult(byte[] value) {
+    JsonNode n;
+    try {
+      n = mapper.readTree(value);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a result: " + e.getMessage(), e);
+    }
+    if (n == null || !n.isObject() || !n.path("id").isTextual() || !n.path("outcome").isTextual()) {
+      throw new IllegalArgumentException("not a result: expected an object with id and outcome");
+    }
+    List<Attempt> attempts = new ArrayList<>();
+    for (JsonNode a : n.path("attempts")) {
+      attempts.add(new Attempt(
+          Route.fromWireName(a.path("route").asText()),
+          a.path("status").asInt(),
+          a.path("error_type").isTextual() ? a.path("error_type").asText() : null,
+          a.path("latency_ms").asLong()));
+    }
+    ApiError error = null;
+    if (n.hasNonNull("error")) {
+      JsonNode e = n.get("error");
+      error = new ApiError(e.path("type").asText(), e.path("message").asText(), e.path("status").asInt());
+    }
+    return new JobResult(
+        n.get("id").asText(),
+        Outcome.fromWireName(n.get("outcome").asText()),
+        n.path("route").isTextual() ? Route.fromWireName(n.get("route").asText()) : null,
+        n.hasNonNull("message") ? n.get("message") : null,
+        error,
+        attempts,
+        n.hasNonNull("usage") ? n.get("usage") : null,
+        n.hasNonNull("metadata") ? n.get("metadata") : null,
+        n.path("worker_id").isTextual() ? n.get("worker_id").asText() : null,
+        instant(n, "enqueued_at"),
+        instant(n, "started_at"),
+        instant(n, "finished_at"));
+  }
+
+  /** Serializes any tree to compact UTF-8 JSON. */
+  public byte[] bytes(JsonNode node) {
+    try {
+      return mapper.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void putInstant(ObjectNode node, String field, Instant instant) {
+    if (instant != null) {
+      node.put(field, instant.toString());
+    }
+  }
+
+  private static Instant instant(JsonNode n, String field) {
+    return n.path(field).isTextual() ? Instant.parse(n.get(field).asText()) : null;
+  }
+
+  static String kind(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case ARRAY -> "an array";
+      case BOOLEAN -> "a boolean";
+      case NUMBER -> "a number";
+      case STRING -> "a string";
+      case OBJECT -> "an object";
+      case NULL -> "null";
+      default -> node.getNodeType().name().toLowerCase();
+    };
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+  }
+}

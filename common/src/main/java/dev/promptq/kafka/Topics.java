@@ -1,0 +1,33 @@
+package dev.promptq.kafka;
+
+import dev.promptq.job.TopicNames;
+
+/**
+ * The topic names of one promptq deployment, all derived from one prefix (default {@code promptq}).
+ *
+ * @param jobs prompt jobs, keyed by job id; its partitions are the unit of scaling
+ * @param results the default reply topic
+ * @param deadLetters records that are not valid jobs, with the reason in headers
+ * @param control compacted, one partition: shared credentials and group-wide route state
+ */
+public record Topics(String jobs, String results, String deadLetters, String control) {
+
+  public static final String DEFAULT_PREFIX = "promptq";
+
+  public Topics {
+    for (String t : new String[] {jobs, results, deadLetters, control}) {
+      if (!TopicNames.isLegal(t)) {
+        throw new IllegalArgumentException("illegal topic name: " + t);
+      }
+    }
+  }
+
+  /** {@code P.jobs}, {@code P.results}, {@code P.jobs.dlq}, {@code P.control}. */
+  public static Topics withPrefix(String prefix) {
+    return new Topics(prefix + ".jobs", prefix + ".results", prefix + ".jobs.dlq", prefix + ".control");
+  }
+
+  public static Topics defaults() {
+    return withPrefix(DEFAULT_PREFIX);
+  }
+}

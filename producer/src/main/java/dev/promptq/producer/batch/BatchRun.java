@@ -1,0 +1,97 @@
+package dev.promptq.producer.batch;
+
+import dev.promptq.job.Job;
+import dev.promptq.job.JobResult;
+import dev.promptq.job.Outcome;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.producer.PromptQClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+
+/**
+ * Runs a batch: publishes one job per request not yet answered in the output, writes each result
+ * line as it arrives, and returns when every request has its line.
+ */
+public final class BatchRun {
+
+  /** Counts by outcome, plus requests skipped because the output already answered them. */
+  public record Summary(int submitted, int skipped, Map<Outcome, Integer> outcomes) {
+    public int count(Outcome o) {
+      return outcomes.getOrDefault(o, 0);
+    }
+  }
+
+  private final PromptQClient client;
+  private final RoutePolicy policy;
+  private final Duration timeout;
+
+  /**
+   * @param policy the route policy of every job of the batch
+   * @param timeout how long to wait for the whole batch
+   */
+  public BatchRun(PromptQClient client, RoutePolicy policy, Duration timeout) {
+    this.client = client;
+    this.policy = policy;
+    this.timeout = timeout;
+  }
+
+  /**
+   * Runs {@code requests}, appending to {@code output}.
+   *
+   * @param onStart called once with (total requests, already answered)
+   * @param onResult called after each result line is written
+   * @throws IOException if the output cannot be written
+   * @throws java.util.concurrent.TimeoutException (wrapped in CompletionException) if results are late
+   */
+  public Summary run(List<BatchRequest> requests, BatchOutput output, java.util.function.BiConsumer<Integer, Integer> onStart,
+      Consumer<JobResult> onResult) throws IOException {
+    var answered = output.answered();
+    List<CompletableFuture<JobResult>> futures = new ArrayList<>();
+    int skipped = 0;
+    for (BatchRequest r : requests) {
+      if (answered.contains(r.customId())) {
+        skipped++;
+      }
+    }
+    onStart.accept(requests.size(), skipped);
+    Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
+    for (BatchRequest r : requests) {
+      if (answered.contains(r.customId())) {
+        continue;
+      }
+      Job job = Job.of(r.customId(), r.params()).withRoute(policy);
+      futures.add(client.submitAndAwait(job, timeout).thenApply(result -> {
+        try {
+          output.write(r.customId(), result);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        synchronized (counts) {
+          counts.merge(result.outcome(), 1, Integer::sum);
+        }
+        onResult.accept(result);
+        return result;
+      }));
+    }
+    client.flush();
+    try {
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException io) {
+        throw io.getCause();
+      }
+      throw e;
+    }
+    synchronized (counts) {
+      return new Summary(futures.size(), skipped, Map.copyOf(counts));
+    }
+  }
+}

@@ -1,0 +1,412 @@
+package dev.promptq.testkit.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.promptq.config.Secret;
+import dev.promptq.job.JobCodec;
+import dev.promptq.job.Route;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A local, strict stand-in for the Anthropic Messages API, on 127.0.0.1.
+ *
+ * <p>{@code POST /v1/messages} checks what the real API checks ({@code anthropic-version}, JSON
+ * content type, exactly one credential, the body's required fields and types, no unknown fields)
+ * and answers real Messages JSON, or errors in the real shape
+ * {@code {"type":"error","error":{"type","message"}}}. Two credentials are accepted:
+ * <ul>
+ *   <li>api: {@code x-api-key} with one of the configured API keys;
+ *   <li>subscription: {@code Authorization: Bearer} with one of the configured OAuth tokens and
+ *       {@code anthropic-beta} containing {@code oauth-2025-04-20}.
+ * </ul>
+ * A request carrying both credentials, or neither, is refused. Answers are delayed by the
+ * configured latency without holding a thread per request, so thousands can be in flight.
+ * {@link Responder}s decide answers before the default success (faults, quotas).
+ *
+ * <p>Thread-safe. Owns its threads ({@code sim-http-N}, {@code sim-delay-N}); {@link #close()}
+ * stops them.
+ */
+public final class AnthropicSimulator implements AutoCloseable {
+
+  /** The {@code anthropic-beta} value a subscription (OAuth) request must carry. */
+  public static final String OAUTH_BETA = "oauth-2025-04-20";
+
+  private final ObjectMapper mapper = JobCodec.newMapper();
+  private final int requestedPort;
+  private final Set<Secret> apiKeys;
+  private final Set<Secret> oauthTokens;
+  private final List<Responder> responders;
+  private final AtomicReference<Duration> latency;
+  private final Clock clock;
+  private final AtomicLong ids = new AtomicLong();
+  private final Map<Route, AtomicLong> successes = new EnumMap<>(Route.class);
+  private final ConcurrentLinkedQueue<RecordedCall> calls = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger maxInFlight = new AtomicInteger();
+  private HttpServer server;
+  private ExecutorService httpThreads;
+  private ScheduledExecutorService delayThreads;
+
+  private AnthropicSimulator(Builder b) {
+    this.requestedPort = b.port;
+    this.apiKeys = Set.copyOf(b.apiKeys);
+    this.oauthTokens = Set.copyOf(b.oauthTokens);
+    this.responders = List.copyOf(b.responders);
+    this.latency = new AtomicReference<>(b.latency);
+    this.clock = b.clock;
+    for (Route r : Route.values()) {
+      successes.put(r, new AtomicLong());
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Binds and starts serving; returns this. */
+  public AnthropicSimulator start() {
+    try {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 1024);
+    } catch (IOException e) {
+      throw new UncheckedIOException("simulator: cannot bind 127.0.0.1:" + requestedPort, e);
+    }
+    httpThreads = Executors.newFixedThreadPool(8, named("sim-http-"));
+    delayThreads = Executors.newScheduledThreadPool(2, named("sim-delay-"));
+    server.setExecutor(httpThreads);
+    server.createContext("/", this::handle);
+    server.start();
+    return this;
+  }
+
+  /** {@code http://127.0.0.1:port}, for {@code ANTHROPIC_BASE_URL}. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  public int port() {
+    if (server == null) {
+      throw new IllegalStateException("not started");
+    }
+    return server.getAddress().getPort();
+  }
+
+  /** Changes the delay before each answer, from now on. */
+  public void setLatency(Duration newLatency) {
+    latency.set(requireNonNegative(newLatency));
+  }
+
+  /** Every request answered so far, oldest first. */
+  public List<RecordedCall> calls() {
+    return new ArrayList<>(calls);
+  }
+
+  /** Number of 200 answers given on {@code route}. */
+  public long successes(Route route) {
+    return successes.get(route).get();
+  }
+
+  /** The most requests that were being answered at one time. */
+  public int maxConcurrentRequests() {
+    return maxInFlight.get();
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.stop(0);
+      delayThreads.shutdownNow();
+      httpThreads.shutdownNow();
+      server = null;
+    }
+  }
+
+  private void handle(HttpExchange exchange) {
+    int now = inFlight.incrementAndGet();
+    maxInFlight.accumulateAndGet(now, Math::max);
+    try {
+      Answer answer = answer(exchange);
+      long delayMs = latency.get().toMillis();
+      if (delayMs == 0 || answer.response.status() == 405 || answer.response.status() == 404) {
+        send(exchange, answer);
+      } else {
+        delayThreads.schedule(() -> send(exchange, answer), delayMs, TimeUnit.MILLISECONDS);
+      }
+    } catch (RuntimeException | IOException e) {
+      send(exchange, new Answer(null, null, SimResponse.error(500, "api_error", "simulator failure: " + e)));
+    }
+  }
+
+  private record Answer(Route route, String model, SimResponse response) {}
+
+  private Answer answer(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath();
+    if (!path.equals("/v1/messages")) {
+      drain(ex);
+      return new Answer(null, null, SimResponse.error(404, "not_found_error", "Not found: " + path));
+    }
+    if (!ex.getRequestMethod().equals("POST")) {
+      drain(ex);
+      return new Answer(null, null, SimResponse.error(405, "invalid_request_error",
+          "Method " + ex.getRequestMethod() + " not allowed"));
+    }
+    byte[] raw = ex.getRequestBody().readAllBytes();
+    var h = ex.getRequestHeaders();
+    String version = h.getFirst("anthropic-version");
+    if (version == null) {
+      return new Answer(null, null, SimResponse.error(400, "invalid_request_error", "anthropic-version: header is required"));
+    }
+    if (!version.equals("2023-06-01") && !version.equals("2023-01-01")) {
+      return new Answer(null, null, SimResponse.error(400, "invalid_request_error",
+          "anthropic-version: unknown version " + version));
+    }
+    String contentType = h.getFirst("content-type");
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      return new Answer(null, null, SimResponse.error(400, "invalid_request_error",
+          "content-type must be application/json"));
+    }
+    String apiKey = h.getFirst("x-api-key");
+    String authorization = h.getFirst("authorization");
+    if (apiKey != null && authorization != null) {
+      return new Answer(null, null, SimResponse.error(400, "invalid_request_error",
+          "send either x-api-key or Authorization, not both"));
+    }
+    if (apiKey == null && authorization == null) {
+      return new Answer(null, null, SimResponse.error(401, "authentication_error", "x-api-key header is required"));
+    }
+    Route route;
+    Secret credential;
+    if (apiKey != null) {
+      route = Route.API;
+      credential = apiKey.isBlank() ? null : Secret.of(apiKey);
+      if (credential == null || !apiKeys.contains(credential)) {
+        return new Answer(route, null, SimResponse.error(401, "authentication_error", "invalid x-api-key"));
+      }
+    } else {
+      route = Route.SUBSCRIPTION;
+      if (!authorization.startsWith("Bearer ") || authorization.substring(7).isBlank()) {
+        return new Answer(route, null, SimResponse.error(401, "authentication_error", "Invalid bearer token"));
+      }
+      String beta = String.join(",", h.getOrDefault("anthropic-beta", List.of()));
+      if (!List.of(beta.split("\\s*,\\s*")).contains(OAUTH_BETA)) {
+        return new Answer(route, null, SimResponse.error(401, "authentication_error",
+            "OAuth authentication is currently not supported."));
+      }
+      credential = Secret.of(authorization.substring(7));
+      if (!oauthTokens.contains(credential)) {
+        return new Answer(route, null, SimResponse.error(401, "authentication_error", "Invalid bearer token"));
+      }
+    }
+    JsonNode parsed;
+    try {
+      parsed = mapper.readTree(raw);
+    } catch (IOException e) {
+      return new Answer(route, null, SimResponse.error(400, "invalid_request_error",
+          "There was an error parsing the body of your request as JSON"));
+    }
+    if (parsed == null || !parsed.isObject()) {
+      return new Answer(route, null, SimResponse.error(400, "invalid_request_error", "Input should be a valid dictionary"));
+    }
+    ObjectNode body = (ObjectNode) parsed;
+    String model = body.path("model").isTextual() ? body.get("model").asText() : null;
+    Optional<SimResponse> invalid = RequestCheck.check(body);
+    if (invalid.isPresent()) {
+      return new Answer(route, model, invalid.get());
+    }
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    h.forEach((k, v) -> {
+      String name = k.toLowerCase(Locale.ROOT);
+      if (!name.equals("x-api-key") && !name.equals("authorization")) {
+        headers.put(name, List.copyOf(v));
+      }
+    });
+    SimRequest request = new SimRequest(route, credential.fingerprint(), Map.copyOf(headers), body);
+    for (Responder r : responders) {
+      Optional<SimResponse> a = r.answer(request);
+      if (a.isPresent()) {
+        return new Answer(route, model, a.get());
+      }
+    }
+    return new Answer(route, model, new SimResponse(200, Map.of(), mapper.writeValueAsString(message(body))));
+  }
+
+  /** The default answer: a deterministic assistant message about the last user turn. */
+  private ObjectNode message(ObjectNode body) {
+    String prompt = lastUserText(body.get("messages"));
+    String text = "Simulated answer to: " + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt);
+    long maxTokens = body.get("max_tokens").asLong();
+    long outputTokens = Math.max(1, text.length() / 4);
+    String stopReason = "end_turn";
+    if (outputTokens > maxTokens) {
+      outputTokens = maxTokens;
+      text = text.substring(0, (int) Math.min(text.length(), maxTokens * 4));
+      stopReason = "max_tokens";
+    }
+    ObjectNode m = mapper.createObjectNode();
+    m.put("id", "msg_sim_" + ids.incrementAndGet());
+    m.put("type", "message");
+    m.put("role", "assistant");
+    m.put("model", body.get("model").asText());
+    ArrayNode content = m.putArray("content");
+    content.addObject().put("type", "text").put("text", text);
+    m.put("stop_reason", stopReason);
+    m.putNull("stop_sequence");
+    ObjectNode usage = m.putObject("usage");
+    usage.put("input_tokens", Math.max(1, body.get("messages").toString().length() / 4));
+    usage.put("cache_creation_input_tokens", 0);
+    usage.put("cache_read_input_tokens", 0);
+    usage.put("output_tokens", outputTokens);
+    return m;
+  }
+
+  private static String lastUserText(JsonNode messages) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      JsonNode m = messages.get(i);
+      if (m.path("role").asText().equals("user")) {
+        JsonNode c = m.get("content");
+        if (c.isTextual()) {
+          return c.asText();
+        }
+        for (JsonNode block : c) {
+          if (block.path("type").asText().equals("text")) {
+            return block.path("text").asText();
+          }
+        }
+      }
+    }
+    return "";
+  }
+
+  private void send(HttpExchange ex, Answer a) {
+    SimResponse r = a.response;
+    try (ex) {
+      byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
+      var out = ex.getResponseHeaders();
+      out.set("content-type", "application/json");
+      out.set("request-id", "req_sim_" + ids.incrementAndGet());
+      r.headers().forEach(out::set);
+      ex.sendResponseHeaders(r.status(), bytes.length);
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(bytes);
+      }
+    } catch (IOException e) {
+      // The client went away (e.g. timed out); nothing to answer.
+    } finally {
+      String errorType = null;
+      if (r.status() != 200) {
+        try {
+          errorType = mapper.readTree(r.body()).path("error").path("type").asText(null);
+        } catch (IOException ignored) {
+          // errorType stays null for a body that is not JSON
+        }
+      } else if (a.route != null) {
+        successes.get(a.route).incrementAndGet();
+      }
+      calls.add(new RecordedCall(a.route, r.status(), errorType, a.model, clock.instant()));
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private static void drain(HttpExchange ex) throws IOException {
+    try (InputStream in = ex.getRequestBody()) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+  }
+
+  private static Duration requireNonNegative(Duration d) {
+    if (d == null || d.isNegative()) {
+      throw new IllegalArgumentException("latency must be >= 0: " + d);
+    }
+    return d;
+  }
+
+  private static java.util.concurrent.ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Settings for an {@link AnthropicSimulator}. Defaults: free port, no latency, no credentials. */
+  public static final class Builder {
+    private int port;
+    private Duration latency = Duration.ZERO;
+    private final java.util.Set<Secret> apiKeys = new java.util.HashSet<>();
+    private final java.util.Set<Secret> oauthTokens = new java.util.HashSet<>();
+    private final List<Responder> responders = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** Port on 127.0.0.1; 0 (default) picks a free one. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Delay before every answer; default zero. */
+    public Builder latency(Duration latency) {
+      this.latency = requireNonNegative(latency);
+      return this;
+    }
+
+    /** An API key the api route accepts. */
+    public Builder apiKey(Secret key) {
+      apiKeys.add(key);
+      return this;
+    }
+
+    /** An OAuth access token the subscription route accepts. */
+    public Builder oauthToken(Secret token) {
+      oauthTokens.add(token);
+      return this;
+    }
+
+    /** Adds a responder, consulted in the order added, before the default success answer. */
+    public Builder responder(Responder responder) {
+      responders.add(responder);
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    public AnthropicSimulator build() {
+      return new AnthropicSimulator(this);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package dev.promptq.worker;
+
+import dev.promptq.job.JobCodec;
+import dev.promptq.kafka.TopicSetup;
+import dev.promptq.worker.anthropic.MessagesClient;
+import dev.promptq.worker.consume.JobLoop;
+import dev.promptq.worker.routing.AnswerClassifier;
+import dev.promptq.worker.routing.Router;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a worker group: consumes jobs, runs each on the route its policy picks, publishes
+ * results to the job's reply topic and dead letters for records that are not jobs.
+ *
+ * <pre>{@code
+ * try (Worker worker = Worker.start(WorkerConfig.builder("127.0.0.1:9092")
+ *     .credentials(new Credentials(Optional.of(oauthToken), Optional.of(apiKey))).build())) {
+ *   worker.finished().join();
+ * }
+ * }</pre>
+ *
+ * <p>Threads: {@code promptq-worker-<id>} owns the Kafka consumer and runs the {@link JobLoop};
+ * {@code promptq-http-N} run API calls. {@link #close()} stops both. Thread-safe.
+ */
+public final class Worker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+  /** How long {@link #close()} lets the batch in progress finish before handing it back. */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+  private final WorkerConfig config;
+  private final MessagesClient client;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final JobLoop loop;
+  private final Thread thread;
+
+  private Worker(WorkerConfig config, Clock clock) {
+    this.config = config;
+    config.credentials().requireAny();
+    try (Admin admin = Admin.create(clientProperties(config, Map.of()))) {
+      TopicSetup.ensure(admin, config.topics(), new TopicSetup.Spec(config.jobPartitions(), (short) -1),
+          Duration.ofSeconds(60));
+    }
+    this.client = new MessagesClient(config.anthropicBaseUrl(), config.credentials(), config.maxInFlight(),
+        config.callTimeout());
+    Router router = new Router(client, config.credentials(), new AnswerClassifier(), config.workerId(), clock);
+    this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.loop = new JobLoop(consumer, producer, router, new JobCodec(), config.topics(), Duration.ofMillis(200));
+    this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
+  }
+
+  /**
+   * Creates the topics if missing and starts consuming.
+   *
+   * @throws dev.promptq.worker.credentials.MissingCredentialsException if the config has no credential
+   * @throws IllegalStateException if the topics cannot be created or checked
+   */
+  public static Worker start(WorkerConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /** As {@link #start(WorkerConfig)}, with the clock used for deadlines and result times. */
+  public static Worker start(WorkerConfig config, Clock clock) {
+    Worker w = new Worker(config, clock);
+    w.thread.start();
+    log.info("worker {} started: group {}, jobs topic {}, {}, max {} in flight", config.workerId(),
+        config.groupId(), config.topics().jobs(), config.credentials(), config.maxInFlight());
+    return w;
+  }
+
+  public WorkerConfig config() {
+    return config;
+  }
+
+  /** The job partitions this worker owns now. */
+  public Set<TopicPartition> assignment() {
+    return loop.assignment();
+  }
+
+  /** Completes when the worker has stopped; exceptionally if its loop failed. */
+  public CompletableFuture<Void> finished() {
+    return loop.finished();
+  }
+
+  /** Stops with {@link #DEFAULT_SHUTDOWN_GRACE}. */
+  @Override
+  public void close() {
+    close(DEFAULT_SHUTDOWN_GRACE);
+  }
+
+  /**
+   * Stops polling, lets the batch in progress finish for up to {@code grace} (publish and commit),
+   * else hands it back to the group uncommitted; then closes the clients.
+   */
+  public void close(Duration grace) {
+    loop.stop(grace);
+    try {
+      thread.join(grace.plusSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    client.close();
+    producer.close(Duration.ofSeconds(10));
+    log.info("worker {} stopped", config.workerId());
+  }
+
+  static Map<String, Object> clientProperties(WorkerConfig config, Map<String, Object> defaults) {
+    Map<String, Object> p = new HashMap<>(defaults);
+    p.putAll(config.kafkaProperties());
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    return p;
+  }
+
+  private static Map<String, Object> producerProperties(WorkerConfig config) {
+    Map<String, Object> d = new HashMap<>();
+    d.put(ProducerConfig.ACKS_CONFIG, "all");
+    d.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    d.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    d.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    d.put(ProducerConfig.CLIENT_ID_CONFIG, "promptq-worker-" + config.workerId());
+    return clientProperties(config, d);
+  }
+
+  private static Map<String, Object> consumerProperties(WorkerConfig config) {
+    Map<String, Object> d = new HashMap<>();
+    d.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    d.put(ConsumerConfig.CLIENT_ID_CONFIG, "promptq-worker-" + config.workerId());
+    d.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    d.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    d.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    d.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxInFlight());
+    d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    // A batch waits for its slowest call (and one fallback) before the next poll.
+    long batchBound = config.callTimeout().multipliedBy(2).plusMinutes(1).toMillis();
+    d.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, Math.max(300_000, batchBound)));
+    return clientProperties(config, d);
+  }
+}

@@ -1,0 +1,188 @@
+package dev.promptq.worker;
+
+import dev.promptq.config.Settings;
+import dev.promptq.kafka.Topics;
+import dev.promptq.worker.credentials.Credentials;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a worker needs, immutable. Build with {@link #builder(String)} or read from layered
+ * {@link Settings} with {@link #fromSettings}.
+ *
+ * <table>
+ *   <tr><th>setting key</th><th>env</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>bootstrap.servers</td><td>PROMPTQ_BOOTSTRAP_SERVERS</td><td>(required)</td><td>Kafka brokers</td></tr>
+ *   <tr><td>topic.prefix</td><td>PROMPTQ_TOPIC_PREFIX</td><td>promptq</td><td>prefix of the four topics</td></tr>
+ *   <tr><td>group.id</td><td>PROMPTQ_GROUP_ID</td><td>promptq-workers</td><td>the worker group</td></tr>
+ *   <tr><td>worker.id</td><td>PROMPTQ_WORKER_ID</td><td>host-pid</td><td>name in results and logs</td></tr>
+ *   <tr><td>anthropic.base.url</td><td>ANTHROPIC_BASE_URL</td><td>https://api.anthropic.com</td><td>Messages API</td></tr>
+ *   <tr><td>claude.oauth.token</td><td>CLAUDE_CODE_OAUTH_TOKEN</td><td>none</td><td>subscription token</td></tr>
+ *   <tr><td>anthropic.api.key</td><td>ANTHROPIC_API_KEY</td><td>none</td><td>API key</td></tr>
+ *   <tr><td>max.in.flight</td><td></td><td>64</td><td>calls in flight per worker</td></tr>
+ *   <tr><td>call.timeout.ms</td><td></td><td>600000</td><td>limit on one API call</td></tr>
+ *   <tr><td>jobs.partitions</td><td></td><td>12</td><td>partitions when creating the jobs topic</td></tr>
+ *   <tr><td>kafka.*</td><td></td><td></td><td>passed to the Kafka clients, prefix removed</td></tr>
+ * </table>
+ */
+public record WorkerConfig(
+    String bootstrapServers,
+    Topics topics,
+    String groupId,
+    String workerId,
+    String anthropicBaseUrl,
+    Credentials credentials,
+    int maxInFlight,
+    Duration callTimeout,
+    int jobPartitions,
+    Map<String, Object> kafkaProperties) {
+
+  public static final String DEFAULT_GROUP_ID = "promptq-workers";
+  public static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
+  public static final int DEFAULT_MAX_IN_FLIGHT = 64;
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofMinutes(10);
+  public static final int DEFAULT_JOB_PARTITIONS = 12;
+
+  /** Environment variables read by {@link #fromSettings}, and the keys they set. */
+  public static final Map<String, String> ENV_KEYS = Map.of(
+      "PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
+      "PROMPTQ_TOPIC_PREFIX", "topic.prefix",
+      "PROMPTQ_GROUP_ID", "group.id",
+      "PROMPTQ_WORKER_ID", "worker.id",
+      "ANTHROPIC_BASE_URL", "anthropic.base.url",
+      Credentials.OAUTH_TOKEN_ENV, "claude.oauth.token",
+      Credentials.API_KEY_ENV, "anthropic.api.key");
+
+  /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
+  public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "group.id", "worker.id",
+      "anthropic.base.url", "claude.oauth.token", "anthropic.api.key", "max.in.flight", "call.timeout.ms",
+      "jobs.partitions");
+
+  public WorkerConfig {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(groupId, "groupId");
+    Objects.requireNonNull(workerId, "workerId");
+    Objects.requireNonNull(anthropicBaseUrl, "anthropicBaseUrl");
+    Objects.requireNonNull(credentials, "credentials");
+    Objects.requireNonNull(callTimeout, "callTimeout");
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("max.in.flight < 1: " + maxInFlight);
+    }
+    if (jobPartitions < 1) {
+      throw new IllegalArgumentException("jobs.partitions < 1: " + jobPartitions);
+    }
+    kafkaProperties = Map.copyOf(kafkaProperties);
+  }
+
+  /**
+   * Reads a config from settings, validating every value.
+   *
+   * @throws IllegalArgumentException {@code "key: value (why)"} for the first bad or unknown setting
+   */
+  public static WorkerConfig fromSettings(Settings s) {
+    s.rejectUnknown(KEYS);
+    String bootstrap = s.get("bootstrap.servers").orElseThrow(() -> new IllegalArgumentException(
+        "bootstrap.servers: not set (set PROMPTQ_BOOTSTRAP_SERVERS or --bootstrap-servers)"));
+    return builder(bootstrap)
+        .topics(Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)))
+        .groupId(s.get("group.id", DEFAULT_GROUP_ID))
+        .workerId(s.get("worker.id", defaultWorkerId()))
+        .anthropicBaseUrl(s.get("anthropic.base.url", DEFAULT_BASE_URL))
+        .credentials(new Credentials(s.secret("claude.oauth.token"), s.secret("anthropic.api.key")))
+        .maxInFlight(s.getInt("max.in.flight", DEFAULT_MAX_IN_FLIGHT, 1, 100_000))
+        .callTimeout(Duration.ofMillis(s.getLong("call.timeout.ms", DEFAULT_CALL_TIMEOUT.toMillis(), 1, 86_400_000L)))
+        .jobPartitions(s.getInt("jobs.partitions", DEFAULT_JOB_PARTITIONS, 1, 10_000))
+        .kafkaProperties(s.kafkaProperties())
+        .build();
+  }
+
+  public static Builder builder(String bootstrapServers) {
+    return new Builder(bootstrapServers);
+  }
+
+  /** {@code host-pid}. */
+  public static String defaultWorkerId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "worker";
+    }
+    return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+  }
+
+  /** Builder with the documented defaults. Not thread-safe. */
+  public static final class Builder {
+    private final String bootstrapServers;
+    private Topics topics = Topics.defaults();
+    private String groupId = DEFAULT_GROUP_ID;
+    private String workerId = defaultWorkerId();
+    private String anthropicBaseUrl = DEFAULT_BASE_URL;
+    private Credentials credentials = Credentials.none();
+    private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+    private int jobPartitions = DEFAULT_JOB_PARTITIONS;
+    private Map<String, Object> kafkaProperties = Map.of();
+
+    private Builder(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+    }
+
+    public Builder topics(Topics v) {
+      this.topics = v;
+      return this;
+    }
+
+    public Builder groupId(String v) {
+      this.groupId = v;
+      return this;
+    }
+
+    public Builder workerId(String v) {
+      this.workerId = v;
+      return this;
+    }
+
+    public Builder anthropicBaseUrl(String v) {
+      this.anthropicBaseUrl = v;
+      return this;
+    }
+
+    public Builder credentials(Credentials v) {
+      this.credentials = v;
+      return this;
+    }
+
+    public Builder maxInFlight(int v) {
+      this.maxInFlight = v;
+      return this;
+    }
+
+    public Builder callTimeout(Duration v) {
+      this.callTimeout = v;
+      return this;
+    }
+
+    public Builder jobPartitions(int v) {
+      this.jobPartitions = v;
+      return this;
+    }
+
+    /** Extra Kafka client settings (security, tuning), applied to every client the worker makes. */
+    public Builder kafkaProperties(Map<String, Object> v) {
+      this.kafkaProperties = v;
+      return this;
+    }
+
+    public WorkerConfig build() {
+      return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
+          maxInFlight, callTimeout, jobPartitions, kafkaProperties);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package dev.promptq.worker.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.promptq.config.Secret;
+import dev.promptq.job.JobCodec;
+import dev.promptq.job.Route;
+import dev.promptq.worker.credentials.Credentials;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * Sends Messages API requests on either route, asynchronously, with OkHttp.
+ *
+ * <p>Each route carries only its own credential: the subscription route sends
+ * {@code Authorization: Bearer} and {@code anthropic-beta: oauth-2025-04-20}, the api route sends
+ * {@code x-api-key}; never both. Nothing imitates another client: the User-Agent is promptq's own.
+ * Credentials never appear in outcomes, logs or exceptions.
+ *
+ * <p>Thread-safe. Owns its OkHttp dispatcher threads ({@code promptq-http-N}); {@link #close()}
+ * stops them.
+ */
+public final class MessagesClient implements AutoCloseable {
+
+  public static final String ANTHROPIC_VERSION = "2023-06-01";
+  public static final String OAUTH_BETA = "oauth-2025-04-20";
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private final OkHttpClient http;
+  private final ExecutorService dispatcherThreads;
+  private final HttpUrl messagesUrl;
+  private final Credentials credentials;
+  private final ObjectMapper mapper = JobCodec.newMapper();
+  private final String userAgent;
+
+  /**
+   * @param baseUrl e.g. {@code https://api.anthropic.com}
+   * @param maxConcurrentCalls calls in flight at once; further calls queue
+   * @param callTimeout limit on one whole call
+   */
+  public MessagesClient(String baseUrl, Credentials credentials, int maxConcurrentCalls, Duration callTimeout) {
+    HttpUrl base = HttpUrl.parse(baseUrl);
+    if (base == null) {
+      throw new IllegalArgumentException("anthropic.base.url: " + baseUrl + " (not an http(s) URL)");
+    }
+    this.messagesUrl = base.newBuilder().addPathSegments("v1/messages").build();
+    this.credentials = credentials;
+    this.userAgent = "promptq/" + version();
+    AtomicInteger n = new AtomicInteger();
+    this.dispatcherThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), r -> {
+          Thread t = new Thread(r, "promptq-http-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    Dispatcher dispatcher = new Dispatcher(dispatcherThreads);
+    dispatcher.setMaxRequests(maxConcurrentCalls);
+    dispatcher.setMaxRequestsPerHost(maxConcurrentCalls);
+    this.http = new OkHttpClient.Builder()
+        .dispatcher(dispatcher)
+        .connectionPool(new ConnectionPool(Math.min(maxConcurrentCalls, 256), 5, TimeUnit.MINUTES))
+        .callTimeout(callTimeout)
+        .readTimeout(callTimeout)
+        .connectTimeout(Duration.ofSeconds(10))
+        .retryOnConnectionFailure(false)
+        .build();
+  }
+
+  /**
+   * Sends {@code body} on {@code route}. The future always completes normally, with an answer or
+   * a {@link CallOutcome.NoAnswer}.
+   *
+   * @throws IllegalStateException if this worker has no credential for {@code route} (a bug in the caller)
+   */
+  public CompletableFuture<CallOutcome> send(Route route, ObjectNode body) {
+    Secret secret = credentials.secretFor(route)
+        .orElseThrow(() -> new IllegalStateException("no credential for route " + route.wireName()));
+    Request.Builder rb = new Request.Builder()
+        .url(messagesUrl)
+        .header("anthropic-version", ANTHROPIC_VERSION)
+        .header("user-agent", userAgent)
+        .post(RequestBody.create(bytes(body), JSON));
+    if (route == Route.SUBSCRIPTION) {
+      rb.header("authorization", "Bearer " + secret.reveal());
+      rb.header("anthropic-beta", OAUTH_BETA);
+    } else {
+      rb.header("x-api-key", secret.reveal());
+    }
+    CompletableFuture<CallOutcome> result = new CompletableFuture<>();
+    long start = System.nanoTime();
+    http.newCall(rb.build()).enqueue(new Callback() {
+      @Override
+      public void onFailure(Call call, IOException e) {
+        result.complete(noAnswer(route, e, millisSince(start)));
+      }
+
+      @Override
+      public void onResponse(Call call, Response response) {
+        try (response; ResponseBody rbody = response.body()) {
+          byte[] raw = rbody.bytes();
+          JsonNode json;
+          try {
+            json = raw.length == 0 ? MissingNode.getInstance() : mapper.readTree(raw);
+          } catch (IOException notJson) {
+            json = MissingNode.getInstance();
+          }
+          Map<String, String> headers = new HashMap<>();
+          for (String name : response.headers().names()) {
+            headers.put(name.toLowerCase(Locale.ROOT), response.header(name));
+          }
+          result.complete(new CallOutcome.Answered(route, response.code(), json, headers, millisSince(start)));
+        } catch (IOException e) {
+          result.complete(noAnswer(route, e, millisSince(start)));
+        }
+      }
+    });
+    return result;
+  }
+
+  /** Calls in flight now. */
+  public int runningCalls() {
+    return http.dispatcher().runningCallsCount();
+  }
+
+  /** Cancels calls in flight, stops the dispatcher threads and closes pooled connections. */
+  @Override
+  public void close() {
+    http.dispatcher().cancelAll();
+    dispatcherThreads.shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  private static CallOutcome.NoAnswer noAnswer(Route route, IOException e, long latencyMs) {
+    boolean timeout = e instanceof SocketTimeoutException
+        || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()));
+    // Only the exception class: messages of some transports can echo request details.
+    return new CallOutcome.NoAnswer(route, timeout ? "timeout" : "connection_error",
+        e.getClass().getSimpleName(), latencyMs);
+  }
+
+  private byte[] bytes(ObjectNode body) {
+    try {
+      return mapper.writeValueAsBytes(body);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a request body", e);
+    }
+  }
+
+  private static long millisSince(long startNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+  }
+
+  private static String version() {
+    String v = MessagesClient.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}
