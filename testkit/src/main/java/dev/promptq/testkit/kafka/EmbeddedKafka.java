@@ -80,7 +80,6 @@ public final class EmbeddedKafka implements AutoCloseable {
       port = requestedPort > 0 ? requestedPort : freePort();
       int controllerPort = freePort();
       Path logDir = dataDir.resolve("log");
-      Path metadataLogDir = dataDir.resolve("metadata");
       Map<String, Object> props = new HashMap<>();
       props.put("process.roles", "broker,controller");
       props.put("node.id", String.valueOf(NODE_ID));
@@ -91,7 +90,6 @@ public final class EmbeddedKafka implements AutoCloseable {
       props.put("inter.broker.listener.name", "PLAINTEXT");
       props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
       props.put("log.dirs", logDir.toString());
-      props.put("metadata.log.dir", metadataLogDir.toString());
       props.put("offsets.topic.replication.factor", "1");
       props.put("offsets.topic.num.partitions", "5");
       props.put("transaction.state.log.replication.factor", "1");
@@ -106,12 +104,12 @@ public final class EmbeddedKafka implements AutoCloseable {
       props.putAll(overrides);
       KafkaConfig config = new KafkaConfig(props, false);
 
-      if (!Files.exists(metadataLogDir.resolve("meta.properties"))) {
+      if (!Files.exists(logDir.resolve("meta.properties"))) {
         new Formatter()
             .setNodeId(NODE_ID)
             .setClusterId(Uuid.randomUuid().toString())
             .addDirectory(logDir.toString())
-            .setMetadataLogDirectory(metadataLogDir.toString())
+            .setMetadataLogDirectory(logDir.toString())
             .setReleaseVersion(MetadataVersion.latestProduction())
             .setControllerListenerName("CONTROLLER")
             .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))

@@ -1,0 +1,96 @@
+package dev.promptq.cli;
+
+import dev.promptq.config.Settings;
+import dev.promptq.job.Outcome;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.kafka.Topics;
+import dev.promptq.producer.ClientConfig;
+import dev.promptq.producer.PromptQClient;
+import dev.promptq.producer.batch.BatchFile;
+import dev.promptq.producer.batch.BatchFileException;
+import dev.promptq.producer.batch.BatchOutput;
+import dev.promptq.producer.batch.BatchRequest;
+import dev.promptq.producer.batch.BatchRun;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "batch", mixinStandardHelpOptions = true,
+    description = {
+      "Runs a Message Batches request file through the worker group and writes Batches-shaped",
+      "result lines. IN.jsonl lines are {\"custom_id\", \"params\"}; every line is checked before",
+      "anything is sent. Re-running with the same --out skips ids already answered."
+    })
+final class BatchCommand implements Callable<Integer> {
+
+  @Mixin
+  ConnectionOptions connection;
+
+  @Parameters(index = "0", paramLabel = "IN.jsonl", description = "Message Batches request lines.")
+  Path in;
+
+  @Option(names = "--out", required = true, paramLabel = "OUT.jsonl", description = "Result lines (appended; resumable).")
+  Path out;
+
+  @Option(names = "--route", defaultValue = "subscription_first",
+      description = "Route policy of every job: subscription_first, subscription_only or api_only (default: ${DEFAULT-VALUE}).")
+  String route;
+
+  @Option(names = "--timeout", defaultValue = "PT24H", description = "Give up waiting after this ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Override
+  public Integer call() throws IOException {
+    RoutePolicy policy;
+    try {
+      policy = RoutePolicy.fromWireName(route);
+    } catch (IllegalArgumentException e) {
+      throw new PromptQ.UsageError("--route: " + e.getMessage());
+    }
+    List<BatchRequest> requests;
+    try {
+      requests = BatchFile.read(in);
+    } catch (BatchFileException e) {
+      System.err.println("promptq batch: " + e.getMessage());
+      return 2;
+    }
+    Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
+        "PROMPTQ_TOPIC_PREFIX", "topic.prefix"), Map.of());
+    s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix"));
+    ClientConfig config = ClientConfig.of(s.get("bootstrap.servers").orElseThrow())
+        .withTopics(Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)))
+        .withKafkaProperties(s.kafkaProperties());
+    AtomicReference<ProgressBar> bar = new AtomicReference<>();
+    BatchRun.Summary summary;
+    try (PromptQClient client = PromptQClient.create(config); BatchOutput output = BatchOutput.open(out)) {
+      summary = new BatchRun(client, policy, timeout).run(requests, output,
+          (total, skipped) -> bar.set(new ProgressBarBuilder()
+              .setTaskName("batch")
+              .setInitialMax(total)
+              .setConsumer(new ConsoleProgressBarConsumer(System.err))
+              .setUpdateIntervalMillis(250)
+              .startsFrom(skipped, Duration.ZERO)
+              .build()),
+          result -> bar.get().step());
+    } finally {
+      if (bar.get() != null) {
+        bar.get().close();
+      }
+    }
+    System.out.printf("%d requests: %d already answered, %d submitted: %d succeeded, %d errored, %d expired. Results in %s%n",
+        requests.size(), summary.skipped(), summary.submitted(), summary.count(Outcome.SUCCEEDED),
+        summary.count(Outcome.ERRORED), summary.count(Outcome.EXPIRED), out.toAbsolutePath());
+    return 0;
+  }
+}

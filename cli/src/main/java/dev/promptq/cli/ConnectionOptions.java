@@ -1,0 +1,48 @@
+package dev.promptq.cli;
+
+import dev.promptq.config.Settings;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * Options shared by the commands that talk to a Kafka cluster: settings come from
+ * {@code --config FILE}, then the environment, then these flags.
+ */
+final class ConnectionOptions {
+
+  /** Used when no bootstrap.servers is configured anywhere: where {@code promptq kafka} listens by default. */
+  static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+
+  @Option(names = "--config", paramLabel = "FILE", description = "A properties file of settings (see README).")
+  Path configFile;
+
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+      description = "Kafka brokers (env PROMPTQ_BOOTSTRAP_SERVERS; default " + DEFAULT_BOOTSTRAP + ").")
+  String bootstrapServers;
+
+  @Option(names = "--topic-prefix", description = "Prefix of the promptq topics (env PROMPTQ_TOPIC_PREFIX; default promptq).")
+  String topicPrefix;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "Any setting, e.g. --set kafka.security.protocol=SSL (repeatable).")
+  Map<String, String> extra = new LinkedHashMap<>();
+
+  /** Layers file, environment ({@code envKeys}) and flags ({@code flags} plus this object's own). */
+  Settings load(Map<String, String> envKeys, Map<String, String> flags) {
+    Map<String, String> all = new HashMap<>(extra);
+    all.put("bootstrap.servers", bootstrapServers);
+    all.put("topic.prefix", topicPrefix);
+    all.putAll(flags);
+    Map<String, String> withDefault = new HashMap<>();
+    Settings s = Settings.load(configFile, System.getenv(), envKeys, all);
+    if (s.get("bootstrap.servers").isEmpty()) {
+      withDefault.putAll(s.asMap());
+      withDefault.put("bootstrap.servers", DEFAULT_BOOTSTRAP);
+      return Settings.of(withDefault);
+    }
+    return s;
+  }
+}

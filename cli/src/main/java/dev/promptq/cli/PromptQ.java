@@ -1,0 +1,61 @@
+package dev.promptq.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code promptq} command: one jar, several subcommands. */
+@Command(
+    name = "promptq",
+    mixinStandardHelpOptions = true,
+    versionProvider = PromptQ.Version.class,
+    description = "Claude prompt jobs through Kafka: subscription first, API key as fallback.",
+    subcommands = {
+      DemoCommand.class,
+      KafkaCommand.class,
+      SimCommand.class,
+      WorkerCommand.class,
+      BatchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class PromptQ implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (for tests and {@link #main}). */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new PromptQ());
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof UsageError || e instanceof IllegalArgumentException) {
+        commandLine.getErr().println("promptq " + commandLine.getCommandName() + ": " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    });
+    return cl.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** A problem with the user's input, reported as one line and exit code 2. */
+  static final class UsageError extends RuntimeException {
+    UsageError(String message) {
+      super(message);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = PromptQ.class.getPackage().getImplementationVersion();
+      return new String[] {"promptq " + (v == null ? "dev" : v)};
+    }
+  }
+}
