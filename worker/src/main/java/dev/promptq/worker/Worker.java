@@ -151,7 +151,10 @@ public final class Worker implements AutoCloseable {
     d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     // A batch waits for its slowest call (and one fallback) before the next poll.
     long batchBound = config.callTimeout().multipliedBy(2).plusMinutes(1).toMillis();
-    d.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, Math.max(300_000, batchBound)));
+    int maxPollInterval = (int) Math.min(Integer.MAX_VALUE - 60_000, Math.max(300_000, batchBound));
+    d.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollInterval);
+    // Kafka warns when idle connections may close during a long batch; keep them longer than one.
+    d.put(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG, maxPollInterval + 60_000);
     return clientProperties(config, d);
   }
 }

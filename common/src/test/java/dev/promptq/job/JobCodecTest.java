@@ -1,0 +1,90 @@
+package dev.promptq.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class JobCodecTest {
+  private final JobCodec codec = new JobCodec();
+
+  private JobCodec.Decoded decode(String json) {
+    return codec.decodeJob(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aJobSurvivesEncodeAndDecode() {
+    ObjectNode request = codec.mapper().createObjectNode().put("model", "m").put("max_tokens", 5);
+    Job job = Job.of("job-1", request).withRoute(RoutePolicy.API_ONLY).withReplyTo("promptq.mine")
+        .withDeadline(Instant.parse("2030-01-01T00:00:00Z"))
+        .withMetadata(codec.mapper().createObjectNode().put("k", "v"));
+
+    JobCodec.Decoded decoded = codec.decodeJob(codec.encodeJob(job));
+
+    assertEquals(job, assertInstanceOf(JobCodec.Decoded.Valid.class, decoded).job());
+  }
+
+  @Test
+  void routeDefaultsToSubscriptionFirst() {
+    Job job = ((JobCodec.Decoded.Valid) decode("{\"id\":\"a\",\"request\":{}}")).job();
+    assertEquals(RoutePolicy.SUBSCRIPTION_FIRST, job.route());
+    assertNull(job.replyTo());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "{not json                                  | invalid JSON",
+      "[1,2]                                      | a job must be a JSON object, got an array",
+      "{\"request\":{}}                           | missing field: id",
+      "{\"id\":7,\"request\":{}}                  | id must be a string, got a number",
+      "{\"id\":\"has space\",\"request\":{}}      | invalid id (must be 1-64 of [A-Za-z0-9_-]): has space",
+      "{\"id\":\"a\"}                             | missing field: request",
+      "{\"id\":\"a\",\"request\":\"hi\"}          | request must be a JSON object (a Messages API body), got a string",
+      "{\"id\":\"a\",\"request\":{},\"route\":\"cheap\"} | unknown route policy: cheap",
+      "{\"id\":\"a\",\"request\":{},\"reply_to\":\"bad topic\"} | reply_to must be a legal topic name",
+      "{\"id\":\"a\",\"request\":{},\"deadline\":\"tomorrow\"} | deadline is not an ISO-8601 instant: tomorrow",
+      "{\"id\":\"a\",\"request\":{},\"colour\":1}  | unknown field: colour",
+      "{\"id\":\"a\",\"request\":{}} {}            | invalid JSON",
+  })
+  void badRecordsAreInvalidWithAReason(String json, String reasonStart) {
+    JobCodec.Decoded decoded = decode(json.strip());
+    String reason = assertInstanceOf(JobCodec.Decoded.Invalid.class, decoded).reason();
+    assertTrue(reason.startsWith(reasonStart.strip()), reason);
+  }
+
+  @Test
+  void nonUtf8AndNullValuesAreInvalid() {
+    assertEquals("record value is not UTF-8",
+        ((JobCodec.Decoded.Invalid) codec.decodeJob(new byte[] {(byte) 0xC3, (byte) 0x28})).reason());
+    assertEquals("empty record (null value)", ((JobCodec.Decoded.Invalid) codec.decodeJob(null)).reason());
+  }
+
+  @Test
+  void anInvalidRecordKeepsItsIdWhenReadable() {
+    JobCodec.Decoded.Invalid invalid = (JobCodec.Decoded.Invalid) decode("{\"id\":\"keep-me\"}");
+    assertEquals("keep-me", invalid.id());
+  }
+
+  @Test
+  void aResultSurvivesEncodeAndDecode() {
+    JobResult result = new JobResult("r1", Outcome.ERRORED, Route.API, null,
+        new ApiError("overloaded_error", "Overloaded", 529),
+        List.of(new Attempt(Route.SUBSCRIPTION, 429, "rate_limit_error", 12), new Attempt(Route.API, 529, "overloaded_error", 30)),
+        null, codec.mapper().createObjectNode().put("n", 1), "w1",
+        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:01Z"), Instant.parse("2026-01-01T00:00:03Z"));
+
+    JobResult back = codec.decodeResult(codec.encodeResult(result));
+
+    assertEquals(result, back);
+    assertEquals(1000, back.queueTime().toMillis());
+    assertEquals(2000, back.processingTime().toMillis());
+  }
+}

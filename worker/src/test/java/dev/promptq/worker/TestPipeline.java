@@ -1,0 +1,144 @@
+package dev.promptq.worker;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.promptq.config.Secret;
+import dev.promptq.job.JobCodec;
+import dev.promptq.kafka.Topics;
+import dev.promptq.producer.ClientConfig;
+import dev.promptq.producer.PromptQClient;
+import dev.promptq.testkit.junit.SharedKafka;
+import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.worker.credentials.Credentials;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * One test's pipeline on the shared broker: its own topics, a simulator, workers and a client.
+ * The credentials are planted values that the secret-leak test searches for in every output.
+ */
+final class TestPipeline implements AutoCloseable {
+  static final Secret OAUTH_TOKEN = Secret.of("sk-ant-oat01-planted-oauth-" + UUID.randomUUID());
+  static final Secret API_KEY = Secret.of("sk-ant-api03-planted-apikey-" + UUID.randomUUID());
+  static final Credentials BOTH = new Credentials(Optional.of(OAUTH_TOKEN), Optional.of(API_KEY));
+
+  final EmbeddedKafka kafka;
+  final Topics topics = SharedKafka.uniqueTopics();
+  final String groupId = "g-" + UUID.randomUUID();
+  final AnthropicSimulator sim;
+  final JobCodec codec = new JobCodec();
+  private final List<Worker> workers = new ArrayList<>();
+  private PromptQClient client;
+
+  /** A pipeline whose simulator accepts both planted credentials. */
+  TestPipeline(EmbeddedKafka kafka) {
+    this(kafka, AnthropicSimulator.builder().oauthToken(OAUTH_TOKEN).apiKey(API_KEY));
+  }
+
+  TestPipeline(EmbeddedKafka kafka, AnthropicSimulator.Builder sim) {
+    this.kafka = kafka;
+    this.sim = sim.build().start();
+  }
+
+  WorkerConfig.Builder workerConfig(String workerId) {
+    return WorkerConfig.builder(kafka.bootstrapServers())
+        .topics(topics)
+        .groupId(groupId)
+        .workerId(workerId)
+        .anthropicBaseUrl(sim.baseUrl())
+        .credentials(BOTH)
+        .jobPartitions(6);
+  }
+
+  Worker startWorker(WorkerConfig config) {
+    Worker w = Worker.start(config);
+    workers.add(w);
+    return w;
+  }
+
+  Worker startWorker(String workerId) {
+    return startWorker(workerConfig(workerId).build());
+  }
+
+  /** Waits until every started worker owns at least one job partition. */
+  void awaitGroupFormed() {
+    await().atMost(Duration.ofSeconds(60)).until(() -> workers.stream().allMatch(w -> !w.assignment().isEmpty()));
+  }
+
+  PromptQClient client() {
+    if (client == null) {
+      client = PromptQClient.create(new ClientConfig(kafka.bootstrapServers(), topics, 6, Map.of()));
+    }
+    return client;
+  }
+
+  ObjectNode request(String prompt) {
+    ObjectNode r = codec.mapper().createObjectNode();
+    r.put("model", "claude-test");
+    r.put("max_tokens", 100);
+    r.putArray("messages").addObject().put("role", "user").put("content", prompt);
+    return r;
+  }
+
+  /** Writes a raw record to the jobs topic, as any producer could. */
+  void produceRaw(byte[] key, byte[] value, Map<String, byte[]> headers) {
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.jobs(), key, value);
+      headers.forEach((k, v) -> r.headers().add(k, v));
+      p.send(r).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Reads {@code topic} from the beginning until it holds at least {@code expected} records and
+   * then until one more second passes without a new record (so duplicates would show).
+   */
+  List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+        Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      long giveUp = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      long quietSince = System.nanoTime();
+      while (System.nanoTime() < giveUp) {
+        var records = c.poll(Duration.ofMillis(200));
+        records.forEach(out::add);
+        if (!records.isEmpty()) {
+          quietSince = System.nanoTime();
+        } else if (out.size() >= expected && System.nanoTime() - quietSince > Duration.ofSeconds(1).toNanos()) {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close();
+    }
+    workers.forEach(w -> w.close(Duration.ofSeconds(5)));
+    sim.close();
+  }
+}
