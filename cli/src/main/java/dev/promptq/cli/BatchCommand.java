@@ -28,11 +28,16 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "batch", mixinStandardHelpOptions = true,
     description = {
-      "Runs a Message Batches request file through the worker group and writes Batches-shaped",
-      "result lines. IN.jsonl lines are {\"custom_id\", \"params\"}; every line is checked before",
-      "anything is sent. Re-running with the same --out skips ids already answered."
+      "Runs a Message Batches request file through the worker group.",
+      "",
+      "IN.jsonl lines are {\"custom_id\", \"params\"}; every line is checked before anything is "
+          + "sent. Result lines have the Message Batches result shape. Re-running with the same --out "
+          + "skips ids already answered. Progress goes to stderr."
     })
 final class BatchCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Mixin
   ConnectionOptions connection;
@@ -62,7 +67,7 @@ final class BatchCommand implements Callable<Integer> {
     try {
       requests = BatchFile.read(in);
     } catch (BatchFileException e) {
-      System.err.println("promptq batch: " + e.getMessage());
+      spec.commandLine().getErr().println("promptq batch: " + e.getMessage());
       return 2;
     }
     Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
@@ -88,7 +93,7 @@ final class BatchCommand implements Callable<Integer> {
         bar.get().close();
       }
     }
-    System.out.printf("%d requests: %d already answered, %d submitted: %d succeeded, %d errored, %d expired. Results in %s%n",
+    spec.commandLine().getOut().printf("%d requests: %d already answered, %d submitted: %d succeeded, %d errored, %d expired. Results in %s%n",
         requests.size(), summary.skipped(), summary.submitted(), summary.count(Outcome.SUCCEEDED),
         summary.count(Outcome.ERRORED), summary.count(Outcome.EXPIRED), out.toAbsolutePath());
     return 0;

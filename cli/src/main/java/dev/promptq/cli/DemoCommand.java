@@ -41,12 +41,17 @@ import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {
-      "Runs the whole pipeline in one process, on real parts: an embedded Kafka broker, the local",
-      "Anthropic simulator (no network, no real credentials), K workers in one group and a client",
-      "that submits N jobs and waits for every result. The simulator refuses a share of",
-      "subscription calls with 429 to show the fallback to the API key."
+      "Runs the whole pipeline in one process and prints a summary.",
+      "",
+      "Real parts: an embedded Kafka broker, the local Anthropic simulator (no network, no real "
+          + "credentials), K workers in one group and a client that submits N jobs and waits for every "
+          + "result. The simulator refuses every Nth subscription call with 429 to show the fallback to "
+          + "the API key."
     })
 final class DemoCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   private static final List<String> PROMPTS = List.of(
       "Summarise the plot of Hamlet in two sentences.",
@@ -171,21 +176,21 @@ final class DemoCommand implements Callable<Integer> {
     Percentiles p = new Percentiles(latencies);
     double wall = (System.nanoTime() - t0) / 1e9;
     int succeeded = outcomes.getOrDefault(Outcome.SUCCEEDED, 0);
-    System.out.println();
-    System.out.println("promptq demo summary");
-    System.out.printf("  jobs       %d: %d succeeded, %d errored, %d expired%n", jobs, succeeded,
+    spec.commandLine().getOut().println();
+    spec.commandLine().getOut().println("promptq demo summary");
+    spec.commandLine().getOut().printf("  jobs       %d: %d succeeded, %d errored, %d expired%n", jobs, succeeded,
         outcomes.getOrDefault(Outcome.ERRORED, 0), outcomes.getOrDefault(Outcome.EXPIRED, 0));
-    System.out.printf("  routes     subscription %d, api %d (%d fell back from the subscription)%n",
+    spec.commandLine().getOut().printf("  routes     subscription %d, api %d (%d fell back from the subscription)%n",
         routes.getOrDefault(Route.SUBSCRIPTION, 0), routes.getOrDefault(Route.API, 0), fallbacks);
-    System.out.printf("  latency    p50 %d ms, p99 %d ms (submit to result; simulated API latency %d ms)%n",
+    spec.commandLine().getOut().printf("  latency    p50 %d ms, p99 %d ms (submit to result; simulated API latency %d ms)%n",
         p.at(50), p.at(99), latencyMs);
-    System.out.printf("  wall time  %.1f s (broker start included)%n", wall);
-    System.out.printf("  results    %s%n", out.toAbsolutePath());
+    spec.commandLine().getOut().printf("  wall time  %.1f s (broker start included)%n", wall);
+    spec.commandLine().getOut().printf("  results    %s%n", out.toAbsolutePath());
     return succeeded == jobs ? 0 : 1;
   }
 
-  private static void say(String line) {
-    System.out.println(line);
-    System.out.flush();
+  private void say(String line) {
+    spec.commandLine().getOut().println(line);
+    spec.commandLine().getOut().flush();
   }
 }

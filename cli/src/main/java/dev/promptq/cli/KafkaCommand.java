@@ -9,13 +9,18 @@ import picocli.CommandLine.Option;
 
 @Command(name = "kafka", mixinStandardHelpOptions = true,
     description = {
-      "Runs a single-node Apache Kafka broker (KRaft) on 127.0.0.1 until stopped (Ctrl-C).",
-      "Data stays in --data-dir, so a restart keeps jobs and results. Several promptq processes on",
-      "this machine can share it: point them at the printed bootstrap address."
+      "Runs a single-node Kafka broker (KRaft) on 127.0.0.1 until stopped.",
+      "",
+      "Apache Kafka's own server, in this process. Data stays in --data-dir, so a restart keeps jobs "
+          + "and results. Several promptq processes on this machine can share it: point them at the "
+          + "printed bootstrap address."
     })
 final class KafkaCommand implements Callable<Integer> {
 
-  @Option(names = "--port", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}).")
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--port", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
   @Option(names = "--data-dir", defaultValue = ".promptq/kafka",
@@ -30,8 +35,8 @@ final class KafkaCommand implements Callable<Integer> {
       kafka.close();
       stopped.countDown();
     }, "promptq-kafka-shutdown"));
-    System.out.println("Kafka ready at " + kafka.bootstrapServers() + " (data in " + kafka.dataDir() + ")");
-    System.out.flush();
+    spec.commandLine().getOut().println("Kafka ready at " + kafka.bootstrapServers() + " (data in " + kafka.dataDir() + ")");
+    spec.commandLine().getOut().flush();
     stopped.await();
     return 0;
   }

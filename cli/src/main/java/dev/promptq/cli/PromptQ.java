@@ -26,8 +26,13 @@ public final class PromptQ implements Runnable {
     System.exit(run(args));
   }
 
-  /** Runs the command line and returns its exit code (for tests and {@link #main}). */
+  /** Runs the command line and returns its exit code. */
   public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The command line with promptq's error handling; tests set its out and err writers. */
+  public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new PromptQ());
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof UsageError || e instanceof IllegalArgumentException) {
@@ -36,7 +41,7 @@ public final class PromptQ implements Runnable {
       }
       throw e;
     });
-    return cl.execute(args);
+    return cl;
   }
 
   @Override

@@ -12,12 +12,16 @@ import picocli.CommandLine.Option;
 
 @Command(name = "sim", mixinStandardHelpOptions = true,
     description = {
-      "Runs the local Anthropic API simulator on 127.0.0.1 until stopped (Ctrl-C).",
-      "It answers POST /v1/messages as strictly as the real API. It accepts the API keys and OAuth",
-      "tokens given here, plus ANTHROPIC_API_KEY and CLAUDE_CODE_OAUTH_TOKEN from the environment.",
-      "Point workers at it with ANTHROPIC_BASE_URL=<printed address>."
+      "Runs the local Anthropic API simulator on 127.0.0.1 until stopped.",
+      "",
+      "It answers POST /v1/messages as strictly as the real API and accepts the API keys and OAuth "
+          + "tokens given here, plus ANTHROPIC_API_KEY and CLAUDE_CODE_OAUTH_TOKEN from the environment. "
+          + "Point workers at it with ANTHROPIC_BASE_URL=<printed address>."
     })
 final class SimCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
@@ -53,9 +57,9 @@ final class SimCommand implements Callable<Integer> {
       sim.close();
       stopped.countDown();
     }, "promptq-sim-shutdown"));
-    System.out.println("Simulator ready at " + sim.baseUrl() + " (" + keys.size() + " API keys, "
+    spec.commandLine().getOut().println("Simulator ready at " + sim.baseUrl() + " (" + keys.size() + " API keys, "
         + tokens.size() + " OAuth tokens accepted)");
-    System.out.flush();
+    spec.commandLine().getOut().flush();
     stopped.await();
     return 0;
   }

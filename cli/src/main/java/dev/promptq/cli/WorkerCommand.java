@@ -15,11 +15,17 @@ import picocli.CommandLine.Option;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
     description = {
-      "Runs one worker until stopped (Ctrl-C or SIGTERM): consumes jobs, calls the subscription",
-      "(CLAUDE_CODE_OAUTH_TOKEN) first and the API key (ANTHROPIC_API_KEY) when it cannot serve,",
-      "publishes every result. Start several to share the work; they form one consumer group."
+      "Runs one worker until stopped (Ctrl-C or SIGTERM).",
+      "",
+      "It consumes jobs, calls the subscription (CLAUDE_CODE_OAUTH_TOKEN) first and the API key "
+          + "(ANTHROPIC_API_KEY) when the subscription cannot serve, and publishes every result. Start "
+          + "several to share the work: they form one consumer group. Settings: --config FILE, then "
+          + "environment, then flags; kafka.* settings pass through to the Kafka clients."
     })
 final class WorkerCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Mixin
   ConnectionOptions connection;
@@ -53,19 +59,19 @@ final class WorkerCommand implements Callable<Integer> {
     try {
       worker = Worker.start(config);
     } catch (MissingCredentialsException e) {
-      System.err.println("promptq worker: " + e.getMessage());
+      spec.commandLine().getErr().println("promptq worker: " + e.getMessage());
       return 2;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.close(Duration.ofSeconds(graceSeconds)),
         "promptq-worker-shutdown"));
-    System.out.println("Worker " + config.workerId() + " running: group " + config.groupId() + ", brokers "
+    spec.commandLine().getOut().println("Worker " + config.workerId() + " running: group " + config.groupId() + ", brokers "
         + config.bootstrapServers() + ", API " + config.anthropicBaseUrl() + ", " + config.credentials());
-    System.out.flush();
+    spec.commandLine().getOut().flush();
     try {
       worker.finished().join();
       return 0;
     } catch (CompletionException e) {
-      System.err.println("promptq worker: stopped on error: " + e.getCause());
+      spec.commandLine().getErr().println("promptq worker: stopped on error: " + e.getCause());
       return 1;
     }
   }

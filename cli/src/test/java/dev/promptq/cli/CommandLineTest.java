@@ -1,0 +1,68 @@
+package dev.promptq.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+class CommandLineTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cl = PromptQ.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    return cl.execute(args);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"demo", "kafka", "sim", "worker", "batch"})
+  void everyCommandExplainsItself(String command) {
+    assertEquals(0, run(command, "--help"));
+    assertTrue(out.toString().startsWith("Usage: promptq " + command), out.toString());
+  }
+
+  @Test
+  void aBadBatchLineIsNamedAndNothingIsSent(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("requests.jsonl");
+    Files.writeString(in, "{\"custom_id\":\"a\",\"params\":{}}\n{\"custom_id\":\"b\"}\n");
+
+    // No broker runs on port 1: the file is rejected before any connection is tried.
+    int code = run("batch", in.toString(), "--out", dir.resolve("out.jsonl").toString(),
+        "--bootstrap-servers", "127.0.0.1:1");
+
+    assertEquals(2, code);
+    assertEquals("promptq batch: " + in + ":2: missing params (a Messages API request object)", err.toString().strip());
+    assertTrue(Files.notExists(dir.resolve("out.jsonl")));
+  }
+
+  @Test
+  void anUnknownRoutePolicyIsAUsageError(@TempDir Path dir) {
+    int code = run("batch", dir.resolve("x.jsonl").toString(), "--out", "o.jsonl", "--route", "cheapest");
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--route: unknown route policy: cheapest"), err.toString());
+  }
+
+  @Test
+  void badWorkerSettingsSayWhichKeyAndValue() {
+    int code = run("worker", "--max-in-flight", "0");
+    assertEquals(2, code);
+    assertEquals("promptq worker: max.in.flight: 0 (must be between 1 and 100000)", err.toString().strip());
+  }
+
+  @Test
+  void unknownSettingsAreRejectedWithASuggestion() {
+    int code = run("worker", "--set", "group.idd=x");
+    assertEquals(2, code);
+    assertEquals("promptq worker: unknown setting: group.idd (did you mean group.id?)", err.toString().strip());
+  }
+}

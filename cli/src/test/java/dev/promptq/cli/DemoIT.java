@@ -1,0 +1,34 @@
+package dev.promptq.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class DemoIT {
+
+  @Test
+  void theDemoAnswersEveryJobAndShowsTheFallback(@TempDir Path dir) throws Exception {
+    StringWriter out = new StringWriter();
+    CommandLine cl = PromptQ.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    Path results = dir.resolve("results.jsonl");
+
+    int code = cl.execute("demo", "--jobs", "60", "--workers", "2", "--latency-ms", "20", "--refuse-every", "5",
+        "--out", results.toString());
+
+    String summary = out.toString();
+    assertEquals(0, code, summary);
+    assertTrue(summary.contains("jobs       60: 60 succeeded, 0 errored, 0 expired"), summary);
+    assertTrue(summary.contains("routes     subscription 48, api 12 (12 fell back from the subscription)"), summary);
+    assertTrue(summary.contains("latency    p50 "), summary);
+    assertTrue(summary.contains("results    " + results.toAbsolutePath()), summary);
+    assertEquals(60, Files.readAllLines(results).size());
+  }
+}
