@@ -88,7 +88,7 @@ public final class JobCodec {
     try {
       root = mapper.readTree(text);
     } catch (JsonProcessingException e) {
-      return new Decoded.Invalid("invalid JSON: " + e.getOriginalMessage(), null);
+      return new Decoded.Invalid("invalid JSON: " + jsonProblem(e), null);
     }
     if (root == null || root.isMissingNode()) {
       return new Decoded.Invalid("empty record", null);
@@ -290,6 +290,15 @@ public final class JobCodec {
 
   private static Instant instant(JsonNode n, String field) {
     return n.path(field).isTextual() ? Instant.parse(n.get(field).asText()) : null;
+  }
+
+  /** Jackson's message without its source excerpt, plus the line and column. */
+  static String jsonProblem(JsonProcessingException e) {
+    String message = String.valueOf(e.getOriginalMessage()).replaceAll("\\s*\\(start marker at \\[Source:.*", "");
+    message = message.replace('\n', ' ');
+    message = message.length() <= 160 ? message : message.substring(0, 157) + "...";
+    return e.getLocation() == null ? message
+        : message + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
   }
 
   static String kind(JsonNode node) {
