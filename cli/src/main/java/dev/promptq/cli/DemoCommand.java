@@ -121,7 +121,9 @@ final class DemoCommand implements Callable<Integer> {
               .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey)))
               .build()));
         }
-        say("Started " + workers + " workers; submitting " + jobs + " jobs...");
+        say("Started " + workers + " workers; waiting for the group to share the job partitions...");
+        awaitGroup(group);
+        say("Submitting " + jobs + " jobs...");
         return runJobs(kafka, topics, t0);
       } finally {
         group.forEach(w -> w.close(Duration.ofSeconds(5)));
@@ -187,6 +189,13 @@ final class DemoCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("  wall time  %.1f s (broker start included)%n", wall);
     spec.commandLine().getOut().printf("  results    %s%n", out.toAbsolutePath());
     return succeeded == jobs ? 0 : 1;
+  }
+
+  /** Waits until every worker owns partitions, so latencies measure work, not group formation. */
+  private static void awaitGroup(List<Worker> group) {
+    CompletableFuture.allOf(group.stream().map(Worker::firstAssignment).toArray(CompletableFuture[]::new))
+        .orTimeout(60, java.util.concurrent.TimeUnit.SECONDS)
+        .join();
   }
 
   private void say(String line) {

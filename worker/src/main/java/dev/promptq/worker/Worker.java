@@ -48,15 +48,20 @@ public final class Worker implements AutoCloseable {
   private final WorkerConfig config;
   private final MessagesClient client;
   private final KafkaProducer<byte[], byte[]> producer;
+  private final Admin admin;
   private final JobLoop loop;
   private final Thread thread;
 
   private Worker(WorkerConfig config, Clock clock) {
     this.config = config;
     config.credentials().requireAny();
-    try (Admin admin = Admin.create(clientProperties(config, Map.of()))) {
+    this.admin = Admin.create(clientProperties(config, Map.of()));
+    try {
       TopicSetup.ensure(admin, config.topics(), new TopicSetup.Spec(config.jobPartitions(), (short) -1),
           Duration.ofSeconds(60));
+    } catch (RuntimeException e) {
+      admin.close();
+      throw e;
     }
     this.client = new MessagesClient(config.anthropicBaseUrl(), config.credentials(), config.maxInFlight(),
         config.callTimeout());
@@ -64,7 +69,7 @@ public final class Worker implements AutoCloseable {
     this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    this.loop = new JobLoop(consumer, producer, router, new JobCodec(), config.topics(), Duration.ofMillis(200));
+    this.loop = new JobLoop(consumer, producer, admin, router, new JobCodec(), config.topics(), Duration.ofMillis(200));
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
   }
 
@@ -96,6 +101,11 @@ public final class Worker implements AutoCloseable {
     return loop.assignment();
   }
 
+  /** Completes when the worker first owns at least one job partition (it has joined its group). */
+  public CompletableFuture<Void> firstAssignment() {
+    return loop.firstAssignment();
+  }
+
   /** Completes when the worker has stopped; exceptionally if its loop failed. */
   public CompletableFuture<Void> finished() {
     return loop.finished();
@@ -120,6 +130,7 @@ public final class Worker implements AutoCloseable {
     }
     client.close();
     producer.close(Duration.ofSeconds(10));
+    admin.close(Duration.ofSeconds(10));
     log.info("worker {} stopped", config.workerId());
   }
 

@@ -58,4 +58,28 @@ class DeadLetterIT {
       assertEquals(1, p.sim.calls().size(), "no call for a dead letter");
     }
   }
+
+  @Test
+  void aJobWhoseReplyDestinationDoesNotExistIsADeadLetterWithoutACall(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka)) {
+      p.startWorker("w");
+      Job noTopic = Job.of("nowhere", p.request("hi")).withReplyTo(p.topics.results() + ".missing");
+      p.produceRaw(ReplyHeaders.utf8(noTopic.id()), p.codec.encodeJob(noTopic), Map.of());
+      Job badPartition = Job.of("bad-partition", p.request("hi"));
+      p.produceRaw(ReplyHeaders.utf8(badPartition.id()), p.codec.encodeJob(badPartition),
+          Map.of(ReplyHeaders.REPLY_PARTITION, java.nio.ByteBuffer.allocate(4).putInt(99).array()));
+
+      JobResult next = p.client().submitAndAwait(Job.of("deliverable", p.request("hi")), Duration.ofSeconds(60)).join();
+
+      assertEquals(Outcome.SUCCEEDED, next.outcome());
+      List<ConsumerRecord<byte[], byte[]>> dead = p.readAll(p.topics.deadLetters(), 2);
+      Map<String, String> reasons = new java.util.HashMap<>();
+      dead.forEach(d -> reasons.put(new String(d.key(), StandardCharsets.UTF_8),
+          ReplyHeaders.text(d.headers(), ReplyHeaders.DLQ_REASON)));
+      assertEquals(Map.of(
+          "nowhere", "reply topic " + p.topics.results() + ".missing does not exist",
+          "bad-partition", "reply partition 99 is not in " + p.topics.results() + " (partitions 0-5)"), reasons);
+      assertEquals(1, p.sim.calls().size(), "only the deliverable job was called");
+    }
+  }
 }

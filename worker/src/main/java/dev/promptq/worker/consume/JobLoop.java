@@ -3,9 +3,11 @@ package dev.promptq.worker.consume;
 import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
+import dev.promptq.job.TopicNames;
 import dev.promptq.kafka.ReplyHeaders;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.routing.Router;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,12 +15,14 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,13 +59,19 @@ public final class JobLoop implements Runnable {
   private final JobCodec codec;
   private final Topics topics;
   private final Duration pollTimeout;
+  private final ReplyDestinations destinations;
   private volatile boolean stopping;
   private volatile Instant abandonAfter = Instant.MAX;
   private volatile Set<TopicPartition> assignment = Set.of();
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
+  private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
 
-  public JobLoop(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Router router,
+  /**
+   * @param admin used to check reply destinations; owned by the caller
+   */
+  public JobLoop(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Admin admin, Router router,
       JobCodec codec, Topics topics, Duration pollTimeout) {
+    this.destinations = new ReplyDestinations(admin, Clock.systemUTC());
     this.consumer = consumer;
     this.producer = producer;
     this.router = router;
@@ -107,6 +117,11 @@ public final class JobLoop implements Runnable {
   /** Completes when the loop has ended, exceptionally if it failed. */
   public CompletableFuture<Void> finished() {
     return finished;
+  }
+
+  /** Completes when this loop first owns at least one job partition. */
+  public CompletableFuture<Void> firstAssignment() {
+    return firstAssignment;
   }
 
   /** The job partitions this loop owns now. */
@@ -168,14 +183,28 @@ public final class JobLoop implements Runnable {
       return CompletableFuture.completedFuture(deadLetter(record, invalid.reason()));
     }
     Job job = ((JobCodec.Decoded.Valid) decoded).job();
+    String topic = replyTopic(record, job);
+    Integer partition = ReplyHeaders.replyPartition(record.headers());
+    Optional<String> undeliverable = destinations.problem(topic, partition);
+    if (undeliverable.isPresent()) {
+      log.warn("dead letter from {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), undeliverable.get());
+      return CompletableFuture.completedFuture(deadLetter(record, undeliverable.get()));
+    }
     Instant enqueuedAt = Instant.ofEpochMilli(record.timestamp());
-    return router.run(job, enqueuedAt).thenApply(result -> reply(record, job, result));
+    return router.run(job, enqueuedAt).thenApply(result -> reply(record, job, topic, partition, result));
   }
 
-  private ProducerRecord<byte[], byte[]> reply(ConsumerRecord<byte[], byte[]> record, Job job, JobResult result) {
-    String headerTopic = ReplyHeaders.text(record.headers(), ReplyHeaders.REPLY_TOPIC);
-    String topic = job.replyTo() != null ? job.replyTo() : headerTopic != null ? headerTopic : topics.results();
-    Integer partition = ReplyHeaders.replyPartition(record.headers());
+  /** The job's {@code reply_to}, else the {@code kafka_replyTopic} header, else the default results topic. */
+  private String replyTopic(ConsumerRecord<byte[], byte[]> record, Job job) {
+    if (job.replyTo() != null) {
+      return job.replyTo();
+    }
+    String header = ReplyHeaders.text(record.headers(), ReplyHeaders.REPLY_TOPIC);
+    return header != null && TopicNames.isLegal(header) ? header : topics.results();
+  }
+
+  private ProducerRecord<byte[], byte[]> reply(ConsumerRecord<byte[], byte[]> record, Job job, String topic,
+      Integer partition, JobResult result) {
     byte[] correlation = ReplyHeaders.bytes(record.headers(), ReplyHeaders.CORRELATION_ID);
     Headers headers = new RecordHeaders();
     headers.add(ReplyHeaders.CORRELATION_ID, correlation != null ? correlation : ReplyHeaders.utf8(job.id()));
@@ -219,6 +248,7 @@ public final class JobLoop implements Runnable {
       assignment = Set.copyOf(consumer.assignment());
       if (!partitions.isEmpty()) {
         log.info("assigned {} job partitions, now {}", partitions.size(), assignment.size());
+        firstAssignment.complete(null);
       }
     }
 

@@ -1,0 +1,58 @@
+package dev.promptq.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.promptq.config.Settings;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WorkerConfigTest {
+
+  @Test
+  void readsEverySettingAndPassesKafkaSettingsThrough() {
+    WorkerConfig c = WorkerConfig.fromSettings(Settings.of(Map.ofEntries(
+        Map.entry("bootstrap.servers", "b:9092"),
+        Map.entry("topic.prefix", "acme"),
+        Map.entry("group.id", "g"),
+        Map.entry("worker.id", "w7"),
+        Map.entry("anthropic.base.url", "http://127.0.0.1:1"),
+        Map.entry("claude.oauth.token", "tok"),
+        Map.entry("max.in.flight", "9"),
+        Map.entry("call.timeout.ms", "1500"),
+        Map.entry("jobs.partitions", "3"),
+        Map.entry("kafka.security.protocol", "SASL_SSL"),
+        Map.entry("kafka.sasl.mechanism", "PLAIN"))));
+
+    assertEquals("b:9092", c.bootstrapServers());
+    assertEquals("acme.jobs", c.topics().jobs());
+    assertEquals("acme.jobs.dlq", c.topics().deadLetters());
+    assertEquals("g", c.groupId());
+    assertEquals("w7", c.workerId());
+    assertTrue(c.credentials().oauthToken().isPresent());
+    assertTrue(c.credentials().apiKey().isEmpty());
+    assertEquals(9, c.maxInFlight());
+    assertEquals(Duration.ofMillis(1500), c.callTimeout());
+    assertEquals(3, c.jobPartitions());
+    assertEquals(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN"), c.kafkaProperties());
+  }
+
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    WorkerConfig c = WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b:9092")));
+    assertEquals("promptq.jobs", c.topics().jobs());
+    assertEquals("promptq-workers", c.groupId());
+    assertEquals("https://api.anthropic.com", c.anthropicBaseUrl());
+    assertEquals(64, c.maxInFlight());
+    assertEquals(Duration.ofMinutes(10), c.callTimeout());
+    assertEquals(12, c.jobPartitions());
+  }
+
+  @Test
+  void aMissingBootstrapIsNamed() {
+    assertEquals("bootstrap.servers: not set (set PROMPTQ_BOOTSTRAP_SERVERS or --bootstrap-servers)",
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of()))).getMessage());
+  }
+}
