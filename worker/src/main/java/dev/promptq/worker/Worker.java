@@ -4,6 +4,7 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.TopicSetup;
 import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.worker.consume.JobLoop;
+import dev.promptq.worker.consume.Loops;
 import dev.promptq.worker.routing.AnswerClassifier;
 import dev.promptq.worker.routing.Router;
 import java.time.Clock;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One member of a worker group: consumes jobs, runs each on the route its policy picks, publishes
- * results to the job's reply topic and dead letters for records that are not jobs.
+ * results to the job's reply topic and dead letters for records that are not jobs, exactly once
+ * by default.
  *
  * <pre>{@code
  * try (Worker worker = Worker.start(WorkerConfig.builder("127.0.0.1:9092")
@@ -36,18 +38,15 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Threads: {@code promptq-worker-<id>} owns the Kafka consumer and runs the {@link JobLoop};
- * {@code promptq-http-N} run API calls. {@link #close()} stops both. Thread-safe.
+ * <p>Threads: {@code promptq-worker-<id>} owns the Kafka consumer and the producer's transactions
+ * and runs the {@link JobLoop}; {@code promptq-http-N} run API calls. {@link #close()} stops both.
+ * Thread-safe.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
-  /** How long {@link #close()} lets the batch in progress finish before handing it back. */
-  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
-
   private final WorkerConfig config;
   private final MessagesClient client;
-  private final KafkaProducer<byte[], byte[]> producer;
   private final Admin admin;
   private final JobLoop loop;
   private final Thread thread;
@@ -57,7 +56,7 @@ public final class Worker implements AutoCloseable {
     config.credentials().requireAny();
     this.admin = Admin.create(clientProperties(config, Map.of()));
     try {
-      TopicSetup.ensure(admin, config.topics(), new TopicSetup.Spec(config.jobPartitions(), (short) -1),
+      TopicSetup.ensure(admin, config.topics(), new TopicSetup.Spec(config.jobPartitions(), config.replicationFactor()),
           Duration.ofSeconds(60));
     } catch (RuntimeException e) {
       admin.close();
@@ -66,10 +65,16 @@ public final class Worker implements AutoCloseable {
     this.client = new MessagesClient(config.anthropicBaseUrl(), config.credentials(), config.maxInFlight(),
         config.callTimeout());
     Router router = new Router(client, config.credentials(), new AnswerClassifier(), config.workerId(), clock);
-    this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    this.loop = new JobLoop(consumer, producer, admin, router, new JobCodec(), config.topics(), Duration.ofMillis(200));
+    JobLoop.Settings settings = new JobLoop.Settings(config.maxInFlight(), config.commitInterval(), config.ordering(),
+        config.revocationGrace());
+    this.loop = config.delivery() == Delivery.EXACTLY_ONCE
+        ? Loops.exactlyOnce(consumer, () -> new KafkaProducer<>(producerProperties(config, true),
+            new ByteArraySerializer(), new ByteArraySerializer()), admin, router, new JobCodec(), config.topics(),
+            settings, clock)
+        : Loops.atLeastOnce(consumer, new KafkaProducer<>(producerProperties(config, false), new ByteArraySerializer(),
+            new ByteArraySerializer()), admin, router, new JobCodec(), config.topics(), settings, clock);
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
   }
 
@@ -83,12 +88,13 @@ public final class Worker implements AutoCloseable {
     return start(config, Clock.systemUTC());
   }
 
-  /** As {@link #start(WorkerConfig)}, with the clock used for deadlines and result times. */
+  /** As {@link #start(WorkerConfig)}, with the clock used for deadlines, commits and result times. */
   public static Worker start(WorkerConfig config, Clock clock) {
     Worker w = new Worker(config, clock);
     w.thread.start();
-    log.info("worker {} started: group {}, jobs topic {}, {}, max {} in flight", config.workerId(),
-        config.groupId(), config.topics().jobs(), config.credentials(), config.maxInFlight());
+    log.info("worker {} started: group {}, jobs topic {}, {}, max {} in flight, {}", config.workerId(),
+        config.groupId(), config.topics().jobs(), config.credentials(), config.maxInFlight(),
+        config.delivery().wireName());
     return w;
   }
 
@@ -101,6 +107,11 @@ public final class Worker implements AutoCloseable {
     return loop.assignment();
   }
 
+  /** Jobs running now. */
+  public int inFlight() {
+    return loop.inFlight();
+  }
+
   /** Completes when the worker first owns at least one job partition (it has joined its group). */
   public CompletableFuture<Void> firstAssignment() {
     return loop.firstAssignment();
@@ -111,15 +122,15 @@ public final class Worker implements AutoCloseable {
     return loop.finished();
   }
 
-  /** Stops with {@link #DEFAULT_SHUTDOWN_GRACE}. */
+  /** Stops with the configured shutdown grace. */
   @Override
   public void close() {
-    close(DEFAULT_SHUTDOWN_GRACE);
+    close(config.shutdownGrace());
   }
 
   /**
-   * Stops polling, lets the batch in progress finish for up to {@code grace} (publish and commit),
-   * else hands it back to the group uncommitted; then closes the clients.
+   * Stops fetching, lets running jobs finish for up to {@code grace}, commits what is done (the
+   * rest goes back to the group uncommitted), then closes the clients. Idempotent.
    */
   public void close(Duration grace) {
     loop.stop(grace);
@@ -129,7 +140,6 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     client.close();
-    producer.close(Duration.ofSeconds(10));
     admin.close(Duration.ofSeconds(10));
     log.info("worker {} stopped", config.workerId());
   }
@@ -141,13 +151,21 @@ public final class Worker implements AutoCloseable {
     return p;
   }
 
-  private static Map<String, Object> producerProperties(WorkerConfig config) {
+  /** The {@code transactional.id}: stable per worker id, so a restarted worker fences its former self. */
+  static String transactionalId(WorkerConfig config) {
+    return "promptq-" + config.groupId() + "-" + config.workerId();
+  }
+
+  private static Map<String, Object> producerProperties(WorkerConfig config, boolean transactional) {
     Map<String, Object> d = new HashMap<>();
     d.put(ProducerConfig.ACKS_CONFIG, "all");
     d.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     d.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     d.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     d.put(ProducerConfig.CLIENT_ID_CONFIG, "promptq-worker-" + config.workerId());
+    if (transactional) {
+      d.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(config));
+    }
     return clientProperties(config, d);
   }
 
@@ -158,14 +176,8 @@ public final class Worker implements AutoCloseable {
     d.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     d.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     d.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    d.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxInFlight());
+    d.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, config.maxInFlight()));
     d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-    // A batch waits for its slowest call (and one fallback) before the next poll.
-    long batchBound = config.callTimeout().multipliedBy(2).plusMinutes(1).toMillis();
-    int maxPollInterval = (int) Math.min(Integer.MAX_VALUE - 60_000, Math.max(300_000, batchBound));
-    d.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollInterval);
-    // Kafka warns when idle connections may close during a long batch; keep them longer than one.
-    d.put(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG, maxPollInterval + 60_000);
     return clientProperties(config, d);
   }
 }

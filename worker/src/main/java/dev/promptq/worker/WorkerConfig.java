@@ -24,9 +24,15 @@ import java.util.Objects;
  *   <tr><td>anthropic.base.url</td><td>ANTHROPIC_BASE_URL</td><td>https://api.anthropic.com</td><td>Messages API</td></tr>
  *   <tr><td>claude.oauth.token</td><td>CLAUDE_CODE_OAUTH_TOKEN</td><td>none</td><td>subscription token</td></tr>
  *   <tr><td>anthropic.api.key</td><td>ANTHROPIC_API_KEY</td><td>none</td><td>API key</td></tr>
- *   <tr><td>max.in.flight</td><td></td><td>64</td><td>calls in flight per worker</td></tr>
+ *   <tr><td>max.in.flight</td><td></td><td>256</td><td>jobs running at once per worker</td></tr>
  *   <tr><td>call.timeout.ms</td><td></td><td>600000</td><td>limit on one API call</td></tr>
+ *   <tr><td>delivery</td><td></td><td>exactly_once</td><td>or at_least_once</td></tr>
+ *   <tr><td>ordering</td><td></td><td>unordered</td><td>or key: one job per record key at a time</td></tr>
+ *   <tr><td>commit.interval.ms</td><td></td><td>20</td><td>time between commits (results show at commit)</td></tr>
+ *   <tr><td>shutdown.grace.ms</td><td></td><td>30000</td><td>on stop, time for running jobs to finish</td></tr>
+ *   <tr><td>revocation.grace.ms</td><td></td><td>5000</td><td>on rebalance, time for running jobs of revoked partitions</td></tr>
  *   <tr><td>jobs.partitions</td><td></td><td>12</td><td>partitions when creating the jobs topic</td></tr>
+ *   <tr><td>topics.replication.factor</td><td></td><td>-1 (broker default)</td><td>when creating topics</td></tr>
  *   <tr><td>kafka.*</td><td></td><td></td><td>passed to the Kafka clients, prefix removed</td></tr>
  * </table>
  */
@@ -39,13 +45,22 @@ public record WorkerConfig(
     Credentials credentials,
     int maxInFlight,
     Duration callTimeout,
+    Delivery delivery,
+    Ordering ordering,
+    Duration commitInterval,
+    Duration shutdownGrace,
+    Duration revocationGrace,
     int jobPartitions,
+    short replicationFactor,
     Map<String, Object> kafkaProperties) {
 
   public static final String DEFAULT_GROUP_ID = "promptq-workers";
   public static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
-  public static final int DEFAULT_MAX_IN_FLIGHT = 64;
+  public static final int DEFAULT_MAX_IN_FLIGHT = 256;
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(20);
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_REVOCATION_GRACE = Duration.ofSeconds(5);
   public static final int DEFAULT_JOB_PARTITIONS = 12;
 
   /** Environment variables read by {@link #fromSettings}, and the keys they set. */
@@ -61,7 +76,8 @@ public record WorkerConfig(
   /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
   public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "group.id", "worker.id",
       "anthropic.base.url", "claude.oauth.token", "anthropic.api.key", "max.in.flight", "call.timeout.ms",
-      "jobs.partitions");
+      "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
+      "topics.replication.factor");
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -71,6 +87,11 @@ public record WorkerConfig(
     Objects.requireNonNull(anthropicBaseUrl, "anthropicBaseUrl");
     Objects.requireNonNull(credentials, "credentials");
     Objects.requireNonNull(callTimeout, "callTimeout");
+    Objects.requireNonNull(delivery, "delivery");
+    Objects.requireNonNull(ordering, "ordering");
+    Objects.requireNonNull(commitInterval, "commitInterval");
+    Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    Objects.requireNonNull(revocationGrace, "revocationGrace");
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("max.in.flight < 1: " + maxInFlight);
     }
@@ -97,7 +118,14 @@ public record WorkerConfig(
         .credentials(new Credentials(s.secret("claude.oauth.token"), s.secret("anthropic.api.key")))
         .maxInFlight(s.getInt("max.in.flight", DEFAULT_MAX_IN_FLIGHT, 1, 100_000))
         .callTimeout(Duration.ofMillis(s.getLong("call.timeout.ms", DEFAULT_CALL_TIMEOUT.toMillis(), 1, 86_400_000L)))
+        .delivery(Delivery.fromWireName(s.get("delivery", Delivery.EXACTLY_ONCE.wireName())))
+        .ordering(Ordering.fromWireName(s.get("ordering", Ordering.UNORDERED.wireName())))
+        .commitInterval(Duration.ofMillis(s.getLong("commit.interval.ms", DEFAULT_COMMIT_INTERVAL.toMillis(), 1, 60_000)))
+        .shutdownGrace(Duration.ofMillis(s.getLong("shutdown.grace.ms", DEFAULT_SHUTDOWN_GRACE.toMillis(), 0, 3_600_000)))
+        .revocationGrace(Duration.ofMillis(
+            s.getLong("revocation.grace.ms", DEFAULT_REVOCATION_GRACE.toMillis(), 0, 60_000)))
         .jobPartitions(s.getInt("jobs.partitions", DEFAULT_JOB_PARTITIONS, 1, 10_000))
+        .replicationFactor((short) s.getInt("topics.replication.factor", -1, -1, 32))
         .kafkaProperties(s.kafkaProperties())
         .build();
   }
@@ -127,7 +155,13 @@ public record WorkerConfig(
     private Credentials credentials = Credentials.none();
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+    private Delivery delivery = Delivery.EXACTLY_ONCE;
+    private Ordering ordering = Ordering.UNORDERED;
+    private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
+    private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+    private Duration revocationGrace = DEFAULT_REVOCATION_GRACE;
     private int jobPartitions = DEFAULT_JOB_PARTITIONS;
+    private short replicationFactor = -1;
     private Map<String, Object> kafkaProperties = Map.of();
 
     private Builder(String bootstrapServers) {
@@ -169,6 +203,37 @@ public record WorkerConfig(
       return this;
     }
 
+    public Builder delivery(Delivery v) {
+      this.delivery = v;
+      return this;
+    }
+
+    public Builder ordering(Ordering v) {
+      this.ordering = v;
+      return this;
+    }
+
+    public Builder commitInterval(Duration v) {
+      this.commitInterval = v;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration v) {
+      this.shutdownGrace = v;
+      return this;
+    }
+
+    public Builder revocationGrace(Duration v) {
+      this.revocationGrace = v;
+      return this;
+    }
+
+    /** Replication factor of topics the worker creates; -1 (default) takes the broker's. */
+    public Builder replicationFactor(short v) {
+      this.replicationFactor = v;
+      return this;
+    }
+
     public Builder jobPartitions(int v) {
       this.jobPartitions = v;
       return this;
@@ -182,7 +247,8 @@ public record WorkerConfig(
 
     public WorkerConfig build() {
       return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
-          maxInFlight, callTimeout, jobPartitions, kafkaProperties);
+          maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
+          replicationFactor, kafkaProperties);
     }
   }
 }

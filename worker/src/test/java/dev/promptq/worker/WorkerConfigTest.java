@@ -23,6 +23,10 @@ class WorkerConfigTest {
         Map.entry("max.in.flight", "9"),
         Map.entry("call.timeout.ms", "1500"),
         Map.entry("jobs.partitions", "3"),
+        Map.entry("delivery", "at_least_once"),
+        Map.entry("ordering", "key"),
+        Map.entry("commit.interval.ms", "7"),
+        Map.entry("topics.replication.factor", "3"),
         Map.entry("kafka.security.protocol", "SASL_SSL"),
         Map.entry("kafka.sasl.mechanism", "PLAIN"))));
 
@@ -36,6 +40,10 @@ class WorkerConfigTest {
     assertEquals(9, c.maxInFlight());
     assertEquals(Duration.ofMillis(1500), c.callTimeout());
     assertEquals(3, c.jobPartitions());
+    assertEquals(Delivery.AT_LEAST_ONCE, c.delivery());
+    assertEquals(Ordering.KEY, c.ordering());
+    assertEquals(Duration.ofMillis(7), c.commitInterval());
+    assertEquals(3, c.replicationFactor());
     assertEquals(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN"), c.kafkaProperties());
   }
 
@@ -45,9 +53,21 @@ class WorkerConfigTest {
     assertEquals("promptq.jobs", c.topics().jobs());
     assertEquals("promptq-workers", c.groupId());
     assertEquals("https://api.anthropic.com", c.anthropicBaseUrl());
-    assertEquals(64, c.maxInFlight());
+    assertEquals(256, c.maxInFlight());
     assertEquals(Duration.ofMinutes(10), c.callTimeout());
+    assertEquals(Delivery.EXACTLY_ONCE, c.delivery());
+    assertEquals(Ordering.UNORDERED, c.ordering());
+    assertEquals(Duration.ofMillis(20), c.commitInterval());
+    assertEquals(Duration.ofSeconds(30), c.shutdownGrace());
+    assertEquals(Duration.ofSeconds(5), c.revocationGrace());
     assertEquals(12, c.jobPartitions());
+    assertEquals(-1, c.replicationFactor());
+  }
+
+  @Test
+  void anUnknownDeliveryModeIsNamed() {
+    assertEquals("delivery: twice (expected exactly_once or at_least_once)", assertThrows(IllegalArgumentException.class,
+        () -> WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b", "delivery", "twice")))).getMessage());
   }
 
   @Test

@@ -1,120 +1,138 @@
 package dev.promptq.worker.consume;
 
-import dev.promptq.job.Job;
-import dev.promptq.job.JobCodec;
-import dev.promptq.job.JobResult;
-import dev.promptq.job.TopicNames;
-import dev.promptq.kafka.ReplyHeaders;
-import dev.promptq.kafka.Topics;
-import dev.promptq.worker.routing.Router;
+import dev.promptq.worker.Ordering;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consume-route-publish-commit loop of one worker, run on the thread that owns the consumer.
+ * The consume loop of one worker, on the thread that owns the Kafka consumer.
  *
- * <p>Each poll returns a batch of at most {@code max.in.flight} records. Every valid job of the
- * batch starts at once (calls run concurrently on the HTTP client's threads); records that are
- * not jobs become dead letters. When every job of the batch has its result, the results and dead
- * letters are published, flushed and acknowledged by the broker, and only then are the batch's
- * offsets committed. A crash anywhere before the commit means the batch is consumed again: no job
- * is lost, and a job may be answered twice only after a crash (at-least-once).
+ * <p>Each turn it polls, starts every polled job at once (calls run on the HTTP client's threads;
+ * their completions come back through a mailbox), applies completed jobs to their
+ * {@link PartitionState}, and every {@code commitInterval} hands the outputs of finished jobs and
+ * the new commit points to the {@link Committer}. A partition's commit point is its lowest
+ * unfinished offset; the finished offsets above it travel in the commit metadata, so the next
+ * owner skips them. When {@code maxInFlight} jobs are running, every partition is paused and the
+ * loop keeps polling, so slow calls never push the worker out of its group.
  *
  * <p>Not thread-safe, except {@link #stop}, which any thread may call.
  */
 public final class JobLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(JobLoop.class);
-
-  private final Consumer<byte[], byte[]> consumer;
-  private final Producer<byte[], byte[]> producer;
-  private final Router router;
-  private final JobCodec codec;
-  private final Topics topics;
-  private final Duration pollTimeout;
-  private final ReplyDestinations destinations;
-  private volatile boolean stopping;
-  private volatile Instant abandonAfter = Instant.MAX;
-  private volatile Set<TopicPartition> assignment = Set.of();
-  private final CompletableFuture<Void> finished = new CompletableFuture<>();
-  private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
+  /** Per partition, at most this many unfinished jobs, so the commit metadata stays small. */
+  static final int MAX_UNFINISHED_PER_PARTITION = 500;
+  /** Per partition, at most this distance from the commit point to the highest polled offset. */
+  static final long MAX_SPAN = 16_000;
 
   /**
-   * @param admin used to check reply destinations; owned by the caller
+   * How the loop runs.
+   *
+   * @param maxInFlight jobs running at once, at most
+   * @param commitInterval time between commits; results become visible at commit
+   * @param revocationGrace on revocation, how long running jobs of revoked partitions may finish
    */
-  public JobLoop(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Admin admin, Router router,
-      JobCodec codec, Topics topics, Duration pollTimeout) {
-    this.destinations = new ReplyDestinations(admin, Clock.systemUTC());
+  public record Settings(int maxInFlight, Duration commitInterval, Ordering ordering, Duration revocationGrace) {}
+
+  /** A job finished on an HTTP thread, waiting for the loop to apply it. */
+  private record Completion(PartitionState state, long offset, byte[] key, List<ProducerRecord<byte[], byte[]>> outputs) {}
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final Committer committer;
+  private final JobHandler handler;
+  private final Settings settings;
+  private final String jobsTopic;
+  private final Clock clock;
+  private final LinkedBlockingQueue<Completion> mailbox = new LinkedBlockingQueue<>();
+  private final Map<TopicPartition, PartitionState> states = new HashMap<>();
+  private final CompletableFuture<Void> finished = new CompletableFuture<>();
+  private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
+  private volatile boolean stopping;
+  private volatile Instant stopDeadline = Instant.MAX;
+  private volatile Set<TopicPartition> assignment = Set.of();
+  private volatile int inFlight;
+  private Instant lastCommit;
+
+  JobLoop(Consumer<byte[], byte[]> consumer, Committer committer, JobHandler handler, Settings settings,
+      String jobsTopic, Clock clock) {
     this.consumer = consumer;
-    this.producer = producer;
-    this.router = router;
-    this.codec = codec;
-    this.topics = topics;
-    this.pollTimeout = pollTimeout;
+    this.committer = committer;
+    this.handler = handler;
+    this.settings = settings;
+    this.jobsTopic = jobsTopic;
+    this.clock = clock;
+    this.lastCommit = clock.instant();
   }
 
   @Override
   public void run() {
     try {
-      consumer.subscribe(List.of(topics.jobs()), new Rebalance());
-      while (!stopping) {
+      consumer.subscribe(List.of(jobsTopic), new Rebalance());
+      while (!stopping || (inFlight > 0 && clock.instant().isBefore(stopDeadline))) {
         ConsumerRecords<byte[], byte[]> records;
         try {
-          records = consumer.poll(pollTimeout);
+          records = consumer.poll(inFlight > 0 || stopping ? Duration.ofMillis(10) : Duration.ofMillis(200));
         } catch (WakeupException e) {
           continue; // stop() woke us; the loop condition decides
         }
-        if (!records.isEmpty()) {
-          handle(records);
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          dispatch(r);
         }
+        drainMailbox();
+        if (Duration.between(lastCommit, clock.instant()).compareTo(settings.commitInterval()) >= 0) {
+          commit();
+        }
+        applyBackPressure();
+      }
+      drainMailbox();
+      commit();
+      if (inFlight > 0) {
+        log.info("stopping: {} jobs still running after the grace period; the group will run them again", inFlight);
       }
       finished.complete(null);
     } catch (RuntimeException | Error e) {
       log.error("job loop failed; uncommitted jobs will be consumed again by the group", e);
       finished.completeExceptionally(e);
     } finally {
-      consumer.close();
+      stopping = true;
+      try {
+        consumer.close();
+      } finally {
+        committer.close();
+      }
     }
   }
 
   /**
-   * Asks the loop to stop: no new poll; the batch in progress may finish until {@code grace} has
-   * passed, after which it is abandoned unpublished and uncommitted (the group runs it again).
+   * Asks the loop to stop: it stops fetching, lets running jobs finish for up to {@code grace},
+   * commits what is done and closes; unfinished jobs go back to the group uncommitted.
    */
   public void stop(Duration grace) {
-    abandonAfter = Instant.now().plus(grace);
+    stopDeadline = clock.instant().plus(grace);
     stopping = true;
     consumer.wakeup();
   }
 
-  /** Completes when the loop has ended, exceptionally if it failed. */
   public CompletableFuture<Void> finished() {
     return finished;
   }
@@ -129,139 +147,179 @@ public final class JobLoop implements Runnable {
     return assignment;
   }
 
-  private void handle(ConsumerRecords<byte[], byte[]> records) {
-    List<CompletableFuture<ProducerRecord<byte[], byte[]>>> outputs = new ArrayList<>(records.count());
-    for (ConsumerRecord<byte[], byte[]> record : records) {
-      outputs.add(outputFor(record));
-    }
-    CompletableFuture<Void> all = CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new));
-    if (!awaitBatch(all)) {
-      log.info("stopping: abandoned a batch of {} records, uncommitted; the group will run them again", records.count());
-      return;
-    }
-    List<Future<RecordMetadata>> sends = new ArrayList<>(outputs.size());
-    for (CompletableFuture<ProducerRecord<byte[], byte[]>> out : outputs) {
-      sends.add(producer.send(out.join()));
-    }
-    producer.flush();
-    for (Future<RecordMetadata> send : sends) {
-      try {
-        send.get();
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("cannot publish a result: " + e.getCause().getMessage(), e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while publishing results", e);
-      }
-    }
-    consumer.commitSync(nextOffsets(records));
+  /** Jobs running now (polled and not finished). */
+  public int inFlight() {
+    return inFlight;
   }
 
-  /** Waits for the batch; false if stopping and the grace period ran out first. */
-  private boolean awaitBatch(CompletableFuture<Void> all) {
-    while (true) {
+  private void dispatch(ConsumerRecord<byte[], byte[]> record) {
+    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+    PartitionState state = states.get(tp);
+    if (state == null) {
+      return; // revoked while the fetch was in flight; the next owner reads it
+    }
+    if (state.polled(record.offset())) {
+      return; // a previous owner finished it (commit metadata)
+    }
+    inFlight++;
+    byte[] key = settings.ordering() == Ordering.KEY ? record.key() : null;
+    state.runInKeyOrder(key, () -> handler.handle(record).whenComplete((outputs, bug) ->
+        mailbox.add(new Completion(state, record.offset(), key,
+            bug == null ? outputs : List.of(handler.deadLetter(record, "internal worker error: " + bug))))));
+  }
+
+  private void drainMailbox() {
+    Completion c;
+    while ((c = mailbox.poll()) != null) {
+      apply(c);
+    }
+  }
+
+  private void apply(Completion c) {
+    if (states.get(c.state().partition) != c.state()) {
+      return; // the partition was revoked or rewound since this job started
+    }
+    c.state().completed(c.offset(), c.outputs());
+    inFlight--;
+    c.state().keyDone(c.key());
+  }
+
+  /** Publishes finished jobs' outputs with the new commit points; rewinds if that fails. */
+  private void commit() {
+    lastCommit = clock.instant();
+    List<ProducerRecord<byte[], byte[]>> outputs = new ArrayList<>();
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (PartitionState state : states.values()) {
+      outputs.addAll(state.takeOutputs());
+      OffsetAndMetadata point = state.commitPoint(() -> consumer.position(state.partition));
+      if (point != null) {
+        offsets.put(state.partition, point);
+      }
+    }
+    if (outputs.isEmpty() && offsets.isEmpty()) {
+      return;
+    }
+    if (committer.commit(outputs, offsets)) {
+      offsets.forEach((tp, point) -> states.get(tp).committed(point));
+    } else {
+      rewind(new HashSet<>(states.keySet()));
+    }
+  }
+
+  /** Forgets all progress on {@code partitions} since their last commit and reads them again from there. */
+  private void rewind(Set<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
+    for (TopicPartition tp : partitions) {
+      PartitionState old = states.put(tp, new PartitionState(tp, committed.get(tp)));
+      if (old != null) {
+        inFlight -= old.unfinished();
+      }
+      OffsetAndMetadata c = committed.get(tp);
+      if (c != null) {
+        consumer.seek(tp, c.offset());
+      } else {
+        consumer.seekToBeginning(List.of(tp));
+      }
+    }
+    log.warn("rewound {} job partitions to their last commit", partitions.size());
+  }
+
+  /** Pauses what must not be fetched now (all when full or stopping), resumes the rest. */
+  private void applyBackPressure() {
+    Set<TopicPartition> pause = new HashSet<>();
+    if (stopping || inFlight >= settings.maxInFlight()) {
+      pause.addAll(states.keySet());
+    } else {
+      states.forEach((tp, s) -> {
+        if (s.unfinished() >= MAX_UNFINISHED_PER_PARTITION || s.span() >= MAX_SPAN) {
+          pause.add(tp);
+        }
+      });
+    }
+    Set<TopicPartition> paused = consumer.paused();
+    List<TopicPartition> toPause = pause.stream().filter(tp -> !paused.contains(tp)).toList();
+    List<TopicPartition> toResume = paused.stream().filter(tp -> !pause.contains(tp)).toList();
+    if (!toPause.isEmpty()) {
+      consumer.pause(toPause);
+    }
+    if (!toResume.isEmpty()) {
+      consumer.resume(toResume);
+    }
+  }
+
+  /** Waits, applying completions, until the jobs of {@code partitions} are done or {@code until} passes. */
+  private void awaitPartitions(Collection<TopicPartition> partitions, Instant until) {
+    while (clock.instant().isBefore(until)) {
+      int running = 0;
+      for (TopicPartition tp : partitions) {
+        PartitionState s = states.get(tp);
+        running += s == null ? 0 : s.unfinished();
+      }
+      if (running == 0) {
+        return;
+      }
       try {
-        all.get(100, TimeUnit.MILLISECONDS);
-        return true;
-      } catch (TimeoutException e) {
-        if (stopping && Instant.now().isAfter(abandonAfter)) {
-          return false;
+        Completion c = mailbox.poll(Math.max(1, Duration.between(clock.instant(), until).toMillis()), TimeUnit.MILLISECONDS);
+        if (c != null) {
+          apply(c);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return false;
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("a job future failed (router bug)", e.getCause());
+        return;
       }
     }
   }
 
-  private CompletableFuture<ProducerRecord<byte[], byte[]>> outputFor(ConsumerRecord<byte[], byte[]> record) {
-    JobCodec.Decoded decoded = codec.decodeJob(record.value());
-    if (decoded instanceof JobCodec.Decoded.Invalid invalid) {
-      log.warn("dead letter from {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), invalid.reason());
-      return CompletableFuture.completedFuture(deadLetter(record, invalid.reason()));
+  private void drop(Collection<TopicPartition> partitions) {
+    for (TopicPartition tp : partitions) {
+      PartitionState old = states.remove(tp);
+      if (old != null) {
+        inFlight -= old.unfinished();
+      }
     }
-    Job job = ((JobCodec.Decoded.Valid) decoded).job();
-    String topic = replyTopic(record, job);
-    Integer partition = ReplyHeaders.replyPartition(record.headers());
-    Optional<String> undeliverable = destinations.problem(topic, partition);
-    if (undeliverable.isPresent()) {
-      log.warn("dead letter from {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), undeliverable.get());
-      return CompletableFuture.completedFuture(deadLetter(record, undeliverable.get()));
-    }
-    Instant enqueuedAt = Instant.ofEpochMilli(record.timestamp());
-    return router.run(job, enqueuedAt).thenApply(result -> reply(record, job, topic, partition, result));
+    Set<TopicPartition> now = new HashSet<>(assignment);
+    now.removeAll(partitions);
+    assignment = Set.copyOf(now);
   }
 
-  /** The job's {@code reply_to}, else the {@code kafka_replyTopic} header, else the default results topic. */
-  private String replyTopic(ConsumerRecord<byte[], byte[]> record, Job job) {
-    if (job.replyTo() != null) {
-      return job.replyTo();
-    }
-    String header = ReplyHeaders.text(record.headers(), ReplyHeaders.REPLY_TOPIC);
-    return header != null && TopicNames.isLegal(header) ? header : topics.results();
-  }
-
-  private ProducerRecord<byte[], byte[]> reply(ConsumerRecord<byte[], byte[]> record, Job job, String topic,
-      Integer partition, JobResult result) {
-    byte[] correlation = ReplyHeaders.bytes(record.headers(), ReplyHeaders.CORRELATION_ID);
-    Headers headers = new RecordHeaders();
-    headers.add(ReplyHeaders.CORRELATION_ID, correlation != null ? correlation : ReplyHeaders.utf8(job.id()));
-    headers.add(ReplyHeaders.JOB_ID, ReplyHeaders.utf8(job.id()));
-    headers.add(ReplyHeaders.OUTCOME, ReplyHeaders.utf8(result.outcome().wireName()));
-    if (result.route() != null) {
-      headers.add(ReplyHeaders.ROUTE, ReplyHeaders.utf8(result.route().wireName()));
-    }
-    log.debug("job {} {} via {} in {} ms", job.id(), result.outcome().wireName(),
-        result.route() == null ? "-" : result.route().wireName(), result.processingTime().toMillis());
-    return new ProducerRecord<>(topic, partition, ReplyHeaders.utf8(job.id()), codec.encodeResult(result), headers);
-  }
-
-  private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
-    Headers headers = new RecordHeaders(record.headers().toArray());
-    headers.add(ReplyHeaders.DLQ_REASON, ReplyHeaders.utf8(reason));
-    headers.add(ReplyHeaders.DLQ_ORIGIN,
-        ReplyHeaders.utf8(record.topic() + "-" + record.partition() + "@" + record.offset()));
-    return new ProducerRecord<>(topics.deadLetters(), null, record.key(), record.value(), headers);
-  }
-
-  private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<byte[], byte[]> records) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition tp : records.partitions()) {
-      List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-      offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
-    }
-    return offsets;
-  }
-
-  private static Set<TopicPartition> without(Set<TopicPartition> set, Collection<TopicPartition> removed) {
-    Set<TopicPartition> copy = new java.util.HashSet<>(set);
-    copy.removeAll(removed);
-    return Set.copyOf(copy);
-  }
-
-  /** Keeps {@link #assignment} current and logs changes. */
+  /** Runs inside {@code poll} on the loop's thread. */
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      assignment = Set.copyOf(consumer.assignment());
-      if (!partitions.isEmpty()) {
-        log.info("assigned {} job partitions, now {}", partitions.size(), assignment.size());
-        firstAssignment.complete(null);
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
       }
+      Duration grace = stopping ? Duration.ZERO : settings.revocationGrace();
+      awaitPartitions(partitions, clock.instant().plus(grace));
+      commit();
+      int abandoned = 0;
+      for (TopicPartition tp : partitions) {
+        PartitionState s = states.get(tp);
+        abandoned += s == null ? 0 : s.unfinished();
+      }
+      drop(partitions);
+      log.info("revoked {} job partitions ({} running jobs handed back), now {}", partitions.size(), abandoned,
+          assignment.size());
     }
 
     @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      // Nothing in flight here: the batch is committed before the next poll, where rebalances happen.
-      assignment = without(assignment, partitions);
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+      for (TopicPartition tp : partitions) {
+        states.put(tp, new PartitionState(tp, committed.get(tp)));
+      }
+      assignment = Set.copyOf(consumer.assignment());
+      log.info("assigned {} job partitions, now {}", partitions.size(), assignment.size());
+      firstAssignment.complete(null);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      assignment = without(assignment, partitions);
-      log.warn("lost {} job partitions", partitions.size());
+      drop(partitions);
+      log.warn("lost {} job partitions; their running jobs are dropped uncommitted", partitions.size());
     }
   }
 }
