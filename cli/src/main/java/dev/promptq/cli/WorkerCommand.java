@@ -39,12 +39,18 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--base-url", description = "Messages API base URL (env ANTHROPIC_BASE_URL; default https://api.anthropic.com).")
   String baseUrl;
 
-  @Option(names = "--max-in-flight", description = "API calls in flight at once (default 64).")
+  @Option(names = "--max-in-flight", description = "Jobs running at once (default 256).")
   Integer maxInFlight;
 
-  @Option(names = "--shutdown-grace-seconds", defaultValue = "30",
-      description = "On stop, how long the batch in progress may finish (default: ${DEFAULT-VALUE}).")
-  long graceSeconds;
+  @Option(names = "--delivery", description = "exactly_once (default) or at_least_once (brokers without transactions).")
+  String delivery;
+
+  @Option(names = "--ordering", description = "unordered (default) or key (one job per record key at a time, in order).")
+  String ordering;
+
+  @Option(names = "--shutdown-grace-ms",
+      description = "On SIGTERM/Ctrl-C, how long running jobs may finish before the rest is handed back (default 30000).")
+  Long shutdownGraceMs;
 
   @Override
   public Integer call() {
@@ -53,6 +59,9 @@ final class WorkerCommand implements Callable<Integer> {
     flags.put("worker.id", workerId);
     flags.put("anthropic.base.url", baseUrl);
     flags.put("max.in.flight", maxInFlight == null ? null : maxInFlight.toString());
+    flags.put("delivery", delivery);
+    flags.put("ordering", ordering);
+    flags.put("shutdown.grace.ms", shutdownGraceMs == null ? null : shutdownGraceMs.toString());
     Settings settings = connection.load(WorkerConfig.ENV_KEYS, flags);
     WorkerConfig config = WorkerConfig.fromSettings(settings);
     Worker worker;
@@ -62,16 +71,19 @@ final class WorkerCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("promptq worker: " + e.getMessage());
       return 2;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.close(Duration.ofSeconds(graceSeconds)),
-        "promptq-worker-shutdown"));
+    GracefulStop stop = GracefulStop.onSignals(worker::close);
     spec.commandLine().getOut().println("Worker " + config.workerId() + " running: group " + config.groupId() + ", brokers "
-        + config.bootstrapServers() + ", API " + config.anthropicBaseUrl() + ", " + config.credentials());
+        + config.bootstrapServers() + ", API " + config.anthropicBaseUrl() + ", " + config.credentials() + ", "
+        + config.delivery().wireName());
     spec.commandLine().getOut().flush();
     try {
       worker.finished().join();
+      stop.awaitDone();
+      spec.commandLine().getOut().println("Worker " + config.workerId() + " stopped");
       return 0;
     } catch (CompletionException e) {
       spec.commandLine().getErr().println("promptq worker: stopped on error: " + e.getCause());
+      worker.close(Duration.ZERO);
       return 1;
     }
   }
