@@ -75,9 +75,17 @@ public final class PromptQClient implements AutoCloseable {
     return config;
   }
 
-  /** Publishes {@code job}; the future completes when the broker has it. */
+  /** Publishes {@code job}, keyed by its id; the future completes when the broker has it. */
   public CompletableFuture<RecordMetadata> submit(Job job) {
-    return send(job, newCorrelationId());
+    return send(job, job.id(), newCorrelationId());
+  }
+
+  /**
+   * Publishes {@code job} keyed by {@code orderingKey}: jobs with one key land on one partition,
+   * and workers with {@code ordering=key} run them one at a time, in order.
+   */
+  public CompletableFuture<RecordMetadata> submit(Job job, String orderingKey) {
+    return send(job, orderingKey, newCorrelationId());
   }
 
   /**
@@ -87,7 +95,7 @@ public final class PromptQClient implements AutoCloseable {
   public CompletableFuture<JobResult> submitAndAwait(Job job, Duration timeout) {
     byte[] correlationId = newCorrelationId();
     CompletableFuture<JobResult> result = listener(replyTopic(job)).expect(correlationId);
-    send(job, correlationId).whenComplete((md, e) -> {
+    send(job, job.id(), correlationId).whenComplete((md, e) -> {
       if (e != null) {
         result.completeExceptionally(e);
       }
@@ -106,12 +114,12 @@ public final class PromptQClient implements AutoCloseable {
     producer.close(Duration.ofSeconds(10));
   }
 
-  private CompletableFuture<RecordMetadata> send(Job job, byte[] correlationId) {
+  private CompletableFuture<RecordMetadata> send(Job job, String key, byte[] correlationId) {
     RecordHeaders headers = new RecordHeaders();
     headers.add(ReplyHeaders.CORRELATION_ID, correlationId);
     headers.add(ReplyHeaders.REPLY_TOPIC, ReplyHeaders.utf8(replyTopic(job)));
     ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().jobs(), null,
-        ReplyHeaders.utf8(job.id()), codec.encodeJob(job), headers);
+        ReplyHeaders.utf8(key), codec.encodeJob(job), headers);
     CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
     producer.send(record, (md, e) -> {
       if (e != null) {

@@ -35,7 +35,7 @@ final class TestPipeline implements AutoCloseable {
   static final Secret API_KEY = Secret.of("sk-ant-api03-planted-apikey-" + UUID.randomUUID());
   static final Credentials BOTH = new Credentials(Optional.of(OAUTH_TOKEN), Optional.of(API_KEY));
 
-  final EmbeddedKafka kafka;
+  private final String bootstrapServers;
   final Topics topics = SharedKafka.uniqueTopics();
   final String groupId = "g-" + UUID.randomUUID();
   final AnthropicSimulator sim;
@@ -49,12 +49,17 @@ final class TestPipeline implements AutoCloseable {
   }
 
   TestPipeline(EmbeddedKafka kafka, AnthropicSimulator.Builder sim) {
-    this.kafka = kafka;
+    this(kafka.bootstrapServers(), sim);
+  }
+
+  /** A pipeline on any brokers (e.g. an embedded cluster). */
+  TestPipeline(String bootstrapServers, AnthropicSimulator.Builder sim) {
+    this.bootstrapServers = bootstrapServers;
     this.sim = sim.build().start();
   }
 
   WorkerConfig.Builder workerConfig(String workerId) {
-    return WorkerConfig.builder(kafka.bootstrapServers())
+    return WorkerConfig.builder(bootstrapServers)
         .topics(topics)
         .groupId(groupId)
         .workerId(workerId)
@@ -80,7 +85,7 @@ final class TestPipeline implements AutoCloseable {
 
   PromptQClient client() {
     if (client == null) {
-      client = PromptQClient.create(new ClientConfig(kafka.bootstrapServers(), topics, 6, Map.of()));
+      client = PromptQClient.create(new ClientConfig(bootstrapServers, topics, 6, Map.of()));
     }
     return client;
   }
@@ -95,7 +100,7 @@ final class TestPipeline implements AutoCloseable {
 
   /** Writes a raw record to the jobs topic, as any producer could. */
   void produceRaw(byte[] key, byte[] value, Map<String, byte[]> headers) {
-    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrapServers),
         new ByteArraySerializer(), new ByteArraySerializer())) {
       ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.jobs(), key, value);
       headers.forEach((k, v) -> r.headers().add(k, v));
@@ -112,7 +117,7 @@ final class TestPipeline implements AutoCloseable {
   List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-        Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed"),
+        Map.of("bootstrap.servers", bootstrapServers, "isolation.level", "read_committed"),
         new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -131,6 +136,39 @@ final class TestPipeline implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Reads the results topic ({@code read_committed}) and checks it holds exactly one result per
+   * id in {@code ids} and nothing else; returns the results by id.
+   */
+  Map<String, dev.promptq.job.JobResult> assertExactlyOneResultEach(java.util.Set<String> ids) {
+    Map<String, dev.promptq.job.JobResult> byId = new java.util.HashMap<>();
+    List<String> duplicates = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : readAll(topics.results(), ids.size())) {
+      dev.promptq.job.JobResult result = codec.decodeResult(r.value());
+      if (byId.put(result.id(), result) != null) {
+        duplicates.add(result.id());
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(List.of(), duplicates, "answered twice");
+    java.util.Set<String> missing = new java.util.TreeSet<>(ids);
+    missing.removeAll(byId.keySet());
+    org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of(), missing, "never answered");
+    org.junit.jupiter.api.Assertions.assertEquals(ids, byId.keySet());
+    return byId;
+  }
+
+  /** Submits {@code n} jobs {@code prefix-0..n-1} (fire and forget); returns their ids. */
+  java.util.Set<String> submitMany(String prefix, int n) {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    for (int i = 0; i < n; i++) {
+      String id = prefix + "-" + i;
+      client().submit(dev.promptq.job.Job.of(id, request("job " + id)));
+      ids.add(id);
+    }
+    client().flush();
+    return ids;
   }
 
   @Override

@@ -2,20 +2,13 @@ package dev.promptq.testkit.kafka;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A single-node Apache Kafka broker in KRaft mode (broker and controller in one), in this process.
@@ -41,8 +34,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path dataDir;
   private final boolean deleteOnClose;
   private final Map<String, String> overrides;
-  private KafkaRaftServer server;
-  private int port;
+  private BrokerNode node;
 
   private EmbeddedKafka(Builder b) {
     this.requestedPort = b.port;
@@ -72,51 +64,18 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @throws IllegalStateException if already started or the broker fails to start
    */
   public EmbeddedKafka start() {
-    if (server != null) {
+    if (node != null) {
       throw new IllegalStateException("already started");
     }
     try {
       Files.createDirectories(dataDir);
-      port = requestedPort > 0 ? requestedPort : freePort();
-      int controllerPort = freePort();
-      Path logDir = dataDir.resolve("log");
-      Map<String, Object> props = new HashMap<>();
-      props.put("process.roles", "broker,controller");
-      props.put("node.id", String.valueOf(NODE_ID));
-      props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-      props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-      props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-      props.put("controller.listener.names", "CONTROLLER");
-      props.put("inter.broker.listener.name", "PLAINTEXT");
-      props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
-      props.put("log.dirs", logDir.toString());
-      props.put("offsets.topic.replication.factor", "1");
-      props.put("offsets.topic.num.partitions", "5");
-      props.put("transaction.state.log.replication.factor", "1");
-      props.put("transaction.state.log.min.isr", "1");
-      props.put("transaction.state.log.num.partitions", "5");
-      props.put("share.coordinator.state.topic.replication.factor", "1");
-      props.put("share.coordinator.state.topic.min.isr", "1");
-      props.put("group.initial.rebalance.delay.ms", "0");
-      props.put("num.partitions", "1");
-      props.put("default.replication.factor", "1");
-      props.put("auto.create.topics.enable", "false");
-      props.putAll(overrides);
-      KafkaConfig config = new KafkaConfig(props, false);
-
-      if (!Files.exists(logDir.resolve("meta.properties"))) {
-        new Formatter()
-            .setNodeId(NODE_ID)
-            .setClusterId(Uuid.randomUuid().toString())
-            .addDirectory(logDir.toString())
-            .setMetadataLogDirectory(logDir.toString())
-            .setReleaseVersion(MetadataVersion.latestProduction())
-            .setControllerListenerName("CONTROLLER")
-            .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-            .run();
-      }
-      server = new KafkaRaftServer(config, Time.SYSTEM);
-      server.startup();
+      int port = requestedPort > 0 ? requestedPort : BrokerNode.freePort();
+      int controllerPort = BrokerNode.freePort();
+      BrokerNode n = new BrokerNode(NODE_ID, port, controllerPort, dataDir,
+          NODE_ID + "@127.0.0.1:" + controllerPort, 1, overrides);
+      n.format(Uuid.randomUuid().toString());
+      n.start();
+      node = n;
       return this;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded broker in " + dataDir, e);
@@ -127,10 +86,10 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** {@code 127.0.0.1:port}, for {@code bootstrap.servers}. */
   public String bootstrapServers() {
-    if (server == null) {
+    if (node == null) {
       throw new IllegalStateException("not started");
     }
-    return "127.0.0.1:" + port;
+    return "127.0.0.1:" + node.port;
   }
 
   public Path dataDir() {
@@ -140,20 +99,12 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** Stops the broker and, for a temporary data directory, deletes it. Idempotent. */
   @Override
   public void close() {
-    if (server != null) {
-      server.shutdown();
-      server.awaitShutdown();
-      server = null;
+    if (node != null) {
+      node.stop();
+      node = null;
     }
     if (deleteOnClose) {
       deleteRecursively(dataDir);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
     }
   }
 

@@ -34,7 +34,7 @@ final class AtLeastOnceCommitter implements Committer {
   }
 
   @Override
-  public boolean commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
+  public Result commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
     List<Future<RecordMetadata>> sends = new ArrayList<>(outputs.size());
     for (ProducerRecord<byte[], byte[]> r : outputs) {
       sends.add(producer.send(r));
@@ -46,20 +46,20 @@ final class AtLeastOnceCommitter implements Committer {
       }
     } catch (ExecutionException e) {
       log.warn("cannot publish results ({}); the jobs will run again", e.getCause().toString());
-      return false;
+      return Result.REWIND;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return Result.REWIND;
     }
     if (offsets.isEmpty()) {
-      return true;
+      return Result.COMMITTED;
     }
     try {
       consumer.commitSync(offsets);
-      return true;
+      return Result.COMMITTED;
     } catch (KafkaException e) {
       log.warn("cannot commit offsets ({}); those jobs will be answered again", e.toString());
-      return false;
+      return Result.REWIND;
     }
   }
 

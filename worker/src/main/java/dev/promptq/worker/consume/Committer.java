@@ -12,14 +12,18 @@ import org.apache.kafka.common.TopicPartition;
  */
 interface Committer extends AutoCloseable {
 
-  /**
-   * Publishes {@code outputs} and commits {@code offsets}.
-   *
-   * @return true if both took effect; false if neither did (or, for at-least-once, if the
-   *     outputs may be out but the offsets are not committed) and the caller must rewind to the
-   *     last committed offsets
-   */
-  boolean commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets);
+  /** What became of a commit. */
+  enum Result {
+    /** Outputs published and offsets committed. */
+    COMMITTED,
+    /** Neither took effect and the worker's state is intact: keep it and try again after the next poll. */
+    RETRY,
+    /** The outcome is unknown or the worker may no longer own its partitions: rewind to the last commit. */
+    REWIND
+  }
+
+  /** Publishes {@code outputs} and commits {@code offsets}. */
+  Result commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets);
 
   @Override
   void close();

@@ -88,7 +88,7 @@ public final class JobLoop implements Runnable {
   public void run() {
     try {
       consumer.subscribe(List.of(jobsTopic), new Rebalance());
-      while (!stopping || (inFlight > 0 && clock.instant().isBefore(stopDeadline))) {
+      while (!stopping || ((inFlight > 0 || uncommitted()) && clock.instant().isBefore(stopDeadline))) {
         ConsumerRecords<byte[], byte[]> records;
         try {
           records = consumer.poll(inFlight > 0 || stopping ? Duration.ofMillis(10) : Duration.ofMillis(200));
@@ -99,15 +99,16 @@ public final class JobLoop implements Runnable {
           dispatch(r);
         }
         drainMailbox();
-        if (Duration.between(lastCommit, clock.instant()).compareTo(settings.commitInterval()) >= 0) {
+        if (Duration.between(lastCommit, clock.instant()).compareTo(settings.commitInterval()) >= 0 || stopping) {
           commit();
         }
         applyBackPressure();
       }
       drainMailbox();
       commit();
-      if (inFlight > 0) {
-        log.info("stopping: {} jobs still running after the grace period; the group will run them again", inFlight);
+      if (inFlight > 0 || uncommitted()) {
+        log.info("stopping: {} jobs unfinished or uncommitted after the grace period; the group will run them again",
+            inFlight);
       }
       finished.complete(null);
     } catch (RuntimeException | Error e) {
@@ -184,13 +185,29 @@ public final class JobLoop implements Runnable {
     c.state().keyDone(c.key());
   }
 
-  /** Publishes finished jobs' outputs with the new commit points; rewinds if that fails. */
+  private boolean uncommitted() {
+    for (PartitionState s : states.values()) {
+      if (s.uncommitted()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Publishes finished jobs' outputs with the new commit points. If that fails with the state
+   * intact (e.g. a rebalance in progress), the outputs are kept for the next try; otherwise the
+   * partitions are rewound to their last commit.
+   */
   private void commit() {
     lastCommit = clock.instant();
+    Map<PartitionState, List<ProducerRecord<byte[], byte[]>>> taken = new HashMap<>();
     List<ProducerRecord<byte[], byte[]>> outputs = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (PartitionState state : states.values()) {
-      outputs.addAll(state.takeOutputs());
+      List<ProducerRecord<byte[], byte[]>> out = state.takeOutputs();
+      taken.put(state, out);
+      outputs.addAll(out);
       OffsetAndMetadata point = state.commitPoint(() -> consumer.position(state.partition));
       if (point != null) {
         offsets.put(state.partition, point);
@@ -199,10 +216,11 @@ public final class JobLoop implements Runnable {
     if (outputs.isEmpty() && offsets.isEmpty()) {
       return;
     }
-    if (committer.commit(outputs, offsets)) {
-      offsets.forEach((tp, point) -> states.get(tp).committed(point));
-    } else {
-      rewind(new HashSet<>(states.keySet()));
+    switch (committer.commit(outputs, offsets)) {
+      case COMMITTED -> offsets.forEach((tp, point) -> states.get(tp).committed(point));
+      case RETRY -> taken.forEach(PartitionState::restoreOutputs);
+      case REWIND -> rewind(new HashSet<>(states.keySet()));
+      default -> throw new IllegalStateException();
     }
   }
 

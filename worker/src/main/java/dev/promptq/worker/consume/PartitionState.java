@@ -65,6 +65,16 @@ final class PartitionState {
     changed = true;
   }
 
+  /** Puts back outputs taken for a commit that did not happen, ahead of any taken since. */
+  void restoreOutputs(List<ProducerRecord<byte[], byte[]>> records) {
+    outputs.addAll(0, records);
+  }
+
+  /** True if something happened since the last commit. */
+  boolean uncommitted() {
+    return changed || !outputs.isEmpty();
+  }
+
   /** Takes the outputs of jobs completed since the last call. */
   List<ProducerRecord<byte[], byte[]>> takeOutputs() {
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(outputs);

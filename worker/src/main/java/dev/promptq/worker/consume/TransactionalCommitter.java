@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * consumer group's generation (KIP-447), so a result is visible to {@code read_committed} readers
  * if and only if its job's offset is committed.
  *
- * <p>On an abortable error the transaction is aborted; on a fatal one (fenced, out of sequence)
- * the producer is replaced. Either way the caller rewinds and the jobs run again.
+ * <p>On an abortable error (a rebalance in progress, a broker lost) the transaction is aborted,
+ * nothing is visible, and the caller retries with the same outputs after its next poll. On a
+ * fatal one (fenced, out of sequence) the producer is replaced and the caller rewinds.
  */
 final class TransactionalCommitter implements Committer {
   private static final Logger log = LoggerFactory.getLogger(TransactionalCommitter.class);
@@ -32,6 +33,7 @@ final class TransactionalCommitter implements Committer {
   private final Supplier<Producer<byte[], byte[]>> producers;
   private final Consumer<byte[], byte[]> consumer;
   private Producer<byte[], byte[]> producer;
+  private int failuresInARow;
 
   /**
    * @param producers makes a transactional producer (same {@code transactional.id} each time);
@@ -50,7 +52,7 @@ final class TransactionalCommitter implements Committer {
   }
 
   @Override
-  public boolean commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
+  public Result commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
     try {
       producer.beginTransaction();
       for (ProducerRecord<byte[], byte[]> r : outputs) {
@@ -60,23 +62,33 @@ final class TransactionalCommitter implements Committer {
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       }
       producer.commitTransaction();
-      return true;
+      if (failuresInARow > 0) {
+        log.info("transactions succeed again after {} failed attempts", failuresInARow);
+        failuresInARow = 0;
+      }
+      return Result.COMMITTED;
     } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
         | UnsupportedVersionException | AuthorizationException fatal) {
-      log.warn("transaction failed ({}); replacing the producer, the jobs will run again", fatal.toString());
-      producer.close(Duration.ZERO);
-      producer = newProducer();
-      return false;
+      log.warn("transaction failed ({}); replacing the producer, unfinished work runs again", fatal.toString());
+      replaceProducer();
+      return Result.REWIND;
     } catch (KafkaException abortable) {
-      log.warn("transaction failed ({}); aborting, the jobs will run again", abortable.toString());
+      if (failuresInARow++ == 0) {
+        log.warn("transaction failed ({}); aborted, retrying after the next poll", abortable.toString());
+      }
       try {
         producer.abortTransaction();
+        return Result.RETRY;
       } catch (KafkaException e) {
-        producer.close(Duration.ZERO);
-        producer = newProducer();
+        replaceProducer();
+        return Result.REWIND;
       }
-      return false;
     }
+  }
+
+  private void replaceProducer() {
+    producer.close(Duration.ZERO);
+    producer = newProducer();
   }
 
   @Override
