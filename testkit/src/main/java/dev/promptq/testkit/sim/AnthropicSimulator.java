@@ -306,6 +306,7 @@ public final class AnthropicSimulator implements AutoCloseable {
 
   private void send(HttpExchange ex, Answer a) {
     SimResponse r = a.response;
+    record(a);  // before the answer leaves: a client that has its answer finds the call recorded
     try (ex) {
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
       var out = ex.getResponseHeaders();
@@ -319,19 +320,23 @@ public final class AnthropicSimulator implements AutoCloseable {
     } catch (IOException e) {
       // The client went away (e.g. timed out); nothing to answer.
     } finally {
-      String errorType = null;
-      if (r.status() != 200) {
-        try {
-          errorType = mapper.readTree(r.body()).path("error").path("type").asText(null);
-        } catch (IOException ignored) {
-          // errorType stays null for a body that is not JSON
-        }
-      } else if (a.route != null) {
-        successes.get(a.route).incrementAndGet();
-      }
-      calls.add(new RecordedCall(a.route, r.status(), errorType, a.model, clock.instant()));
       inFlight.decrementAndGet();
     }
+  }
+
+  private void record(Answer a) {
+    SimResponse r = a.response;
+    String errorType = null;
+    if (r.status() != 200) {
+      try {
+        errorType = mapper.readTree(r.body()).path("error").path("type").asText(null);
+      } catch (IOException ignored) {
+        // errorType stays null for a body that is not JSON
+      }
+    } else if (a.route != null) {
+      successes.get(a.route).incrementAndGet();
+    }
+    calls.add(new RecordedCall(a.route, r.status(), errorType, a.model, clock.instant()));
   }
 
   private static void drain(HttpExchange ex) throws IOException {
