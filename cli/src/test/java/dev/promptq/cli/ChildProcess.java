@@ -101,6 +101,16 @@ final class ChildProcess implements AutoCloseable {
     return stderr;
   }
 
+  /** SIGKILL: the process dies at once, with no chance to clean up. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
+  /** SIGTERM: asks the process to stop; see {@link #awaitExit}. */
+  void terminate() {
+    process.destroy();
+  }
+
   /** Stops the process (SIGTERM, then SIGKILL after 20 s). */
   @Override
   public void close() throws InterruptedException {

@@ -19,11 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -115,27 +112,8 @@ final class TestPipeline implements AutoCloseable {
    * then until one more second passes without a new record (so duplicates would show).
    */
   List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-        Map.of("bootstrap.servers", bootstrapServers, "isolation.level", "read_committed"),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      long giveUp = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      long quietSince = System.nanoTime();
-      while (System.nanoTime() < giveUp) {
-        var records = c.poll(Duration.ofMillis(200));
-        records.forEach(out::add);
-        if (!records.isEmpty()) {
-          quietSince = System.nanoTime();
-        } else if (out.size() >= expected && System.nanoTime() - quietSince > Duration.ofSeconds(1).toNanos()) {
-          break;
-        }
-      }
-    }
-    return out;
+    return dev.promptq.testkit.kafka.TopicReader.readAll(bootstrapServers, topic, expected, Duration.ofSeconds(1),
+        Duration.ofSeconds(120));
   }
 
   /**
