@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       SimCommand.class,
       WorkerCommand.class,
       BatchCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class PromptQ implements Runnable {

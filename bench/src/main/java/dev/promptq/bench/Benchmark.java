@@ -1,0 +1,121 @@
+package dev.promptq.bench;
+
+import dev.promptq.config.Secret;
+import dev.promptq.job.Route;
+import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.worker.Delivery;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Measures the worker runtime against baselines taken in the same run, on one embedded broker and
+ * the simulator, and prints the figures (never asserts them). See docs/BENCHMARKS.md.
+ *
+ * <ol>
+ *   <li>zero simulator latency: promptq's jobs/s next to a plain consume-transform-produce loop
+ *       with no HTTP call (the upper bound);
+ *   <li>1 s simulator latency: jobs/s for several max-in-flight values next to Little's bound
+ *       (in-flight / latency);
+ *   <li>the same workload through a naive worker (poll, call synchronously, produce, commit);
+ *   <li>added latency per job (end-to-end minus simulator latency) under a steady load, and memory.
+ * </ol>
+ */
+public final class Benchmark {
+
+  /**
+   * What to run.
+   *
+   * @param zeroLatencyJobs jobs of the zero-latency comparison
+   * @param inFlights max-in-flight values of the 1 s latency runs
+   * @param waves jobs per 1 s run = in-flight x waves
+   * @param latency the simulated API latency of runs 2-4
+   * @param naiveJobs jobs through the naive worker
+   * @param steadyRate jobs/s offered in the added-latency run
+   * @param steadySeconds length of the added-latency run
+   */
+  public record Options(int zeroLatencyJobs, List<Integer> inFlights, int waves, Duration latency, int naiveJobs,
+      int steadyRate, int steadySeconds) {
+
+    public static Options full() {
+      return new Options(20_000, List.of(64, 256, 1024), 6, Duration.ofSeconds(1), 6, 100, 10);
+    }
+
+    /** A few seconds' run that exercises every scenario; its figures mean little. */
+    public static Options quick() {
+      return new Options(500, List.of(16), 2, Duration.ofMillis(200), 2, 20, 2);
+    }
+  }
+
+  private final Options options;
+  private final PrintStream out;
+
+  public Benchmark(Options options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  public void run(Path workDir) throws Exception {
+    Secret token = Secret.of("sk-ant-oat01-bench-" + UUID.randomUUID());
+    out.printf("promptq benchmark: %d cores, Java %s, one JVM with an embedded broker and the simulator on loopback%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().tempParent(workDir).build().start();
+        AnthropicSimulator sim = AnthropicSimulator.builder().oauthToken(token).build().start()) {
+      Scenarios s = new Scenarios(kafka.bootstrapServers(), sim, token);
+      Memory.Sample idle = Memory.sample();
+
+      out.printf("%n1. Zero simulator latency, %,d jobs pre-loaded, one worker (max in flight 1024)%n",
+          options.zeroLatencyJobs());
+      s.plainLoop(options.zeroLatencyJobs()); // warm-up of the JVM and broker, not reported
+      double plain = s.plainLoop(options.zeroLatencyJobs());
+      out.printf("   plain consume-transform-produce loop (no HTTP)  %,10.0f jobs/s   upper bound%n", plain);
+      for (Delivery d : Delivery.values()) {
+        double jobs = s.promptq(options.zeroLatencyJobs(), 1024, d).jobsPerSecond();
+        out.printf("   promptq worker, %-13s                   %,10.0f jobs/s   ratio %.2f%n", d.wireName(), jobs,
+            jobs / plain);
+      }
+
+      sim.setLatency(options.latency());
+      double latencySeconds = options.latency().toMillis() / 1000.0;
+      out.printf("%n2. Simulator latency %d ms, jobs = max in flight x %d%n", options.latency().toMillis(),
+          options.waves());
+      double at256 = 0;
+      Memory.Peak peak = null;
+      for (int inFlight : options.inFlights()) {
+        Scenarios.Run run = s.promptq(inFlight * options.waves(), inFlight, Delivery.EXACTLY_ONCE);
+        double bound = inFlight / latencySeconds;
+        out.printf("   max in flight %5d: %,8.1f jobs/s   Little's bound %,8.1f   ratio %.2f%n", inFlight,
+            run.jobsPerSecond(), bound, run.jobsPerSecond() / bound);
+        if (inFlight == 256 || at256 == 0) {
+          at256 = run.jobsPerSecond();
+        }
+        peak = run.memory();
+      }
+
+      out.printf("%n3. Naive worker (poll, one synchronous call, produce, commit), same latency, %d jobs%n",
+          options.naiveJobs());
+      double naive = s.naive(options.naiveJobs());
+      out.printf("   naive worker: %.2f jobs/s; promptq at max in flight %d: %.1f jobs/s (%.0fx)%n", naive,
+          options.inFlights().contains(256) ? 256 : options.inFlights().get(0), at256, at256 / naive);
+
+      out.printf("%n4. Added latency per job (submit to result, minus %d ms simulated), %d jobs/s for %d s%n",
+          options.latency().toMillis(), options.steadyRate(), options.steadySeconds());
+      Scenarios.Latency lat = s.steady(options.steadyRate(), options.steadySeconds(), 256, options.latency());
+      out.printf("   p50 %d ms, p99 %d ms, max %d ms over %d jobs%n", lat.p50(), lat.p99(), lat.max(), lat.count());
+      out.printf("   of which before the worker starts a job (publish, fetch): p50 %d ms, p99 %d ms;%n",
+          lat.queueP50(), lat.queueP99());
+      out.printf("   after it finishes (commit, delivery to the client): p50 %d ms, p99 %d ms%n",
+          lat.deliveryP50(), lat.deliveryP99());
+      out.printf("%n   memory of this JVM (broker, simulator and benchmark included):%n");
+      out.printf("   idle before any worker: heap used %d MB, RSS %d MB%n", idle.heapMb(), idle.rssMb());
+      if (peak != null) {
+        out.printf("   peak during the max-in-flight %d run: heap used %d MB, RSS %d MB, threads %d%n",
+            options.inFlights().get(options.inFlights().size() - 1), peak.heapMb(), peak.rssMb(), peak.threads());
+      }
+      out.printf("%n   simulator calls answered: %,d subscription%n", sim.successes(Route.SUBSCRIPTION));
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.promptq.cli;
+
+import dev.promptq.bench.Benchmark;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {
+      "Measures the worker against baselines in the same run and prints the figures.",
+      "",
+      "Runs on an embedded broker and the simulator in this process (a few minutes): promptq next to a "
+          + "plain Kafka loop at zero latency, at 1 s latency for several max-in-flight values next to "
+          + "Little's bound, a naive worker, and the added latency per job. docs/BENCHMARKS.md explains "
+          + "the figures."
+    })
+final class BenchCommand implements Callable<Integer> {
+
+  /** Bytes written to a PrintWriter (so tests capture the report through picocli's out). */
+  private static final class WriterOutputStream extends java.io.OutputStream {
+    private final java.io.PrintWriter writer;
+    private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+    WriterOutputStream(java.io.PrintWriter writer) {
+      this.writer = writer;
+    }
+
+    @Override
+    public void write(int b) {
+      line.write(b);
+      if (b == '\n') {
+        flush();
+      }
+    }
+
+    @Override
+    public void flush() {
+      writer.print(line.toString(java.nio.charset.StandardCharsets.UTF_8));
+      writer.flush();
+      line.reset();
+    }
+  }
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--quick", description = "A run of a few seconds that exercises every scenario; figures mean little.")
+  boolean quick;
+
+  @Option(names = "--work-dir", defaultValue = ".promptq/bench", description = "Where the broker's temporary data goes (default: ${DEFAULT-VALUE}).")
+  Path workDir;
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(workDir);
+    PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true,
+        java.nio.charset.StandardCharsets.UTF_8);
+    new Benchmark(quick ? Benchmark.Options.quick() : Benchmark.Options.full(), out).run(workDir);
+    out.flush();
+    return 0;
+  }
+}
