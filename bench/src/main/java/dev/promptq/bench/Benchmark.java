@@ -107,6 +107,8 @@ public final class Benchmark {
       out.printf("   p50 %d ms, p99 %d ms, max %d ms over %d jobs%n", lat.p50(), lat.p99(), lat.max(), lat.count());
       out.printf("   of which before the worker starts a job (publish, fetch): p50 %d ms, p99 %d ms;%n",
           lat.queueP50(), lat.queueP99());
+      out.printf("   the call beyond the simulated latency (HTTP client and simulator): p50 %d ms, p99 %d ms;%n",
+          lat.callP50(), lat.callP99());
       out.printf("   after it finishes (commit, delivery to the client): p50 %d ms, p99 %d ms%n",
           lat.deliveryP50(), lat.deliveryP99());
       out.printf("%n   memory of this JVM (broker, simulator and benchmark included):%n");

@@ -52,8 +52,8 @@ final class Scenarios {
    * Added latency (submit to result minus the simulated latency), and where it goes: before the
    * worker starts the job (publish + fetch), and after it finishes (commit + delivery to the client).
    */
-  record Latency(long p50, long p99, long max, int count, long queueP50, long queueP99, long deliveryP50,
-      long deliveryP99) {}
+  record Latency(long p50, long p99, long max, int count, long queueP50, long queueP99, long callP50, long callP99,
+      long deliveryP50, long deliveryP99) {}
 
   private final String bootstrap;
   private final AnthropicSimulator sim;
@@ -162,35 +162,45 @@ final class Scenarios {
     try (Worker worker = Worker.start(workerConfig(t, maxInFlight, Delivery.EXACTLY_ONCE));
         PromptQClient client = PromptQClient.create(new ClientConfig(bootstrap, t, PARTITIONS, Map.of()))) {
       worker.firstAssignment().get(60, TimeUnit.SECONDS);
-      ConcurrentLinkedQueue<Long> added = new ConcurrentLinkedQueue<>();
-      ConcurrentLinkedQueue<Long> queue = new ConcurrentLinkedQueue<>();
-      ConcurrentLinkedQueue<Long> delivery = new ConcurrentLinkedQueue<>();
-      List<CompletableFuture<?>> all = new ArrayList<>();
-      int n = rate * durationSeconds;
-      long start = System.nanoTime();
-      long interval = 1_000_000_000L / rate;
-      for (int i = 0; i < n; i++) {
-        long due = start + i * interval;
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait);
-        }
-        long submitted = System.nanoTime();
-        all.add(client.submitAndAwait(Job.of("steady-" + i, request("steady " + i)), Duration.ofMinutes(2))
-            .thenAccept(r -> {
-              long receivedMs = System.currentTimeMillis();
-              added.add((System.nanoTime() - submitted) / 1_000_000 - simLatency.toMillis());
-              queue.add(r.queueTime().toMillis());
-              delivery.add(receivedMs - r.finishedAt().toEpochMilli());
-            }));
-      }
-      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
-      long[] sorted = sorted(added);
-      long[] q = sorted(queue);
-      long[] d = sorted(delivery);
-      return new Latency(percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1], sorted.length,
-          percentile(q, 50), percentile(q, 99), percentile(d, 50), percentile(d, 99));
+      load(client, rate, Math.max(1, durationSeconds / 3), simLatency, "warmup"); // connections, JIT: not measured
+      return load(client, rate, durationSeconds, simLatency, "steady");
     }
+  }
+
+  private Latency load(PromptQClient client, int rate, int durationSeconds, Duration simLatency, String prefix)
+      throws Exception {
+    ConcurrentLinkedQueue<Long> added = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Long> queue = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Long> delivery = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Long> call = new ConcurrentLinkedQueue<>();
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    int n = rate * durationSeconds;
+    long start = System.nanoTime();
+    long interval = 1_000_000_000L / rate;
+    for (int i = 0; i < n; i++) {
+      long due = start + i * interval;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      long submitted = System.nanoTime();
+      all.add(client.submitAndAwait(Job.of(prefix + "-" + i, request(prefix + " " + i)), Duration.ofMinutes(2))
+          .thenAccept(r -> {
+            long receivedMs = System.currentTimeMillis();
+            added.add((System.nanoTime() - submitted) / 1_000_000 - simLatency.toMillis());
+            queue.add(r.queueTime().toMillis());
+            call.add(r.processingTime().toMillis() - simLatency.toMillis());
+            delivery.add(receivedMs - r.finishedAt().toEpochMilli());
+          }));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+    long[] sorted = sorted(added);
+    long[] q = sorted(queue);
+    long[] d = sorted(delivery);
+    long[] c = sorted(call);
+    return new Latency(percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1], sorted.length,
+        percentile(q, 50), percentile(q, 99), percentile(c, 50), percentile(c, 99), percentile(d, 50),
+        percentile(d, 99));
   }
 
   private WorkerConfig workerConfig(Topics t, int maxInFlight, Delivery delivery) {

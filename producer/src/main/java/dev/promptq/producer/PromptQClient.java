@@ -146,6 +146,9 @@ public final class PromptQClient implements AutoCloseable {
       Map<String, Object> p = new HashMap<>();
       p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      // Results arrive in transactions, and a read_committed fetch waiting at the broker is not
+      // woken when one commits: a short wait bounds the delay (default 500 ms).
+      p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
       KafkaConsumer<byte[], byte[]> consumer =
           new KafkaConsumer<>(properties(p), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       return new ReplyListener(t, consumer, codec).start(Duration.ofSeconds(60));

@@ -165,6 +165,10 @@ public final class Worker implements AutoCloseable {
     d.put(ProducerConfig.CLIENT_ID_CONFIG, "promptq-worker-" + config.workerId());
     if (transactional) {
       d.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(config));
+      // A new transaction often meets the markers of the last one (CONCURRENT_TRANSACTIONS);
+      // Kafka's default backoff (100 ms doubling to 1 s) would add that to a result's latency.
+      d.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
+      d.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 200);
     }
     return clientProperties(config, d);
   }
@@ -178,6 +182,9 @@ public final class Worker implements AutoCloseable {
     d.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     d.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, config.maxInFlight()));
     d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    // read_committed fetches are not woken when a transaction commits: cap the wait for jobs
+    // written by transactional producers.
+    d.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
     return clientProperties(config, d);
   }
 }

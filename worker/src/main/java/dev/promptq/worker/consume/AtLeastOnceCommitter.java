@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,7 +35,8 @@ final class AtLeastOnceCommitter implements Committer {
   }
 
   @Override
-  public Result commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
+  public Result publish(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets,
+      ConsumerGroupMetadata group) {
     List<Future<RecordMetadata>> sends = new ArrayList<>(outputs.size());
     for (ProducerRecord<byte[], byte[]> r : outputs) {
       sends.add(producer.send(r));
@@ -51,6 +53,11 @@ final class AtLeastOnceCommitter implements Committer {
       Thread.currentThread().interrupt();
       return Result.REWIND;
     }
+    return Result.COMMITTED;
+  }
+
+  @Override
+  public Result afterPublish(Map<TopicPartition, OffsetAndMetadata> offsets) {
     if (offsets.isEmpty()) {
       return Result.COMMITTED;
     }

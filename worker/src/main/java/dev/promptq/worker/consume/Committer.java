@@ -2,13 +2,16 @@ package dev.promptq.worker.consume;
 
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * Publishes the outputs of finished jobs together with the offsets that acknowledge them.
- * Called only from the loop's thread, which owns the consumer.
+ *
+ * <p>{@link #publish} runs on the loop's commit thread, one call at a time, so the consumer's
+ * thread keeps polling meanwhile; {@link #afterPublish} runs on the consumer's thread.
  */
 interface Committer extends AutoCloseable {
 
@@ -22,8 +25,16 @@ interface Committer extends AutoCloseable {
     REWIND
   }
 
-  /** Publishes {@code outputs} and commits {@code offsets}. */
-  Result commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets);
+  /**
+   * Publishes {@code outputs} and, where the producer can, commits {@code offsets} with them.
+   *
+   * @param group the consumer's group metadata when the batch was taken (fences zombies)
+   */
+  Result publish(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets,
+      ConsumerGroupMetadata group);
+
+  /** After {@link #publish} returned COMMITTED, on the consumer's thread: commits offsets the producer could not. */
+  Result afterPublish(Map<TopicPartition, OffsetAndMetadata> offsets);
 
   @Override
   void close();

@@ -12,9 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -31,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each turn it polls, starts every polled job at once (calls run on the HTTP client's threads;
  * their completions come back through a mailbox), applies completed jobs to their
  * {@link PartitionState}, and every {@code commitInterval} hands the outputs of finished jobs and
- * the new commit points to the {@link Committer}. A partition's commit point is its lowest
+ * the new commit points to the {@link Committer} on a commit thread of its own, one commit at a
+ * time, so that polling and dispatching never wait for a transaction. A partition's commit point is its lowest
  * unfinished offset; the finished offsets above it travel in the commit metadata, so the next
  * owner skips them. When {@code maxInFlight} jobs are running, every partition is paused and the
  * loop keeps polling, so slow calls never push the worker out of its group.
@@ -54,6 +60,10 @@ public final class JobLoop implements Runnable {
    */
   public record Settings(int maxInFlight, Duration commitInterval, Ordering ordering, Duration revocationGrace) {}
 
+  /** A commit running on the commit thread, with what it took from the partition states. */
+  private record PendingCommit(Future<Committer.Result> result, Map<PartitionState, List<ProducerRecord<byte[], byte[]>>> taken,
+      Map<TopicPartition, OffsetAndMetadata> offsets, Map<PartitionState, Long> versions) {}
+
   /** A job finished on an HTTP thread, waiting for the loop to apply it. */
   private record Completion(PartitionState state, long offset, byte[] key, List<ProducerRecord<byte[], byte[]>> outputs) {}
 
@@ -72,6 +82,8 @@ public final class JobLoop implements Runnable {
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile int inFlight;
   private Instant lastCommit;
+  private ExecutorService commitThread;
+  private PendingCommit pending;
 
   JobLoop(Consumer<byte[], byte[]> consumer, Committer committer, JobHandler handler, Settings settings,
       String jobsTopic, Clock clock) {
@@ -86,12 +98,15 @@ public final class JobLoop implements Runnable {
 
   @Override
   public void run() {
+    commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, Thread.currentThread().getName() + "-commit"));
     try {
       consumer.subscribe(List.of(jobsTopic), new Rebalance());
-      while (!stopping || ((inFlight > 0 || uncommitted()) && clock.instant().isBefore(stopDeadline))) {
+      while (!stopping
+          || ((inFlight > 0 || uncommitted() || pending != null) && clock.instant().isBefore(stopDeadline))) {
         ConsumerRecords<byte[], byte[]> records;
         try {
-          records = consumer.poll(inFlight > 0 || stopping ? Duration.ofMillis(10) : Duration.ofMillis(200));
+          records = consumer.poll(inFlight > 0 || pending != null || stopping ? Duration.ofMillis(5)
+              : Duration.ofMillis(200));
         } catch (WakeupException e) {
           continue; // stop() woke us; the loop condition decides
         }
@@ -99,13 +114,15 @@ public final class JobLoop implements Runnable {
           dispatch(r);
         }
         drainMailbox();
-        if (Duration.between(lastCommit, clock.instant()).compareTo(settings.commitInterval()) >= 0 || stopping) {
-          commit();
+        finishCommit(false);
+        if (pending == null
+            && (stopping || Duration.between(lastCommit, clock.instant()).compareTo(settings.commitInterval()) >= 0)) {
+          startCommit();
         }
         applyBackPressure();
       }
       drainMailbox();
-      commit();
+      commitNow();
       if (inFlight > 0 || uncommitted()) {
         log.info("stopping: {} jobs unfinished or uncommitted after the grace period; the group will run them again",
             inFlight);
@@ -119,6 +136,7 @@ public final class JobLoop implements Runnable {
       try {
         consumer.close();
       } finally {
+        commitThread.shutdownNow();
         committer.close();
       }
     }
@@ -195,33 +213,78 @@ public final class JobLoop implements Runnable {
   }
 
   /**
-   * Publishes finished jobs' outputs with the new commit points. If that fails with the state
-   * intact (e.g. a rebalance in progress), the outputs are kept for the next try; otherwise the
-   * partitions are rewound to their last commit.
+   * Takes the outputs of finished jobs and the new commit points and hands them to the commit
+   * thread; the loop goes on polling meanwhile. Does nothing when there is nothing to commit.
    */
-  private void commit() {
+  private void startCommit() {
     lastCommit = clock.instant();
     Map<PartitionState, List<ProducerRecord<byte[], byte[]>>> taken = new HashMap<>();
+    Map<PartitionState, Long> versions = new HashMap<>();
     List<ProducerRecord<byte[], byte[]>> outputs = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (PartitionState state : states.values()) {
+      long version = state.version();
       List<ProducerRecord<byte[], byte[]>> out = state.takeOutputs();
       taken.put(state, out);
       outputs.addAll(out);
       OffsetAndMetadata point = state.commitPoint(() -> consumer.position(state.partition));
       if (point != null) {
         offsets.put(state.partition, point);
+        versions.put(state, version);
       }
     }
     if (outputs.isEmpty() && offsets.isEmpty()) {
       return;
     }
-    switch (committer.commit(outputs, offsets)) {
-      case COMMITTED -> offsets.forEach((tp, point) -> states.get(tp).committed(point));
-      case RETRY -> taken.forEach(PartitionState::restoreOutputs);
-      case REWIND -> rewind(new HashSet<>(states.keySet()));
-      default -> throw new IllegalStateException();
+    ConsumerGroupMetadata group = consumer.groupMetadata();
+    pending = new PendingCommit(commitThread.submit(() -> committer.publish(outputs, offsets, group)), taken, offsets,
+        versions);
+  }
+
+  /**
+   * Applies the result of the running commit, if it has finished ({@code wait}: waits for it).
+   * Committed: the states learn their new commit points. Retry: the outputs go back to their
+   * states for the next commit. Rewind: every partition restarts from its last commit.
+   */
+  private void finishCommit(boolean wait) {
+    if (pending == null || (!wait && !pending.result().isDone())) {
+      return;
     }
+    PendingCommit p = pending;
+    pending = null;
+    Committer.Result result;
+    try {
+      result = p.result().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      result = Committer.Result.REWIND;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("commit failed unexpectedly", e.getCause());
+    }
+    if (result == Committer.Result.COMMITTED) {
+      result = committer.afterPublish(p.offsets());
+    }
+    switch (result) {
+      case COMMITTED -> p.versions().forEach((state, version) -> {
+        if (states.get(state.partition) == state) {
+          state.committed(p.offsets().get(state.partition), version);
+        }
+      });
+      case RETRY -> p.taken().forEach((state, outputs) -> {
+        if (states.get(state.partition) == state) {
+          state.restoreOutputs(outputs);
+        }
+      });
+      case REWIND -> rewind(new HashSet<>(states.keySet()));
+      default -> throw new IllegalStateException("unknown result " + result);
+    }
+  }
+
+  /** Commits everything finished so far and waits for it (rebalance, shutdown). */
+  private void commitNow() {
+    finishCommit(true);
+    startCommit();
+    finishCommit(true);
   }
 
   /** Forgets all progress on {@code partitions} since their last commit and reads them again from there. */
@@ -309,7 +372,7 @@ public final class JobLoop implements Runnable {
       }
       Duration grace = stopping ? Duration.ZERO : settings.revocationGrace();
       awaitPartitions(partitions, clock.instant().plus(grace));
-      commit();
+      commitNow();
       int abandoned = 0;
       for (TopicPartition tp : partitions) {
         PartitionState s = states.get(tp);

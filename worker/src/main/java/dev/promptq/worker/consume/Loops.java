@@ -21,7 +21,7 @@ public final class Loops {
    */
   public static JobLoop exactlyOnce(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
       Admin admin, Router router, JobCodec codec, Topics topics, JobLoop.Settings settings, Clock clock) {
-    return new JobLoop(consumer, new TransactionalCommitter(producers, consumer),
+    return new JobLoop(consumer, new TransactionalCommitter(producers),
         new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock)), settings, topics.jobs(), clock);
   }
 

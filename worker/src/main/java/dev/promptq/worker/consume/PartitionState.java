@@ -31,7 +31,9 @@ final class PartitionState {
   /** Records waiting for an earlier record of the same key (per-key ordering only). */
   private final Map<KeyBytes, ArrayDeque<Runnable>> waitingByKey = new HashMap<>();
   private OffsetAndMetadata lastCommitted;
-  private boolean changed;
+  /** Incremented on every change; {@link #committedVersion} is the version the last commit covered. */
+  private long version;
+  private long committedVersion;
   /** Jobs polled and not done. */
   private int unfinished;
 
@@ -47,7 +49,7 @@ final class PartitionState {
     boolean done = doneBefore.remove(offset);
     tracked.put(offset, done);
     if (done) {
-      changed = true;
+      version++;
     } else {
       unfinished++;
     }
@@ -62,7 +64,7 @@ final class PartitionState {
     }
     unfinished--;
     outputs.addAll(records);
-    changed = true;
+    version++;
   }
 
   /** Puts back outputs taken for a commit that did not happen, ahead of any taken since. */
@@ -70,9 +72,9 @@ final class PartitionState {
     outputs.addAll(0, records);
   }
 
-  /** True if something happened since the last commit. */
+  /** True if something happened that no commit covers yet. */
   boolean uncommitted() {
-    return changed || !outputs.isEmpty();
+    return version != committedVersion || !outputs.isEmpty();
   }
 
   /** Takes the outputs of jobs completed since the last call. */
@@ -84,14 +86,14 @@ final class PartitionState {
 
   /**
    * The offset to commit now (the lowest unfinished offset, or {@code position} when none is
-   * unfinished) with the done offsets above it in the metadata; null if nothing changed since
-   * the last commit. Offsets below the new commit point are forgotten.
+   * unfinished) with the done offsets above it in the metadata, as of {@link #version()}; null if
+   * nothing changed since the last commit. Offsets below the new commit point are forgotten.
    *
    * @param position the consumer's position on this partition (next offset to fetch), read only
    *     when every tracked offset is done
    */
   OffsetAndMetadata commitPoint(java.util.function.LongSupplier position) {
-    if (!changed) {
+    if (version == committedVersion) {
       return null;
     }
     while (!tracked.isEmpty() && tracked.firstEntry().getValue()) {
@@ -109,10 +111,15 @@ final class PartitionState {
     return new OffsetAndMetadata(next, OffsetMetadata.encode(next, doneAbove));
   }
 
-  /** Called after a successful commit of {@code committed}. */
-  void committed(OffsetAndMetadata committed) {
+  /** The current version, to pass to {@link #committed} for a commit point taken now. */
+  long version() {
+    return version;
+  }
+
+  /** Called after a successful commit of {@code committed}, taken at {@code atVersion}. */
+  void committed(OffsetAndMetadata committed, long atVersion) {
     lastCommitted = committed;
-    changed = false;
+    committedVersion = Math.max(committedVersion, atVersion);
   }
 
   /** Offsets between the commit point and the highest polled: bounds the metadata size. */

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -31,7 +31,6 @@ final class TransactionalCommitter implements Committer {
   private static final Logger log = LoggerFactory.getLogger(TransactionalCommitter.class);
 
   private final Supplier<Producer<byte[], byte[]>> producers;
-  private final Consumer<byte[], byte[]> consumer;
   private Producer<byte[], byte[]> producer;
   private int failuresInARow;
 
@@ -39,9 +38,8 @@ final class TransactionalCommitter implements Committer {
    * @param producers makes a transactional producer (same {@code transactional.id} each time);
    *     this committer owns and closes what it makes
    */
-  TransactionalCommitter(Supplier<Producer<byte[], byte[]>> producers, Consumer<byte[], byte[]> consumer) {
+  TransactionalCommitter(Supplier<Producer<byte[], byte[]>> producers) {
     this.producers = producers;
-    this.consumer = consumer;
     this.producer = newProducer();
   }
 
@@ -52,14 +50,15 @@ final class TransactionalCommitter implements Committer {
   }
 
   @Override
-  public Result commit(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets) {
+  public Result publish(List<ProducerRecord<byte[], byte[]>> outputs, Map<TopicPartition, OffsetAndMetadata> offsets,
+      ConsumerGroupMetadata group) {
     try {
       producer.beginTransaction();
       for (ProducerRecord<byte[], byte[]> r : outputs) {
         producer.send(r);
       }
       if (!offsets.isEmpty()) {
-        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+        producer.sendOffsetsToTransaction(offsets, group);
       }
       producer.commitTransaction();
       if (failuresInARow > 0) {
@@ -84,6 +83,11 @@ final class TransactionalCommitter implements Committer {
         return Result.REWIND;
       }
     }
+  }
+
+  @Override
+  public Result afterPublish(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    return Result.COMMITTED; // the offsets were in the transaction
   }
 
   private void replaceProducer() {

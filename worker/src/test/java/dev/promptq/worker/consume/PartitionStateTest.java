@@ -55,8 +55,41 @@ class PartitionStateTest {
     s.polled(0);
     assertNull(s.commitPoint(() -> 1));
     s.completed(0, List.of());
-    s.committed(s.commitPoint(() -> 1));
+    long version = s.version();
+    s.committed(s.commitPoint(() -> 1), version);
     assertNull(s.commitPoint(() -> 1));
+  }
+
+  @Test
+  void changesWhileACommitRunsAreLeftForTheNextCommit() {
+    PartitionState s = new PartitionState(TP, null);
+    s.polled(0);
+    s.polled(1);
+    s.completed(0, out("a"));
+    long version = s.version();
+    OffsetAndMetadata first = s.commitPoint(() -> 2);
+    assertEquals(1, s.takeOutputs().size());
+    s.completed(1, out("b")); // while the first commit is running
+
+    s.committed(first, version);
+
+    assertTrue(s.uncommitted());
+    assertEquals(new OffsetAndMetadata(2, ""), s.commitPoint(() -> 2));
+    assertEquals(1, s.takeOutputs().size());
+  }
+
+  @Test
+  void outputsOfACommitThatDidNotHappenGoBackFirst() {
+    PartitionState s = new PartitionState(TP, null);
+    s.polled(0);
+    s.polled(1);
+    s.completed(0, out("a"));
+    List<ProducerRecord<byte[], byte[]>> taken = s.takeOutputs();
+    s.completed(1, out("b"));
+
+    s.restoreOutputs(taken);
+
+    assertEquals(List.of("a", "b"), s.takeOutputs().stream().map(r -> new String(r.value())).toList());
   }
 
   @Test
