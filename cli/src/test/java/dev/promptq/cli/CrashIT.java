@@ -110,8 +110,9 @@ class CrashIT {
         System.out.printf("crash: %d jobs, %d results, %d simulator calls, %d jobs called more than once "
             + "(killed worker's max in flight: %d)%n", JOBS, resultsPerId.size(),
             callsPerJob.values().stream().mapToInt(AtomicInteger::get).sum(), calledTwice, MAX_IN_FLIGHT);
-        // A killed worker's jobs run again: those in flight and those finished since its last commit.
-        assertTrue(calledTwice <= 2L * MAX_IN_FLIGHT, "jobs called more than once: " + calledTwice);
+        // A killed worker's started-but-uncommitted jobs run again: at most max-in-flight, plus the
+        // records of one poll that may overshoot it (max-in-flight / 8).
+        assertTrue(calledTwice <= MAX_IN_FLIGHT + MAX_IN_FLIGHT / 8, "jobs called more than once: " + calledTwice);
 
         for (ChildProcess w : List.of(workers.get(0), workers.get(2))) {
           w.terminate();

@@ -173,6 +173,14 @@ public final class Worker implements AutoCloseable {
     return clientProperties(config, d);
   }
 
+  /**
+   * Records per poll: small next to max-in-flight, because a poll may overshoot the limit by one
+   * poll's records (a crash repeats at most max-in-flight plus this many calls).
+   */
+  static int maxPollRecords(int maxInFlight) {
+    return Math.max(1, Math.min(500, maxInFlight / 8));
+  }
+
   private static Map<String, Object> consumerProperties(WorkerConfig config) {
     Map<String, Object> d = new HashMap<>();
     d.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -180,7 +188,7 @@ public final class Worker implements AutoCloseable {
     d.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     d.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     d.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    d.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, config.maxInFlight()));
+    d.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords(config.maxInFlight()));
     d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     // read_committed fetches are not woken when a transaction commits: cap the wait for jobs
     // written by transactional producers.

@@ -86,7 +86,9 @@ public final class MessagesClient implements AutoCloseable {
         .callTimeout(callTimeout)
         .readTimeout(callTimeout)
         .connectTimeout(Duration.ofSeconds(10))
-        .retryOnConnectionFailure(false)
+        // Recovers stale pooled connections (closed by the server while idle) before the request
+        // is sent; retries of answered or failed calls are the router's business.
+        .retryOnConnectionFailure(true)
         .build();
   }
 

@@ -62,7 +62,7 @@ public final class JobLoop implements Runnable {
 
   /** A commit running on the commit thread, with what it took from the partition states. */
   private record PendingCommit(Future<Committer.Result> result, Map<PartitionState, List<ProducerRecord<byte[], byte[]>>> taken,
-      Map<TopicPartition, OffsetAndMetadata> offsets, Map<PartitionState, Long> versions) {}
+      Map<TopicPartition, OffsetAndMetadata> offsets, Map<PartitionState, long[]> versionAndDone) {}
 
   /** A job finished on an HTTP thread, waiting for the loop to apply it. */
   private record Completion(PartitionState state, long offset, byte[] key, List<ProducerRecord<byte[], byte[]>> outputs) {}
@@ -219,18 +219,19 @@ public final class JobLoop implements Runnable {
   private void startCommit() {
     lastCommit = clock.instant();
     Map<PartitionState, List<ProducerRecord<byte[], byte[]>>> taken = new HashMap<>();
-    Map<PartitionState, Long> versions = new HashMap<>();
+    Map<PartitionState, long[]> versions = new HashMap<>();
     List<ProducerRecord<byte[], byte[]>> outputs = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (PartitionState state : states.values()) {
       long version = state.version();
+      int done = state.doneUncommitted();
       List<ProducerRecord<byte[], byte[]>> out = state.takeOutputs();
       taken.put(state, out);
       outputs.addAll(out);
       OffsetAndMetadata point = state.commitPoint(() -> consumer.position(state.partition));
       if (point != null) {
         offsets.put(state.partition, point);
-        versions.put(state, version);
+        versions.put(state, new long[] {version, done});
       }
     }
     if (outputs.isEmpty() && offsets.isEmpty()) {
@@ -265,9 +266,9 @@ public final class JobLoop implements Runnable {
       result = committer.afterPublish(p.offsets());
     }
     switch (result) {
-      case COMMITTED -> p.versions().forEach((state, version) -> {
+      case COMMITTED -> p.versionAndDone().forEach((state, vd) -> {
         if (states.get(state.partition) == state) {
-          state.committed(p.offsets().get(state.partition), version);
+          state.committed(p.offsets().get(state.partition), vd[0], (int) vd[1]);
         }
       });
       case RETRY -> p.taken().forEach((state, outputs) -> {
@@ -305,10 +306,18 @@ public final class JobLoop implements Runnable {
     log.warn("rewound {} job partitions to their last commit", partitions.size());
   }
 
-  /** Pauses what must not be fetched now (all when full or stopping), resumes the rest. */
+  /**
+   * Pauses what must not be fetched now, resumes the rest. All partitions pause when stopping, or
+   * when {@code maxInFlight} jobs are started and not yet committed: that bounds both the calls
+   * running and the calls a crash would repeat.
+   */
   private void applyBackPressure() {
+    int occupancy = 0;
+    for (PartitionState s : states.values()) {
+      occupancy += s.occupancy();
+    }
     Set<TopicPartition> pause = new HashSet<>();
-    if (stopping || inFlight >= settings.maxInFlight()) {
+    if (stopping || occupancy >= settings.maxInFlight()) {
       pause.addAll(states.keySet());
     } else {
       states.forEach((tp, s) -> {

@@ -36,6 +36,8 @@ final class PartitionState {
   private long committedVersion;
   /** Jobs polled and not done. */
   private int unfinished;
+  /** Jobs done here since the last commit that covered them (they would run again after a crash). */
+  private int doneUncommitted;
 
   PartitionState(TopicPartition partition, OffsetAndMetadata committed) {
     this.partition = partition;
@@ -63,6 +65,7 @@ final class PartitionState {
       throw new IllegalStateException(partition + "@" + offset + " completed but not in flight");
     }
     unfinished--;
+    doneUncommitted++;
     outputs.addAll(records);
     version++;
   }
@@ -116,10 +119,24 @@ final class PartitionState {
     return version;
   }
 
-  /** Called after a successful commit of {@code committed}, taken at {@code atVersion}. */
-  void committed(OffsetAndMetadata committed, long atVersion) {
+  /** Jobs done and not yet covered by a commit, for {@link #committed}. */
+  int doneUncommitted() {
+    return doneUncommitted;
+  }
+
+  /**
+   * Called after a successful commit of {@code committed}, taken at {@code atVersion} when
+   * {@code doneCovered} jobs were done and uncommitted.
+   */
+  void committed(OffsetAndMetadata committed, long atVersion, int doneCovered) {
     lastCommitted = committed;
     committedVersion = Math.max(committedVersion, atVersion);
+    doneUncommitted -= doneCovered;
+  }
+
+  /** Jobs started here and not yet covered by a commit: what a crash now would run again. */
+  int occupancy() {
+    return unfinished + doneUncommitted;
   }
 
   /** Offsets between the commit point and the highest polled: bounds the metadata size. */

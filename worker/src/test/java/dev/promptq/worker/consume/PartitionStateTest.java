@@ -56,8 +56,9 @@ class PartitionStateTest {
     assertNull(s.commitPoint(() -> 1));
     s.completed(0, List.of());
     long version = s.version();
-    s.committed(s.commitPoint(() -> 1), version);
+    s.committed(s.commitPoint(() -> 1), version, s.doneUncommitted());
     assertNull(s.commitPoint(() -> 1));
+    assertEquals(0, s.occupancy());
   }
 
   @Test
@@ -67,13 +68,16 @@ class PartitionStateTest {
     s.polled(1);
     s.completed(0, out("a"));
     long version = s.version();
+    int done = s.doneUncommitted();
     OffsetAndMetadata first = s.commitPoint(() -> 2);
     assertEquals(1, s.takeOutputs().size());
     s.completed(1, out("b")); // while the first commit is running
+    assertEquals(2, s.occupancy());
 
-    s.committed(first, version);
+    s.committed(first, version, done);
 
     assertTrue(s.uncommitted());
+    assertEquals(1, s.occupancy(), "job 1 would run again after a crash");
     assertEquals(new OffsetAndMetadata(2, ""), s.commitPoint(() -> 2));
     assertEquals(1, s.takeOutputs().size());
   }
