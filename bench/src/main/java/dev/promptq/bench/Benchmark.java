@@ -87,8 +87,9 @@ public final class Benchmark {
       for (int inFlight : options.inFlights()) {
         Scenarios.Run run = s.promptq(inFlight * options.waves(), inFlight, Delivery.EXACTLY_ONCE);
         double bound = inFlight / latencySeconds;
-        out.printf("   max in flight %5d: %,8.1f jobs/s   Little's bound %,8.1f   ratio %.2f%n", inFlight,
-            run.jobsPerSecond(), bound, run.jobsPerSecond() / bound);
+        out.printf("   max in flight %5d: %,8.1f jobs/s   Little's bound %,8.1f   ratio %.2f"
+            + "   (after the first wave: %,8.1f jobs/s, ratio %.2f)%n", inFlight, run.jobsPerSecond(), bound,
+            run.jobsPerSecond() / bound, run.steadyJobsPerSecond(), run.steadyJobsPerSecond() / bound);
         if (inFlight == 256 || at256 == 0) {
           at256 = run.jobsPerSecond();
         }

@@ -46,7 +46,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class Scenarios {
   private static final int PARTITIONS = 12;
 
-  record Run(double jobsPerSecond, Memory.Peak memory) {}
+  /**
+   * @param jobsPerSecond from the worker's first assignment to the last result
+   * @param steadyJobsPerSecond after the first {@code maxInFlight} results (the ramp-up left out)
+   */
+  record Run(double jobsPerSecond, double steadyJobsPerSecond, Memory.Peak memory) {}
 
   /**
    * Added latency (submit to result minus the simulated latency), and where it goes: before the
@@ -103,12 +107,14 @@ final class Scenarios {
     Topics t = fresh();
     preload(t, n);
     AtomicLong assignedAt = new AtomicLong();
-    try (ResultCounter counter = new ResultCounter(bootstrap, t.results(), n);
+    int rampUp = Math.min(maxInFlight, n / 2);
+    try (ResultCounter counter = new ResultCounter(bootstrap, t.results(), n, rampUp);
         Memory.Sampler sampler = new Memory.Sampler();
         Worker worker = Worker.start(workerConfig(t, maxInFlight, delivery))) {
       worker.firstAssignment().thenRun(() -> assignedAt.set(System.nanoTime()));
       long last = counter.awaitAll(Duration.ofMinutes(5));
-      return new Run(n / seconds(assignedAt.get(), last), sampler.peak());
+      return new Run(n / seconds(assignedAt.get(), last), (n - rampUp) / seconds(counter.rampedAt(), last),
+          sampler.peak());
     }
   }
 
@@ -253,8 +259,10 @@ final class Scenarios {
     private final CompletableFuture<Long> lastArrival = new CompletableFuture<>();
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile long rampedAt;
 
-    ResultCounter(String bootstrap, String topic, int expected) {
+    /** @param rampUp the count whose arrival time {@link #rampedAt} reports */
+    ResultCounter(String bootstrap, String topic, int expected, int rampUp) {
       thread = new Thread(() -> {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
             "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -265,6 +273,9 @@ final class Scenarios {
           int seen = 0;
           while (running && seen < expected) {
             seen += c.poll(Duration.ofMillis(20)).count();
+            if (rampedAt == 0 && seen >= rampUp) {
+              rampedAt = System.nanoTime();
+            }
           }
           lastArrival.complete(System.nanoTime());
         } catch (RuntimeException e) {
@@ -273,6 +284,10 @@ final class Scenarios {
       }, "bench-result-counter");
       thread.setDaemon(true);
       thread.start();
+    }
+
+    long rampedAt() {
+      return rampedAt;
     }
 
     long awaitAll(Duration timeout) throws Exception {

@@ -1,0 +1,33 @@
+package dev.promptq.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The benchmark runs every scenario and prints every figure; its numbers are reported, never asserted. */
+class BenchIT {
+
+  @Test
+  void theQuickBenchmarkPrintsEverySection(@TempDir Path dir) {
+    StringWriter out = new StringWriter();
+    CommandLine cl = PromptQ.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+
+    int code = cl.execute("bench", "--quick", "--work-dir", dir.toString());
+
+    String report = out.toString();
+    assertEquals(0, code, report);
+    for (String expected : new String[] {
+        "plain consume-transform-produce loop", "promptq worker, exactly_once", "promptq worker, at_least_once",
+        "Little's bound", "naive worker:", "p50", "of which before the worker starts a job",
+        "after it finishes", "peak during the max-in-flight"}) {
+      assertTrue(report.contains(expected), "missing '" + expected + "' in:\n" + report);
+    }
+  }
+}
