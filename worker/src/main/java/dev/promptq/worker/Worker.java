@@ -169,6 +169,9 @@ public final class Worker implements AutoCloseable {
       // Kafka's default backoff (100 ms doubling to 1 s) would add that to a result's latency.
       d.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
       d.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 200);
+      // A worker killed mid-transaction leaves it open until this timeout; until then the next
+      // owner of its partitions cannot read their committed offsets (default 60 s).
+      d.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
     }
     return clientProperties(config, d);
   }

@@ -288,9 +288,31 @@ public final class JobLoop implements Runnable {
     finishCommit(true);
   }
 
+  /**
+   * The committed offsets of {@code partitions}, waiting as long as it takes: a previous owner
+   * killed mid-transaction keeps them unreadable until its transaction times out (15 s for
+   * promptq workers), and the partitions cannot be processed before they are known.
+   */
+  private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Set<TopicPartition> partitions) {
+    int attempts = 0;
+    while (true) {
+      try {
+        return consumer.committed(partitions, Duration.ofSeconds(10));
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        if (stopping && clock.instant().isAfter(stopDeadline)) {
+          throw e;
+        }
+        if (attempts++ == 0) {
+          log.info("committed offsets of {} are not readable yet (a transaction of their previous owner is still "
+              + "open); waiting", partitions);
+        }
+      }
+    }
+  }
+
   /** Forgets all progress on {@code partitions} since their last commit and reads them again from there. */
   private void rewind(Set<TopicPartition> partitions) {
-    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
+    Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(partitions);
     for (TopicPartition tp : partitions) {
       PartitionState old = states.put(tp, new PartitionState(tp, committed.get(tp)));
       if (old != null) {
@@ -397,7 +419,7 @@ public final class JobLoop implements Runnable {
       if (partitions.isEmpty()) {
         return;
       }
-      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+      Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(new HashSet<>(partitions));
       for (TopicPartition tp : partitions) {
         states.put(tp, new PartitionState(tp, committed.get(tp)));
       }
