@@ -39,7 +39,7 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--base-url", description = "Messages API base URL (env ANTHROPIC_BASE_URL; default https://api.anthropic.com).")
   String baseUrl;
 
-  @Option(names = "--max-in-flight", description = "Jobs running at once (default 256).")
+  @Option(names = "--max-in-flight", description = "Jobs started and not yet committed, at most (default 256).")
   Integer maxInFlight;
 
   @Option(names = "--delivery", description = "exactly_once (default) or at_least_once (brokers without transactions).")
@@ -70,6 +70,10 @@ final class WorkerCommand implements Callable<Integer> {
     } catch (MissingCredentialsException e) {
       spec.commandLine().getErr().println("promptq worker: " + e.getMessage());
       return 2;
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("promptq worker: cannot start with Kafka at " + config.bootstrapServers()
+          + ": " + e.getMessage());
+      return 1;
     }
     GracefulStop stop = GracefulStop.onSignals(worker::close);
     spec.commandLine().getOut().println("Worker " + config.workerId() + " running: group " + config.groupId() + ", brokers "

@@ -24,7 +24,7 @@ import java.util.Objects;
  *   <tr><td>anthropic.base.url</td><td>ANTHROPIC_BASE_URL</td><td>https://api.anthropic.com</td><td>Messages API</td></tr>
  *   <tr><td>claude.oauth.token</td><td>CLAUDE_CODE_OAUTH_TOKEN</td><td>none</td><td>subscription token</td></tr>
  *   <tr><td>anthropic.api.key</td><td>ANTHROPIC_API_KEY</td><td>none</td><td>API key</td></tr>
- *   <tr><td>max.in.flight</td><td></td><td>256</td><td>jobs running at once per worker</td></tr>
+ *   <tr><td>max.in.flight</td><td></td><td>256</td><td>jobs started and not yet committed, per worker</td></tr>
  *   <tr><td>call.timeout.ms</td><td></td><td>600000</td><td>limit on one API call</td></tr>
  *   <tr><td>delivery</td><td></td><td>exactly_once</td><td>or at_least_once</td></tr>
  *   <tr><td>ordering</td><td></td><td>unordered</td><td>or key: one job per record key at a time</td></tr>

@@ -86,8 +86,9 @@ public final class MessagesClient implements AutoCloseable {
         .callTimeout(callTimeout)
         .readTimeout(callTimeout)
         .connectTimeout(Duration.ofSeconds(10))
-        // Recovers stale pooled connections (closed by the server while idle) before the request
-        // is sent; retries of answered or failed calls are the router's business.
+        // Recovers connections the server closed while they sat idle in the pool (seen with the
+        // simulator under load). OkHttp may then resend a request whose connection broke before
+        // any answer; answered calls are never resent here (retries are the router's business).
         .retryOnConnectionFailure(true)
         .build();
   }

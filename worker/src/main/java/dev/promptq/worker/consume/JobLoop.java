@@ -54,7 +54,7 @@ public final class JobLoop implements Runnable {
   /**
    * How the loop runs.
    *
-   * @param maxInFlight jobs running at once, at most
+   * @param maxInFlight jobs started and not yet committed, at most (a crash repeats at most this many calls, plus one poll)
    * @param commitInterval time between commits; results become visible at commit
    * @param revocationGrace on revocation, how long running jobs of revoked partitions may finish
    */
