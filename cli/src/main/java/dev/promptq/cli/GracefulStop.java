@@ -1,5 +1,6 @@
 package dev.promptq.cli;
 
+import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
 /**
@@ -8,7 +9,8 @@ import sun.misc.Signal;
  */
 final class GracefulStop {
   private final Runnable action;
-  private volatile Thread stopper;
+  private final CountDownLatch done = new CountDownLatch(1);
+  private Thread stopper; // guarded by this
 
   private GracefulStop(Runnable action) {
     this.action = action;
@@ -24,21 +26,30 @@ final class GracefulStop {
 
   private synchronized void trigger() {
     if (stopper == null) {
-      stopper = new Thread(action, "promptq-stop");
+      stopper = new Thread(() -> {
+        try {
+          action.run();
+        } finally {
+          done.countDown();
+        }
+      }, "promptq-stop");
       stopper.start();
     }
   }
 
-  /** Waits for the stop action, if a signal started it. */
-  void awaitDone() throws java.util.concurrent.CompletionException {
-    Thread t = stopper;
-    if (t == null) {
-      return;
+  private synchronized boolean triggered() {
+    return stopper != null;
+  }
+
+  /** Waits for the stop action, if a signal started it; returns at once otherwise. */
+  void awaitDone() throws InterruptedException {
+    if (triggered()) {
+      done.await();
     }
-    try {
-      t.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  }
+
+  /** Waits for a signal and for the stop action it starts. */
+  void awaitSignalAndDone() throws InterruptedException {
+    done.await();
   }
 }

@@ -3,7 +3,6 @@ package dev.promptq.cli;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,14 +29,10 @@ final class KafkaCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     EmbeddedKafka kafka = EmbeddedKafka.builder().port(port).dataDir(dataDir).build().start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      kafka.close();
-      stopped.countDown();
-    }, "promptq-kafka-shutdown"));
+    GracefulStop stop = GracefulStop.onSignals(kafka::close);
     spec.commandLine().getOut().println("Kafka ready at " + kafka.bootstrapServers() + " (data in " + kafka.dataDir() + ")");
     spec.commandLine().getOut().flush();
-    stopped.await();
+    stop.awaitSignalAndDone();
     return 0;
   }
 }

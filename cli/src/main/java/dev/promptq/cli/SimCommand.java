@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -52,15 +51,11 @@ final class SimCommand implements Callable<Integer> {
     keys.forEach(k -> b.apiKey(Secret.of(k)));
     tokens.forEach(t -> b.oauthToken(Secret.of(t)));
     AnthropicSimulator sim = b.build().start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      sim.close();
-      stopped.countDown();
-    }, "promptq-sim-shutdown"));
+    GracefulStop stop = GracefulStop.onSignals(sim::close);
     spec.commandLine().getOut().println("Simulator ready at " + sim.baseUrl() + " (" + keys.size() + " API keys, "
         + tokens.size() + " OAuth tokens accepted)");
     spec.commandLine().getOut().flush();
-    stopped.await();
+    stop.awaitSignalAndDone();
     return 0;
   }
 

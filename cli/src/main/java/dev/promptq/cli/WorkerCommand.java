@@ -53,7 +53,7 @@ final class WorkerCommand implements Callable<Integer> {
   Long shutdownGraceMs;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     Map<String, String> flags = new HashMap<>();
     flags.put("group.id", groupId);
     flags.put("worker.id", workerId);

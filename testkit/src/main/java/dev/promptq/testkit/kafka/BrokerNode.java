@@ -101,6 +101,18 @@ final class BrokerNode {
     }
   }
 
+  /** Deletes {@code dir} and everything in it; leftovers (in a temporary directory) are harmless. */
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // nothing the caller could do about it
+    }
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       s.setReuseAddress(true);

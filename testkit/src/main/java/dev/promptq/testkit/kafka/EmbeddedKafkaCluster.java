@@ -5,12 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -85,10 +83,6 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   public void close() {
     CompletableFuture.allOf(nodes.stream().map(n -> CompletableFuture.runAsync(n::stop))
         .toArray(CompletableFuture[]::new)).join();
-    try (Stream<Path> walk = Files.walk(dataDir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // leftovers under target/ are harmless
-    }
+    BrokerNode.deleteRecursively(dataDir);
   }
 }
