@@ -80,6 +80,11 @@ final class WorkerCommand implements Callable<Integer> {
         + config.bootstrapServers() + ", API " + config.anthropicBaseUrl() + ", " + config.credentials() + ", "
         + config.delivery().wireName());
     spec.commandLine().getOut().flush();
+    worker.firstAssignment().thenRun(() -> {
+      spec.commandLine().getOut().println("Worker " + config.workerId() + " joined group " + config.groupId()
+          + " with " + worker.assignment().size() + " job partitions");
+      spec.commandLine().getOut().flush();
+    });
     try {
       worker.finished().join();
       stop.awaitDone();

@@ -78,6 +78,8 @@ class CrashIT {
           workers.add(w);
           w.awaitLine(Pattern.compile("Worker crash-" + i + " running"), Duration.ofSeconds(90));
         }
+        // Once the last member has partitions, the group is stable: the only hand-over left is the kill.
+        workers.get(2).awaitLine(Pattern.compile("Worker crash-3 joined group"), Duration.ofSeconds(90));
         ObjectNode base = new JobCodec().mapper().createObjectNode().put("model", "claude-test").put("max_tokens", 20);
         Set<String> ids = new TreeSet<>();
         for (int i = 0; i < JOBS; i++) {
