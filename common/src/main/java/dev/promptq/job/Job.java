@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -59,9 +58,5 @@ public record Job(
 
   public Job withMetadata(JsonNode node) {
     return new Job(id, request, route, replyTo, deadline, node);
-  }
-
-  public Optional<String> replyToOptional() {
-    return Optional.ofNullable(replyTo);
   }
 }

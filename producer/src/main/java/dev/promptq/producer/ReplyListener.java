@@ -71,10 +71,6 @@ final class ReplyListener implements AutoCloseable {
     return f;
   }
 
-  int pendingCount() {
-    return pending.size();
-  }
-
   private void run() {
     try {
       List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()

@@ -49,7 +49,7 @@ public final class SharedKafka implements ParameterResolver {
   }
 
   /** Closes the broker when the root context (the test JVM's run) ends. */
-  private record Closeable(EmbeddedKafka kafka) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+  private record Closeable(EmbeddedKafka kafka) implements AutoCloseable {
     @Override
     public void close() {
       kafka.close();

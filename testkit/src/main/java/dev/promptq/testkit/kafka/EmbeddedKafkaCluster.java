@@ -68,11 +68,6 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     return nodes.stream().filter(BrokerNode::running).map(n -> "127.0.0.1:" + n.port).collect(Collectors.joining(","));
   }
 
-  /** Node ids, 1 to size. */
-  public List<Integer> nodeIds() {
-    return nodes.stream().map(n -> n.nodeId).toList();
-  }
-
   /** Stops node {@code nodeId} (as a crash of its machine would, minus the lost page cache). */
   public void stopNode(int nodeId) {
     nodes.get(nodeId - 1).stop();

@@ -144,11 +144,6 @@ public final class MessagesClient implements AutoCloseable {
     return result;
   }
 
-  /** Calls in flight now. */
-  public int runningCalls() {
-    return http.dispatcher().runningCallsCount();
-  }
-
   /** Cancels calls in flight, stops the dispatcher threads and closes pooled connections. */
   @Override
   public void close() {

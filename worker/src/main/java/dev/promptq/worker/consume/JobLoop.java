@@ -268,7 +268,7 @@ public final class JobLoop implements Runnable {
     switch (result) {
       case COMMITTED -> p.versionAndDone().forEach((state, vd) -> {
         if (states.get(state.partition) == state) {
-          state.committed(p.offsets().get(state.partition), vd[0], (int) vd[1]);
+          state.committed(vd[0], (int) vd[1]);
         }
       });
       case RETRY -> p.taken().forEach((state, outputs) -> {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -30,7 +29,6 @@ final class PartitionState {
   private final List<ProducerRecord<byte[], byte[]>> outputs = new ArrayList<>();
   /** Records waiting for an earlier record of the same key (per-key ordering only). */
   private final Map<KeyBytes, ArrayDeque<Runnable>> waitingByKey = new HashMap<>();
-  private OffsetAndMetadata lastCommitted;
   /** Incremented on every change; {@link #committedVersion} is the version the last commit covered. */
   private long version;
   private long committedVersion;
@@ -41,7 +39,6 @@ final class PartitionState {
 
   PartitionState(TopicPartition partition, OffsetAndMetadata committed) {
     this.partition = partition;
-    this.lastCommitted = committed;
     this.doneBefore = committed == null ? new TreeSet<>()
         : new TreeSet<>(OffsetMetadata.decode(committed.offset(), committed.metadata()));
   }
@@ -125,11 +122,10 @@ final class PartitionState {
   }
 
   /**
-   * Called after a successful commit of {@code committed}, taken at {@code atVersion} when
+   * Called after a successful commit of a point taken at {@code atVersion}, when
    * {@code doneCovered} jobs were done and uncommitted.
    */
-  void committed(OffsetAndMetadata committed, long atVersion, int doneCovered) {
-    lastCommitted = committed;
+  void committed(long atVersion, int doneCovered) {
     committedVersion = Math.max(committedVersion, atVersion);
     doneUncommitted -= doneCovered;
   }
@@ -147,10 +143,6 @@ final class PartitionState {
   /** Jobs polled and not done. */
   int unfinished() {
     return unfinished;
-  }
-
-  OffsetAndMetadata lastCommitted() {
-    return lastCommitted;
   }
 
   /**
@@ -188,10 +180,6 @@ final class PartitionState {
     } else {
       next.run();
     }
-  }
-
-  Set<Long> doneBefore() {
-    return Set.copyOf(doneBefore);
   }
 
   /** A byte[] usable as a map key. */

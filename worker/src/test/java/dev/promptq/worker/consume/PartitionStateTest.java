@@ -56,7 +56,9 @@ class PartitionStateTest {
     assertNull(s.commitPoint(() -> 1));
     s.completed(0, List.of());
     long version = s.version();
-    s.committed(s.commitPoint(() -> 1), version, s.doneUncommitted());
+    int done = s.doneUncommitted();
+    assertEquals(new OffsetAndMetadata(1, ""), s.commitPoint(() -> 1));
+    s.committed(version, done);
     assertNull(s.commitPoint(() -> 1));
     assertEquals(0, s.occupancy());
   }
@@ -74,7 +76,8 @@ class PartitionStateTest {
     s.completed(1, out("b")); // while the first commit is running
     assertEquals(2, s.occupancy());
 
-    s.committed(first, version, done);
+    assertEquals(1, first.offset());
+    s.committed(version, done);
 
     assertTrue(s.uncommitted());
     assertEquals(1, s.occupancy(), "job 1 would run again after a crash");
