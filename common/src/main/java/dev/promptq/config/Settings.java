@@ -126,6 +126,24 @@ public final class Settings {
     return parsed;
   }
 
+  /** The value of {@code key} as a decimal number within {@code [min, max]}; errors as {@link #getInt}. */
+  public double getDouble(String key, double defaultValue, double min, double max) {
+    String v = values.get(key);
+    if (v == null) {
+      return defaultValue;
+    }
+    double parsed;
+    try {
+      parsed = Double.parseDouble(v.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": " + v + " (not a number)");
+    }
+    if (!(parsed >= min && parsed <= max)) {
+      throw new IllegalArgumentException(key + ": " + v + " (must be between " + min + " and " + max + ")");
+    }
+    return parsed;
+  }
+
   /** Every {@code kafka.*} setting with the prefix removed, for the Kafka clients. */
   public Map<String, Object> kafkaProperties() {
     Map<String, Object> out = new TreeMap<>();

@@ -10,9 +10,16 @@ import java.util.Objects;
  * @param errorType the API error type ({@code rate_limit_error}, ...), a transport error name
  *     ({@code timeout}, {@code connection_error}), or null on success
  * @param latencyMs wall time of the call
+ * @param costUsd what an api-route answer cost, from its usage and the price table; null for the
+ *     subscription route and for answers without usage
  */
-public record Attempt(Route route, int status, String errorType, long latencyMs) {
+public record Attempt(Route route, int status, String errorType, long latencyMs, Double costUsd) {
   public Attempt {
     Objects.requireNonNull(route, "route");
+  }
+
+  /** An attempt without a cost. */
+  public Attempt(Route route, int status, String errorType, long latencyMs) {
+    this(route, status, errorType, latencyMs, null);
   }
 }

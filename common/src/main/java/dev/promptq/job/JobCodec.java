@@ -214,7 +214,17 @@ public final class JobCodec {
       an.put("status", a.status());
       an.put("error_type", a.errorType());
       an.put("latency_ms", a.latencyMs());
+      if (a.costUsd() != null) {
+        an.put("cost_usd", a.costUsd());
+      }
     }
+    if (!r.waits().isEmpty()) {
+      ArrayNode waits = node.putArray("waits");
+      for (Wait w : r.waits()) {
+        waits.addObject().put("reason", w.reason()).put("ms", w.millis());
+      }
+    }
+    node.put("api_cost_usd", r.apiCostUsd());
     if (r.usage() != null) {
       node.set("usage", r.usage());
     }
@@ -251,7 +261,12 @@ public final class JobCodec {
           Route.fromWireName(a.path("route").asText()),
           a.path("status").asInt(),
           a.path("error_type").isTextual() ? a.path("error_type").asText() : null,
-          a.path("latency_ms").asLong()));
+          a.path("latency_ms").asLong(),
+          a.path("cost_usd").isNumber() ? a.get("cost_usd").asDouble() : null));
+    }
+    List<Wait> waits = new ArrayList<>();
+    for (JsonNode w : n.path("waits")) {
+      waits.add(new Wait(w.path("reason").asText(), w.path("ms").asLong()));
     }
     ApiError error = null;
     if (n.hasNonNull("error")) {
@@ -270,7 +285,8 @@ public final class JobCodec {
         n.path("worker_id").isTextual() ? n.get("worker_id").asText() : null,
         instant(n, "enqueued_at"),
         instant(n, "started_at"),
-        instant(n, "finished_at"));
+        instant(n, "finished_at"),
+        waits);
   }
 
   /** Serializes any tree to compact UTF-8 JSON. */

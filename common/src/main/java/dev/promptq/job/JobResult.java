@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param enqueuedAt when the job was written to Kafka (record timestamp)
  * @param startedAt when the worker started it
  * @param finishedAt when the worker finished it
+ * @param waits the times the job waited for a route (quota, budget, backoff), in order
  */
 public record JobResult(
     String id,
@@ -34,12 +35,26 @@ public record JobResult(
     String workerId,
     Instant enqueuedAt,
     Instant startedAt,
-    Instant finishedAt) {
+    Instant finishedAt,
+    List<Wait> waits) {
 
   public JobResult {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(outcome, "outcome");
     attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    waits = waits == null ? List.of() : List.copyOf(waits);
+  }
+
+  /** A result that never waited. */
+  public JobResult(String id, Outcome outcome, Route route, JsonNode message, ApiError error, List<Attempt> attempts,
+      JsonNode usage, JsonNode metadata, String workerId, Instant enqueuedAt, Instant startedAt, Instant finishedAt) {
+    this(id, outcome, route, message, error, attempts, usage, metadata, workerId, enqueuedAt, startedAt, finishedAt,
+        List.of());
+  }
+
+  /** What the job's api-route answers cost in total, in USD. */
+  public double apiCostUsd() {
+    return attempts.stream().mapToDouble(a -> a.costUsd() == null ? 0 : a.costUsd()).sum();
   }
 
   /** Time from enqueue to the start of work. */

@@ -5,8 +5,10 @@ import dev.promptq.kafka.TopicSetup;
 import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.worker.consume.JobLoop;
 import dev.promptq.worker.consume.Loops;
-import dev.promptq.worker.routing.AnswerClassifier;
+import dev.promptq.worker.control.ControlChannel;
+import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.Router;
+import dev.promptq.worker.spend.ApiSpend;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -47,6 +49,8 @@ public final class Worker implements AutoCloseable {
 
   private final WorkerConfig config;
   private final MessagesClient client;
+  private final RouteGates gates;
+  private final ControlChannel control;
   private final Admin admin;
   private final JobLoop loop;
   private final Thread thread;
@@ -64,7 +68,24 @@ public final class Worker implements AutoCloseable {
     }
     this.client = new MessagesClient(config.anthropicBaseUrl(), config.credentials(), config.maxInFlight(),
         config.callTimeout());
-    Router router = new Router(client, config.credentials(), new AnswerClassifier(), config.workerId(), clock);
+    this.gates = new RouteGates(config.router(), clock, config.workerId());
+    ApiSpend spend = new ApiSpend(config.prices(), config.apiBudgetPerDay(), config.workerId(), clock);
+    this.control = new ControlChannel(config.topics().control(),
+        new KafkaConsumer<>(controlConsumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        new KafkaProducer<>(controlProducerProperties(config), new ByteArraySerializer(), new ByteArraySerializer()),
+        gates, spend, config.workerId());
+    spend.publishTo(control);
+    try {
+      control.start(Duration.ofSeconds(60));
+    } catch (RuntimeException e) {
+      control.close();
+      gates.close();
+      client.close();
+      admin.close();
+      throw e;
+    }
+    Router router = new Router(client, config.credentials(), gates, control, spend, config.router(),
+        config.workerId(), clock);
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     JobLoop.Settings settings = new JobLoop.Settings(config.maxInFlight(), config.commitInterval(), config.ordering(),
@@ -140,6 +161,8 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     client.close();
+    gates.close();
+    control.close();
     admin.close(Duration.ofSeconds(10));
     log.info("worker {} stopped", config.workerId());
   }
@@ -182,6 +205,26 @@ public final class Worker implements AutoCloseable {
    */
   static int maxPollRecords(int maxInFlight) {
     return Math.max(1, Math.min(500, maxInFlight / 8));
+  }
+
+  private static Map<String, Object> controlProducerProperties(WorkerConfig config) {
+    Map<String, Object> d = new HashMap<>();
+    d.put(ProducerConfig.ACKS_CONFIG, "all");
+    d.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    d.put(ProducerConfig.CLIENT_ID_CONFIG, "promptq-control-" + config.workerId());
+    return clientProperties(config, d);
+  }
+
+  /** A group-less consumer of the control topic: every worker reads all of it. */
+  private static Map<String, Object> controlConsumerProperties(WorkerConfig config) {
+    Map<String, Object> d = new HashMap<>();
+    d.put(ConsumerConfig.CLIENT_ID_CONFIG, "promptq-control-" + config.workerId());
+    d.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    d.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    d.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    Map<String, Object> p = clientProperties(config, d);
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    return p;
   }
 
   private static Map<String, Object> consumerProperties(WorkerConfig config) {

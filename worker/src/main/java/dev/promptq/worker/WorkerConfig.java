@@ -3,6 +3,8 @@ package dev.promptq.worker;
 import dev.promptq.config.Settings;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.worker.routing.RouterSettings;
+import dev.promptq.worker.spend.PriceTable;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -33,6 +35,17 @@ import java.util.Objects;
  *   <tr><td>revocation.grace.ms</td><td></td><td>5000</td><td>on rebalance, time for running jobs of revoked partitions</td></tr>
  *   <tr><td>jobs.partitions</td><td></td><td>12</td><td>partitions when creating the jobs topic</td></tr>
  *   <tr><td>topics.replication.factor</td><td></td><td>-1 (broker default)</td><td>when creating topics</td></tr>
+ *   <tr><td>retry.max.attempts</td><td></td><td>3</td><td>calls per route and job on transient failures (500, 529, timeouts)</td></tr>
+ *   <tr><td>retry.backoff.ms</td><td></td><td>500</td><td>first retry delay, doubling, full jitter</td></tr>
+ *   <tr><td>retry.backoff.max.ms</td><td></td><td>30000</td><td>cap of a retry delay</td></tr>
+ *   <tr><td>retry.rate.limited.max</td><td></td><td>10</td><td>api-route 429s a job waits through</td></tr>
+ *   <tr><td>breaker.failures</td><td></td><td>5</td><td>consecutive transient failures that open a route's breaker</td></tr>
+ *   <tr><td>breaker.open.ms</td><td></td><td>30000</td><td>time an open breaker stays open before a probe</td></tr>
+ *   <tr><td>route.refused.cooldown.ms</td><td></td><td>600000</td><td>group-wide hold-off of a refused route</td></tr>
+ *   <tr><td>route.reset.jitter.ms</td><td></td><td>5000</td><td>most a worker waits past a reset</td></tr>
+ *   <tr><td>subscription.caution.utilization</td><td></td><td>0.9</td><td>from here one subscription call at a time</td></tr>
+ *   <tr><td>api.budget.usd.per.day</td><td></td><td>none</td><td>group-wide API spend per UTC day</td></tr>
+ *   <tr><td>api.prices</td><td></td><td>built-in list prices</td><td>prefix:input:output USD per MTok, comma-separated</td></tr>
  *   <tr><td>kafka.*</td><td></td><td></td><td>passed to the Kafka clients, prefix removed</td></tr>
  * </table>
  */
@@ -52,6 +65,9 @@ public record WorkerConfig(
     Duration revocationGrace,
     int jobPartitions,
     short replicationFactor,
+    RouterSettings router,
+    PriceTable prices,
+    Double apiBudgetPerDay,
     Map<String, Object> kafkaProperties) {
 
   public static final String DEFAULT_GROUP_ID = "promptq-workers";
@@ -77,7 +93,9 @@ public record WorkerConfig(
   public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "group.id", "worker.id",
       "anthropic.base.url", "claude.oauth.token", "anthropic.api.key", "max.in.flight", "call.timeout.ms",
       "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
-      "topics.replication.factor");
+      "topics.replication.factor", "retry.max.attempts", "retry.backoff.ms", "retry.backoff.max.ms",
+      "retry.rate.limited.max", "breaker.failures", "breaker.open.ms", "route.refused.cooldown.ms",
+      "route.reset.jitter.ms", "subscription.caution.utilization", "api.budget.usd.per.day", "api.prices");
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -92,6 +110,11 @@ public record WorkerConfig(
     Objects.requireNonNull(commitInterval, "commitInterval");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     Objects.requireNonNull(revocationGrace, "revocationGrace");
+    Objects.requireNonNull(router, "router");
+    Objects.requireNonNull(prices, "prices");
+    if (apiBudgetPerDay != null && apiBudgetPerDay < 0) {
+      throw new IllegalArgumentException("api.budget.usd.per.day < 0: " + apiBudgetPerDay);
+    }
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("max.in.flight < 1: " + maxInFlight);
     }
@@ -126,8 +149,26 @@ public record WorkerConfig(
             s.getLong("revocation.grace.ms", DEFAULT_REVOCATION_GRACE.toMillis(), 0, 60_000)))
         .jobPartitions(s.getInt("jobs.partitions", DEFAULT_JOB_PARTITIONS, 1, 10_000))
         .replicationFactor((short) s.getInt("topics.replication.factor", -1, -1, 32))
+        .router(routerSettings(s))
+        .prices(PriceTable.parse(s.get("api.prices", "")))
+        .apiBudgetPerDay(s.get("api.budget.usd.per.day").isPresent()
+            ? s.getDouble("api.budget.usd.per.day", 0, 0, 1e9) : null)
         .kafkaProperties(s.kafkaProperties())
         .build();
+  }
+
+  private static RouterSettings routerSettings(Settings s) {
+    RouterSettings d = RouterSettings.defaults();
+    return new RouterSettings(
+        s.getInt("retry.max.attempts", d.maxAttemptsPerRoute(), 1, 100),
+        Duration.ofMillis(s.getLong("retry.backoff.ms", d.backoff().toMillis(), 1, 3_600_000)),
+        Duration.ofMillis(s.getLong("retry.backoff.max.ms", d.maxBackoff().toMillis(), 1, 3_600_000)),
+        s.getInt("retry.rate.limited.max", d.maxRateLimitedWaits(), 0, 10_000),
+        s.getInt("breaker.failures", d.breakerFailures(), 1, 10_000),
+        Duration.ofMillis(s.getLong("breaker.open.ms", d.breakerOpen().toMillis(), 1, 86_400_000)),
+        Duration.ofMillis(s.getLong("route.refused.cooldown.ms", d.refusalCooldown().toMillis(), 1, 86_400_000)),
+        Duration.ofMillis(s.getLong("route.reset.jitter.ms", d.resetJitter().toMillis(), 0, 3_600_000)),
+        s.getDouble("subscription.caution.utilization", d.cautionUtilization(), 0.01, 1.0));
   }
 
   public static Builder builder(String bootstrapServers) {
@@ -162,6 +203,9 @@ public record WorkerConfig(
     private Duration revocationGrace = DEFAULT_REVOCATION_GRACE;
     private int jobPartitions = DEFAULT_JOB_PARTITIONS;
     private short replicationFactor = -1;
+    private RouterSettings router = RouterSettings.defaults();
+    private PriceTable prices = PriceTable.defaults();
+    private Double apiBudgetPerDay;
     private Map<String, Object> kafkaProperties = Map.of();
 
     private Builder(String bootstrapServers) {
@@ -239,6 +283,23 @@ public record WorkerConfig(
       return this;
     }
 
+    /** Retries, backoff, breaker and route hold-offs; default {@link RouterSettings#defaults()}. */
+    public Builder router(RouterSettings v) {
+      this.router = v;
+      return this;
+    }
+
+    public Builder prices(PriceTable v) {
+      this.prices = v;
+      return this;
+    }
+
+    /** The group's API budget per UTC day in USD; null (default) for none. */
+    public Builder apiBudgetPerDay(Double v) {
+      this.apiBudgetPerDay = v;
+      return this;
+    }
+
     /** Extra Kafka client settings (security, tuning), applied to every client the worker makes. */
     public Builder kafkaProperties(Map<String, Object> v) {
       this.kafkaProperties = v;
@@ -248,7 +309,7 @@ public record WorkerConfig(
     public WorkerConfig build() {
       return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
           maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
-          replicationFactor, kafkaProperties);
+          replicationFactor, router, prices, apiBudgetPerDay, kafkaProperties);
     }
   }
 }

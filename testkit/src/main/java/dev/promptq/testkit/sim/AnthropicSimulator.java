@@ -73,6 +73,7 @@ public final class AnthropicSimulator implements AutoCloseable {
   private final Set<Secret> apiKeys;
   private final Set<Secret> oauthTokens;
   private final List<Responder> responders;
+  private final SubscriptionQuota quota;
   private final AtomicReference<Duration> latency;
   private final Clock clock;
   private final AtomicLong ids = new AtomicLong();
@@ -89,6 +90,7 @@ public final class AnthropicSimulator implements AutoCloseable {
     this.apiKeys = Set.copyOf(b.apiKeys);
     this.oauthTokens = Set.copyOf(b.oauthTokens);
     this.responders = List.copyOf(b.responders);
+    this.quota = b.quotaLimit == 0 ? null : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock);
     this.latency = new AtomicReference<>(b.latency);
     this.clock = b.clock;
     for (Route r : Route.values()) {
@@ -142,6 +144,26 @@ public final class AnthropicSimulator implements AutoCloseable {
     return successes.get(route).get();
   }
 
+  /**
+   * Ends the subscription quota's current window now (the next request starts a fresh one).
+   * Clients keep waiting for the reset they were told, as they would with the real API.
+   */
+  public void resetQuota() {
+    requireQuota().reset();
+  }
+
+  /** Subscription requests counted in the quota's current window. */
+  public int quotaUsed() {
+    return requireQuota().used();
+  }
+
+  private SubscriptionQuota requireQuota() {
+    if (quota == null) {
+      throw new IllegalStateException("no subscription quota configured");
+    }
+    return quota;
+  }
+
   /** The most requests that were being answered at one time. */
   public int maxConcurrentRequests() {
     return maxInFlight.get();
@@ -162,7 +184,10 @@ public final class AnthropicSimulator implements AutoCloseable {
     maxInFlight.accumulateAndGet(now, Math::max);
     try {
       Answer answer = answer(exchange);
-      long delayMs = latency.get().toMillis();
+      if (recordsEarly(answer.response)) {
+        record(answer);  // a hung or dropped call never reaches send(); tests still see it
+      }
+      long delayMs = latency.get().plus(answer.response.extraDelay()).toMillis();
       if (delayMs == 0 || answer.response.status() == 405 || answer.response.status() == 404) {
         send(exchange, answer);
       } else {
@@ -257,13 +282,29 @@ public final class AnthropicSimulator implements AutoCloseable {
       }
     });
     SimRequest request = new SimRequest(route, credential.fingerprint(), Map.copyOf(headers), body);
+    if (route != Route.SUBSCRIPTION || quota == null) {
+      return new Answer(route, model, respond(request));
+    }
+    SubscriptionQuota.Admission admission = quota.admit();
+    if (!admission.admitted()) {
+      return new Answer(route, model, SimResponse.error(429, "rate_limit_error",
+          "This request would exceed your account's rate limit. Please try again later.", admission.headers()));
+    }
+    SimResponse response = respond(request);
+    if (response.status() != 200) {
+      quota.giveBack();
+    }
+    return new Answer(route, model, response.disconnect() ? response : response.withHeaders(admission.headers()));
+  }
+
+  private SimResponse respond(SimRequest request) throws IOException {
     for (Responder r : responders) {
       Optional<SimResponse> a = r.answer(request);
       if (a.isPresent()) {
-        return new Answer(route, model, a.get());
+        return a.get();
       }
     }
-    return new Answer(route, model, new SimResponse(200, Map.of(), mapper.writeValueAsString(message(body))));
+    return new SimResponse(200, Map.of(), mapper.writeValueAsString(message(request.body())));
   }
 
   /** The default answer: a deterministic assistant message about the last user turn. */
@@ -295,7 +336,8 @@ public final class AnthropicSimulator implements AutoCloseable {
     return m;
   }
 
-  private static String lastUserText(JsonNode messages) {
+  /** The text of the last user turn of a request's {@code messages}, or "". */
+  static String lastUserText(JsonNode messages) {
     for (int i = messages.size() - 1; i >= 0; i--) {
       JsonNode m = messages.get(i);
       if (m.path("role").asText().equals("user")) {
@@ -315,7 +357,14 @@ public final class AnthropicSimulator implements AutoCloseable {
 
   private void send(HttpExchange ex, Answer a) {
     SimResponse r = a.response;
-    record(a);  // before the answer leaves: a client that has its answer finds the call recorded
+    if (!recordsEarly(r)) {
+      record(a);  // before the answer leaves: a client that has its answer finds the call recorded
+    }
+    if (r.disconnect()) {
+      inFlight.decrementAndGet();
+      ex.close();  // before any status line: the JDK server closes the connection
+      return;
+    }
     try (ex) {
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
       var out = ex.getResponseHeaders();
@@ -333,9 +382,17 @@ public final class AnthropicSimulator implements AutoCloseable {
     }
   }
 
+  private static boolean recordsEarly(SimResponse r) {
+    return r.disconnect() || !r.extraDelay().isZero();
+  }
+
   private void record(Answer a) {
     SimResponse r = a.response;
     String errorType = null;
+    if (r.disconnect()) {
+      calls.add(new RecordedCall(a.route, 0, "disconnect", a.model, clock.instant()));
+      return;
+    }
     if (r.status() != 200) {
       try {
         errorType = mapper.readTree(r.body()).path("error").path("type").asText(null);
@@ -378,8 +435,31 @@ public final class AnthropicSimulator implements AutoCloseable {
     private final java.util.Set<Secret> oauthTokens = new java.util.HashSet<>();
     private final List<Responder> responders = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
+    private int quotaLimit;
+    private Duration quotaWindow;
+    private double quotaWarnAt = 0.8;
 
     private Builder() {}
+
+    /**
+     * A window quota on the subscription route: {@code limit} requests per {@code window}, 429 with
+     * {@code anthropic-ratelimit-unified-status: rejected} beyond it, and the unified headers on
+     * every subscription answer. Default: none (no unified headers either).
+     */
+    public Builder subscriptionQuota(int limit, Duration window) {
+      if (limit < 1 || window == null || window.isZero() || window.isNegative()) {
+        throw new IllegalArgumentException("subscription quota: limit >= 1 and a positive window required");
+      }
+      this.quotaLimit = limit;
+      this.quotaWindow = window;
+      return this;
+    }
+
+    /** Utilisation from which answers say {@code allowed_warning}; default 0.8. */
+    public Builder quotaWarnAt(double utilization) {
+      this.quotaWarnAt = utilization;
+      return this;
+    }
 
     /** Port on 127.0.0.1; 0 (default) picks a free one. */
     public Builder port(int port) {

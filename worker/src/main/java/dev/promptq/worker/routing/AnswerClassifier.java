@@ -1,39 +1,113 @@
 package dev.promptq.worker.routing;
 
 import dev.promptq.job.ApiError;
+import dev.promptq.job.Route;
 import dev.promptq.worker.anthropic.CallOutcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
- * Maps one call outcome to a {@link Verdict}: the single place that reads the API's answers.
+ * The failure table of DESIGN.md: maps one call outcome to a {@link Verdict}. The single place
+ * that reads the API's answers.
  *
- * <p>The rows implemented now:
  * <table>
  *   <tr><th>answer</th><th>verdict</th></tr>
- *   <tr><td>2xx</td><td>success</td></tr>
- *   <tr><td>400 {@code invalid_request_error}, 404 {@code not_found_error}, 413
- *       {@code request_too_large}</td><td>request rejected: no fallback, it would fail (and cost) on
- *       the API too</td></tr>
- *   <tr><td>anything else (401, 403, 429, 5xx, 529, timeouts, connection errors)</td><td>route
- *       failed: fall back to the next route of the policy</td></tr>
+ *   <tr><td>2xx</td><td>{@code Success}</td></tr>
+ *   <tr><td>400 whose message says the credential may not be used this way (OAuth outside Claude
+ *       Code, no API credit), 402, 403</td><td>{@code RouteRefused}</td></tr>
+ *   <tr><td>other 400, 404, 413, other 4xx not listed</td><td>{@code RequestRejected}: no fallback,
+ *       it would fail (and cost) on the API too</td></tr>
+ *   <tr><td>401</td><td>{@code Unauthorized}</td></tr>
+ *   <tr><td>429 with {@code anthropic-ratelimit-unified-status: rejected}</td><td>{@code QuotaSpent}
+ *       until {@code anthropic-ratelimit-unified-reset}</td></tr>
+ *   <tr><td>429 on the subscription asking for extra usage</td><td>{@code RequestThrottled}, not
+ *       retryable on the subscription</td></tr>
+ *   <tr><td>other 429 on the subscription (no quota headers)</td><td>{@code RequestThrottled},
+ *       retryable</td></tr>
+ *   <tr><td>429 on the api route</td><td>{@code RateLimited} for {@code retry-after}</td></tr>
+ *   <tr><td>408, 409, 5xx, 529, timeouts, connection errors</td><td>{@code Transient}</td></tr>
  * </table>
- * The full failure table of DESIGN.md (refusals, quota headers, retries) refines the last row.
  * Stateless and thread-safe.
  */
 public final class AnswerClassifier {
+  private final java.time.Clock clock;
+
+  public AnswerClassifier(java.time.Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Message fragments (lower case) by which a 400 refuses the credential rather than the request. */
+  private static final List<String> CREDENTIAL_REFUSALS = List.of(
+      "only authorized for use with claude code",
+      "oauth authentication is currently not supported",
+      "credit balance is too low",
+      "not authorized to use this credential");
+
+  /** How long a quota rejection without a reset header holds the route off. */
+  static final Duration QUOTA_RESET_UNKNOWN = Duration.ofMinutes(5);
 
   public Verdict classify(CallOutcome outcome) {
     if (outcome instanceof CallOutcome.NoAnswer none) {
-      return new Verdict.RouteFailed(new ApiError(none.kind(),
-          "no answer from the " + none.route().wireName() + " route: " + none.detail(), 0));
+      return new Verdict.Transient(new ApiError(none.kind(),
+          "no answer from the " + none.route().wireName() + " route: " + none.detail(), 0), null);
     }
     CallOutcome.Answered a = (CallOutcome.Answered) outcome;
     if (a.ok()) {
       return new Verdict.Success();
     }
     ApiError error = new ApiError(a.errorType(), a.errorMessage(), a.status());
-    boolean aboutTheRequest = (a.status() == 400 && error.type().equals("invalid_request_error"))
-        || (a.status() == 404 && error.type().equals("not_found_error"))
-        || a.status() == 413;
-    return aboutTheRequest ? new Verdict.RequestRejected(error) : new Verdict.RouteFailed(error);
+    Duration retryAfter = retryAfter(a).orElse(null);
+    int s = a.status();
+    if (s == 400) {
+      return refusesCredential(error) ? new Verdict.RouteRefused(error) : new Verdict.RequestRejected(error);
+    }
+    if (s == 401) {
+      return new Verdict.Unauthorized(error);
+    }
+    if (s == 402 || s == 403) {
+      return new Verdict.RouteRefused(error);
+    }
+    if (s == 429) {
+      return tooMany(a, error, retryAfter);
+    }
+    if (s == 408 || s == 409 || s >= 500) {
+      return new Verdict.Transient(error, retryAfter);
+    }
+    return new Verdict.RequestRejected(error);
+  }
+
+  private Verdict tooMany(CallOutcome.Answered a, ApiError error, Duration retryAfter) {
+    Optional<UnifiedRateLimit> unified = UnifiedRateLimit.from(a.headers());
+    if (unified.isPresent() && unified.get().rejected()) {
+      java.time.Instant reset = unified.get().resetAt();
+      return new Verdict.QuotaSpent(error, reset != null ? reset
+          : clock.instant().plus(retryAfter != null ? retryAfter : QUOTA_RESET_UNKNOWN));
+    }
+    if (a.route() == Route.API) {
+      return new Verdict.RateLimited(error, retryAfter != null ? retryAfter : Duration.ofSeconds(1));
+    }
+    boolean extraUsage = error.message().toLowerCase(Locale.ROOT).contains("extra usage");
+    return new Verdict.RequestThrottled(error, !extraUsage, retryAfter);
+  }
+
+  private static boolean refusesCredential(ApiError error) {
+    String m = error.message().toLowerCase(Locale.ROOT);
+    return CREDENTIAL_REFUSALS.stream().anyMatch(m::contains);
+  }
+
+  /** {@code retry-after} in seconds (fractions allowed); an HTTP date is ignored. */
+  static Optional<Duration> retryAfter(CallOutcome.Answered a) {
+    String v = a.headers().get("retry-after");
+    if (v == null) {
+      return Optional.empty();
+    }
+    try {
+      double seconds = Double.parseDouble(v.trim());
+      return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofMillis((long) (seconds * 1000)));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 }

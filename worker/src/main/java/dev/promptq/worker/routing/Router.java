@@ -7,22 +7,42 @@ import dev.promptq.job.Job;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.Outcome;
 import dev.promptq.job.Route;
+import dev.promptq.job.Wait;
 import dev.promptq.worker.anthropic.CallOutcome;
 import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.worker.spend.ApiSpend;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one job to its result: checks its deadline, tries the routes its policy allows (those this
- * worker has credentials for) in order, and stops at the first answer that settles it.
+ * Runs one job to its result along the failure table: checks its deadline, picks the first route
+ * of its policy that may take a call now (credentials, route gates, API budget), calls it, and
+ * acts on the {@link Verdict}: succeed, fail, retry after backoff, fall back, or wait for a route.
  *
- * <p>Thread-safe; the returned futures complete on HTTP dispatcher threads and never complete
+ * <ul>
+ *   <li>{@code subscription_first}: the subscription, else the API; when the API budget is spent,
+ *       it waits for the subscription instead;
+ *   <li>{@code subscription_only}: waits while the subscription is closed; never spends API money;
+ *   <li>{@code api_only}: never touches the subscription; fails {@code api_budget_exhausted} when
+ *       the budget is spent.
+ * </ul>
+ * What one worker learns about a route that concerns the whole group (quota spent until a reset,
+ * credential refused) goes to the {@link RouteNotice.Publisher}.
+ *
+ * <p>Thread-safe; the returned futures complete on HTTP or timer threads and never complete
  * exceptionally (a bug becomes an {@code errored} result of type {@code internal_error}).
  */
 public final class Router {
@@ -31,14 +51,22 @@ public final class Router {
   private final MessagesClient client;
   private final Credentials credentials;
   private final AnswerClassifier classifier;
+  private final RouteGates gates;
+  private final RouteNotice.Publisher notices;
+  private final ApiSpend spend;
+  private final RouterSettings settings;
   private final String workerId;
   private final Clock clock;
 
-  public Router(MessagesClient client, Credentials credentials, AnswerClassifier classifier, String workerId,
-      Clock clock) {
+  public Router(MessagesClient client, Credentials credentials, RouteGates gates, RouteNotice.Publisher notices,
+      ApiSpend spend, RouterSettings settings, String workerId, Clock clock) {
     this.client = client;
     this.credentials = credentials;
-    this.classifier = classifier;
+    this.classifier = new AnswerClassifier(clock);
+    this.gates = gates;
+    this.notices = notices;
+    this.spend = spend;
+    this.settings = settings;
     this.workerId = workerId;
     this.clock = clock;
   }
@@ -50,55 +78,182 @@ public final class Router {
    */
   public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt) {
     Run run = new Run(job, enqueuedAt, clock.instant());
-    if (job.deadline() != null && !run.started.isBefore(job.deadline())) {
-      return CompletableFuture.completedFuture(run.finish(Outcome.EXPIRED, null, null,
-          new ApiError("expired", "deadline " + job.deadline() + " passed before the job started", 0)));
-    }
     JsonNode stream = job.request().get("stream");
     if (stream != null && stream.asBoolean(false)) {
       return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, null, null,
           new ApiError("invalid_request_error", "stream: true is not supported; promptq returns whole messages", 0)));
     }
-    List<Route> routes = job.route().routes().stream().filter(credentials::has).toList();
-    if (routes.isEmpty()) {
+    if (run.routes.isEmpty()) {
       return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, null, null,
           new ApiError("no_route", "route policy " + job.route().wireName() + " allows "
               + job.route().routes().stream().map(Route::wireName).toList()
               + " but this worker has no credentials for them", 0)));
     }
-    return attempt(run, routes, 0).exceptionally(bug -> {
+    return step(run).exceptionally(bug -> {
       log.error("internal error while running job {}", job.id(), bug);
       return run.finish(Outcome.ERRORED, null, null,
           new ApiError("internal_error", "promptq worker error: " + bug.getClass().getSimpleName(), 0));
     });
   }
 
-  private CompletableFuture<JobResult> attempt(Run run, List<Route> routes, int index) {
-    Route route = routes.get(index);
+  /** Picks a route and calls it, or waits for one, or ends the job. */
+  private CompletableFuture<JobResult> step(Run run) {
+    Instant now = clock.instant();
+    if (run.job.deadline() != null && !now.isBefore(run.job.deadline())) {
+      return done(run.finish(Outcome.EXPIRED, null, null, new ApiError("expired",
+          "deadline " + run.job.deadline() + " passed " + (run.attempts.isEmpty() ? "before the job started"
+              : "before an answer"), 0)));
+    }
+    RouteGates.Blocked firstBlocked = null;
+    boolean budgetSpent = false;
+    for (Route route : run.routes) {
+      if (run.excluded.contains(route)) {
+        continue;
+      }
+      if (route == Route.API && !spend.budgetLeft()) {
+        budgetSpent = true;
+        continue;
+      }
+      Optional<RouteGates.Permit> permit = gates.tryEnter(route);
+      if (permit.isPresent()) {
+        run.endWait(now);
+        return call(run, permit.get());
+      }
+      if (firstBlocked == null) {
+        firstBlocked = gates.blocked(route);
+      }
+    }
+    if (firstBlocked == null) {
+      ApiError error = budgetSpent
+          ? new ApiError("api_budget_exhausted", String.format(java.util.Locale.ROOT,
+              "the group's API budget of %.2f USD for today is spent (api.budget.usd.per.day)",
+              spend.budgetPerDay()), 0)
+          : run.lastError;
+      return done(run.finish(Outcome.ERRORED, run.lastRoute, null, error));
+    }
+    Instant wake = firstBlocked.until();
+    if (budgetSpent) {
+      wake = earliest(wake, spend.nextDay());
+    }
+    wake = earliest(wake, run.job.deadline());
+    run.beginWait(budgetSpent ? "api_budget_spent" : firstBlocked.reason(), now);
+    return gates.nextChange(firstBlocked.version(), wake).thenCompose(v -> step(run));
+  }
+
+  private CompletableFuture<JobResult> call(Run run, RouteGates.Permit permit) {
+    Route route = permit.route();
     return client.send(route, run.job.request()).thenCompose(outcome -> {
       Verdict verdict = classifier.classify(outcome);
-      run.attempts.add(attemptOf(outcome, verdict));
-      if (verdict instanceof Verdict.Success) {
-        JsonNode message = ((CallOutcome.Answered) outcome).body();
-        return CompletableFuture.completedFuture(run.finish(Outcome.SUCCEEDED, route, message, null));
+      Optional<UnifiedRateLimit> unified = Optional.empty();
+      Double cost = null;
+      if (outcome instanceof CallOutcome.Answered a) {
+        if (route == Route.SUBSCRIPTION) {
+          unified = UnifiedRateLimit.from(a.headers());
+        } else if (a.body().has("usage")) {
+          cost = spend.costOf(run.job.request().path("model").asText(), a.body().get("usage"));
+          spend.record(cost);
+        }
       }
-      if (verdict instanceof Verdict.RequestRejected rejected) {
-        return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, route, null, rejected.error()));
-      }
-      ApiError error = ((Verdict.RouteFailed) verdict).error();
-      if (index + 1 < routes.size()) {
-        log.debug("job {}: {} route failed ({} {}), falling back to {}", run.job.id(), route.wireName(),
-            error.status(), error.type(), routes.get(index + 1).wireName());
-        return attempt(run, routes, index + 1);
-      }
-      return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, route, null, error));
+      gates.exit(permit, verdict, unified);
+      run.attempts.add(attemptOf(outcome, verdict, cost));
+      return next(run, route, outcome, verdict);
     });
   }
 
-  private static Attempt attemptOf(CallOutcome outcome, Verdict verdict) {
+  /** What the job does after {@code verdict} on {@code route}. */
+  private CompletableFuture<JobResult> next(Run run, Route route, CallOutcome outcome, Verdict verdict) {
+    if (verdict instanceof Verdict.Success) {
+      return done(run.finish(Outcome.SUCCEEDED, route, ((CallOutcome.Answered) outcome).body(), null));
+    }
+    if (verdict instanceof Verdict.RequestRejected r) {
+      return done(run.finish(Outcome.ERRORED, route, null, r.error()));
+    }
+    Instant now = clock.instant();
+    if (verdict instanceof Verdict.QuotaSpent q) {
+      run.failed(route, q.error());
+      holdOffGroupWide(route, q.resetAt(), "subscription_quota_spent", q.error());
+      return step(run);
+    }
+    if (verdict instanceof Verdict.RouteRefused r) {
+      run.failed(route, r.error());
+      holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "route_refused", r.error());
+      return step(run);
+    }
+    if (verdict instanceof Verdict.Unauthorized u) {
+      // No refreshable credential yet: a 401 no refresh can cure holds the route off like a refusal.
+      run.failed(route, u.error());
+      holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "unauthorized", u.error());
+      return step(run);
+    }
+    if (verdict instanceof Verdict.RequestThrottled t) {
+      run.failed(route, t.error());
+      if (!t.retryable() || run.hasAlternativeTo(route)) {
+        run.excluded.add(route);
+        return step(run);
+      }
+      return retryLater(run, route, t.retryAfter());
+    }
+    if (verdict instanceof Verdict.RateLimited r) {
+      run.failed(route, r.error());
+      if (++run.rateLimitedWaits > settings.maxRateLimitedWaits()) {
+        run.excluded.add(route);
+        return step(run);
+      }
+      gates.close(route, now.plus(r.retryAfter()), "rate_limited");
+      return step(run);
+    }
+    Verdict.Transient t = (Verdict.Transient) verdict;
+    run.failed(route, t.error());
+    return retryLater(run, route, t.retryAfter());
+  }
+
+  /** Retries {@code route} after backoff, or stops using it for this job when its attempts are spent. */
+  private CompletableFuture<JobResult> retryLater(Run run, Route route, Duration retryAfter) {
+    int failures = run.transientFailures.merge(route, 1, Integer::sum);
+    if (failures >= settings.maxAttemptsPerRoute()
+        || (retryAfter != null && retryAfter.compareTo(settings.maxBackoff()) > 0)) {
+      run.excluded.add(route);
+      return step(run);
+    }
+    Duration delay = backoff(failures);
+    if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+      delay = retryAfter;
+    }
+    Instant now = clock.instant();
+    run.beginWait("backoff", now);
+    CompletableFuture<Void> elapsed = new CompletableFuture<>();
+    gates.schedule(() -> elapsed.complete(null), delay);
+    return elapsed.thenCompose(v -> step(run));
+  }
+
+  /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^(n-1))], at least 1 ms. */
+  Duration backoff(int failures) {
+    long cap = Math.min(settings.maxBackoff().toMillis(),
+        settings.backoff().toMillis() << Math.min(failures - 1, 20));
+    return Duration.ofMillis(1 + ThreadLocalRandom.current().nextLong(Math.max(1, cap)));
+  }
+
+  private void holdOffGroupWide(Route route, Instant until, String reason, ApiError error) {
+    RouteNotice notice = new RouteNotice(route, until, reason, workerId, clock.instant());
+    if (gates.apply(notice)) {
+      log.warn("{} route held off until {} ({}: {} {}); telling the group", route.wireName(), until, reason,
+          error.status(), error.type());
+    }
+    notices.publish(notice);
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+
+  private static <T> CompletableFuture<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+
+  private static Attempt attemptOf(CallOutcome outcome, Verdict verdict, Double cost) {
     if (outcome instanceof CallOutcome.Answered a) {
       return new Attempt(a.route(), a.status(), verdict instanceof Verdict.Success ? null : a.errorType(),
-          a.latencyMs());
+          a.latencyMs(), cost);
     }
     CallOutcome.NoAnswer n = (CallOutcome.NoAnswer) outcome;
     return new Attempt(n.route(), 0, n.kind(), n.latencyMs());
@@ -109,18 +264,55 @@ public final class Router {
     final Job job;
     final Instant enqueuedAt;
     final Instant started;
+    final List<Route> routes;
+    final Set<Route> excluded = EnumSet.noneOf(Route.class);
+    final Map<Route, Integer> transientFailures = new EnumMap<>(Route.class);
     final List<Attempt> attempts = new ArrayList<>();
+    final List<Wait> waits = new ArrayList<>();
+    int rateLimitedWaits;
+    Route lastRoute;
+    ApiError lastError;
+    String waitReason;
+    Instant waitSince;
 
     Run(Job job, Instant enqueuedAt, Instant started) {
       this.job = job;
       this.enqueuedAt = enqueuedAt;
       this.started = started;
+      this.routes = job.route().routes().stream().filter(credentials::has).toList();
+    }
+
+    void failed(Route route, ApiError error) {
+      lastRoute = route;
+      lastError = error;
+    }
+
+    boolean hasAlternativeTo(Route route) {
+      return routes.stream().anyMatch(r -> r != route && !excluded.contains(r));
+    }
+
+    void beginWait(String reason, Instant now) {
+      if (reason.equals(waitReason)) {
+        return;
+      }
+      endWait(now);
+      waitReason = reason;
+      waitSince = now;
+    }
+
+    void endWait(Instant now) {
+      if (waitReason != null) {
+        waits.add(new Wait(waitReason, Duration.between(waitSince, now).toMillis()));
+        waitReason = null;
+      }
     }
 
     JobResult finish(Outcome outcome, Route route, JsonNode message, ApiError error) {
+      Instant now = clock.instant();
+      endWait(now);
       JsonNode usage = message == null ? null : message.get("usage");
       return new JobResult(job.id(), outcome, route, message, error, attempts, usage, job.metadata(), workerId,
-          enqueuedAt, started, clock.instant());
+          enqueuedAt, started, now, waits);
     }
   }
 }

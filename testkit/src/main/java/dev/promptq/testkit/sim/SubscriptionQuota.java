@@ -1,0 +1,71 @@
+package dev.promptq.testkit.sim;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The subscription's window quota: {@code limit} requests per window. A window starts with the
+ * first request after the previous one ended (as a Claude plan's five-hour window starts with the
+ * first message) or when {@link #reset()} is called. A request is counted when it is admitted and
+ * uncounted if it is then answered with an error, so concurrent requests never overshoot.
+ *
+ * <p>Every subscription answer carries the unified headers: status ({@code allowed},
+ * {@code allowed_warning} from {@code warnAt} utilisation, {@code rejected}), reset (epoch
+ * seconds), five-hour utilisation and the representative claim. Thread-safe.
+ */
+final class SubscriptionQuota {
+  private final int limit;
+  private final Duration window;
+  private final double warnAt;
+  private final Clock clock;
+  private Instant windowEnd = Instant.MIN;
+  private int used;
+
+  SubscriptionQuota(int limit, Duration window, double warnAt, Clock clock) {
+    if (limit < 1 || window.isZero() || window.isNegative()) {
+      throw new IllegalArgumentException("quota: limit >= 1 and a positive window required");
+    }
+    this.limit = limit;
+    this.window = window;
+    this.warnAt = warnAt;
+    this.clock = clock;
+  }
+
+  /** The outcome of admitting one request. */
+  record Admission(boolean admitted, Map<String, String> headers) {}
+
+  synchronized Admission admit() {
+    Instant now = clock.instant();
+    if (!now.isBefore(windowEnd)) {
+      windowEnd = now.plus(window);
+      used = 0;
+    }
+    if (used >= limit) {
+      return new Admission(false, UnifiedHeaders.of("rejected", windowEnd, 1.0));
+    }
+    used++;
+    return new Admission(true, headers());
+  }
+
+  /** Gives back the count of an admitted request that was answered with an error. */
+  synchronized void giveBack() {
+    used = Math.max(0, used - 1);
+  }
+
+  /** Ends the current window now: the next request starts a fresh one. */
+  synchronized void reset() {
+    windowEnd = Instant.MIN;
+    used = 0;
+  }
+
+  synchronized int used() {
+    return used;
+  }
+
+  private Map<String, String> headers() {
+    double utilization = (double) used / limit;
+    return UnifiedHeaders.of(utilization >= warnAt ? "allowed_warning" : "allowed", windowEnd, utilization);
+  }
+}

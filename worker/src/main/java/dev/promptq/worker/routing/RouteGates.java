@@ -1,0 +1,248 @@
+package dev.promptq.worker.routing;
+
+import dev.promptq.job.Route;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which calls this worker may start on each route now. A route's gate is
+ * <ul>
+ *   <li><b>closed</b> until an instant: its quota is spent, it refused the credential (both learned
+ *       here or from the group), its breaker is open, or its rate limit asked to wait;
+ *   <li><b>one at a time</b>: after a closure ends (the first call is a probe, and the gate opens
+ *       at its first success), and while the subscription's utilisation is at or above the
+ *       caution level until the window resets;
+ *   <li><b>open</b> otherwise.
+ * </ul>
+ * Jobs that cannot call wait for {@link #nextChange}, which completes when any gate changes or at
+ * a given instant, never by polling.
+ *
+ * <p>Thread-safe. Owns the timer thread {@code promptq-routes-<worker>} that wakes waiters and runs
+ * retries after backoff; {@link #close()} stops it.
+ */
+public final class RouteGates implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RouteGates.class);
+
+  private final RouterSettings settings;
+  private final Clock clock;
+  private final String workerId;
+  private final ScheduledExecutorService timer;
+  private final Map<Route, Gate> gates = new EnumMap<>(Route.class);
+  private List<CompletableFuture<Void>> waiters = new ArrayList<>();
+  private long version;
+
+  public RouteGates(RouterSettings settings, Clock clock, String workerId) {
+    this.settings = settings;
+    this.clock = clock;
+    this.workerId = workerId;
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread th = new Thread(r, "promptq-routes-" + workerId);
+      th.setDaemon(true);
+      return th;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    this.timer = t;
+    for (Route r : Route.values()) {
+      gates.put(r, new Gate());
+    }
+  }
+
+  /** Permission to make one call on a route; give it back with {@link #exit}. */
+  public record Permit(Route route) {}
+
+  /** Why a call cannot start now, and until when at the latest (null: until some gate changes). */
+  public record Blocked(Route route, String reason, Instant until, long version) {}
+
+  /** Starts a call on {@code route} if its gate allows one now. */
+  public synchronized Optional<Permit> tryEnter(Route route) {
+    Gate g = gates.get(route);
+    Instant now = clock.instant();
+    if (now.isBefore(g.closedUntil) || (g.oneAtATime(now) && g.inFlight > 0)) {
+      return Optional.empty();
+    }
+    g.inFlight++;
+    return Optional.of(new Permit(route));
+  }
+
+  /** Why {@code route} cannot take a call now; call after {@link #tryEnter} returned empty. */
+  public synchronized Blocked blocked(Route route) {
+    Gate g = gates.get(route);
+    Instant now = clock.instant();
+    if (now.isBefore(g.closedUntil)) {
+      return new Blocked(route, g.closedReason, g.closedUntil, version);
+    }
+    return new Blocked(route, g.probing ? "probe_in_flight" : "near_quota_one_at_a_time", null, version);
+  }
+
+  /**
+   * Ends a call: a success opens a probing gate and clears the breaker count, a transient failure
+   * counts towards the breaker, and the subscription's unified headers set or clear the caution
+   * mode.
+   */
+  public void exit(Permit permit, Verdict verdict, Optional<UnifiedRateLimit> unified) {
+    Instant now = clock.instant();
+    Instant breakerUntil = null;
+    synchronized (this) {
+      Gate g = gates.get(permit.route());
+      g.inFlight--;
+      if (verdict instanceof Verdict.Success) {
+        g.consecutiveTransient = 0;
+        g.probing = false;
+      } else if (verdict instanceof Verdict.Transient && ++g.consecutiveTransient >= settings.breakerFailures()
+          && !now.isBefore(g.closedUntil)) {
+        g.consecutiveTransient = 0;
+        breakerUntil = now.plus(settings.breakerOpen());
+      }
+      if (unified.isPresent() && !Double.isNaN(unified.get().utilization())) {
+        UnifiedRateLimit u = unified.get();
+        if (u.utilization() >= settings.cautionUtilization()) {
+          Instant until = u.resetAt() != null ? u.resetAt() : now.plus(AnswerClassifier.QUOTA_RESET_UNKNOWN);
+          if (!now.isBefore(g.cautiousUntil)) {
+            log.info("{} route at {}% of its quota: one call at a time until {}", permit.route().wireName(),
+                Math.round(u.utilization() * 100), until);
+          }
+          g.cautiousUntil = until;
+        } else {
+          g.cautiousUntil = Instant.MIN;
+        }
+      }
+    }
+    if (breakerUntil != null) {
+      log.warn("{} route: {} transient failures in a row, breaker open until {}", permit.route().wireName(),
+          settings.breakerFailures(), breakerUntil);
+      close(permit.route(), breakerUntil, "breaker_open");
+    } else {
+      signal();
+    }
+  }
+
+  /**
+   * Closes {@code route} until {@code until} (extends, never shortens, a closure); afterwards it
+   * takes one probe call at a time until a success.
+   *
+   * @return true if the route was open before
+   */
+  public boolean close(Route route, Instant until, String reason) {
+    boolean wasOpen;
+    synchronized (this) {
+      Gate g = gates.get(route);
+      Instant now = clock.instant();
+      if (!until.isAfter(now) || !until.isAfter(g.closedUntil)) {
+        return false;
+      }
+      wasOpen = !now.isBefore(g.closedUntil);
+      g.closedUntil = until;
+      g.closedReason = reason;
+      g.probing = true;
+    }
+    later(this::signal, Duration.between(clock.instant(), until));
+    signal();
+    return wasOpen;
+  }
+
+  /**
+   * Applies what the group learned: closes the route until the notice's {@code until} plus this
+   * worker's jitter (the same for the same notice, so a notice read twice changes nothing).
+   */
+  public boolean apply(RouteNotice notice) {
+    return close(notice.route(), notice.until().plus(jitter(notice.until())), notice.reason());
+  }
+
+  /** The instant this worker's view of a notice ends (for a notice it publishes itself). */
+  Duration jitter(Instant until) {
+    long max = settings.resetJitter().toMillis();
+    if (max <= 0) {
+      return Duration.ZERO;
+    }
+    long h = (workerId + "@" + until.toEpochMilli()).hashCode() & 0x7fffffffL;
+    return Duration.ofMillis(h % (max + 1));
+  }
+
+  /** True if {@code route} is closed now. */
+  public synchronized boolean isClosed(Route route) {
+    return clock.instant().isBefore(gates.get(route).closedUntil);
+  }
+
+  /**
+   * Completes (on the timer thread) when a gate changes after {@code seenVersion}, or at
+   * {@code atLatest} (null: no limit).
+   */
+  public CompletableFuture<Void> nextChange(long seenVersion, Instant atLatest) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    synchronized (this) {
+      if (version != seenVersion) {
+        later(() -> f.complete(null), Duration.ZERO);
+        return f;
+      }
+      waiters.add(f);
+    }
+    if (atLatest != null) {
+      later(() -> f.complete(null), Duration.between(clock.instant(), atLatest));
+    }
+    return f;
+  }
+
+  /** Runs {@code task} on the timer thread after {@code delay}. */
+  public void schedule(Runnable task, Duration delay) {
+    later(task, delay);
+  }
+
+  /** Runs {@code task} on the timer after {@code delay}; after {@link #close()} it never runs. */
+  private void later(Runnable task, Duration delay) {
+    try {
+      timer.schedule(task, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closed) {
+      // the worker is stopping: waiting jobs are handed back uncommitted
+    }
+  }
+
+  /** The executor of the timer thread. */
+  public Executor executor() {
+    return timer;
+  }
+
+  private void signal() {
+    List<CompletableFuture<Void>> wake;
+    synchronized (this) {
+      version++;
+      wake = waiters;
+      waiters = new ArrayList<>();
+    }
+    for (CompletableFuture<Void> f : wake) {
+      later(() -> f.complete(null), Duration.ZERO);
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+
+  /** One route's state; guarded by the enclosing instance. */
+  private static final class Gate {
+    Instant closedUntil = Instant.MIN;
+    String closedReason;
+    boolean probing;
+    Instant cautiousUntil = Instant.MIN;
+    int inFlight;
+    int consecutiveTransient;
+
+    boolean oneAtATime(Instant now) {
+      return probing || now.isBefore(cautiousUntil);
+    }
+  }
+}

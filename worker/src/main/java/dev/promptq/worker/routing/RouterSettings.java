@@ -1,0 +1,54 @@
+package dev.promptq.worker.routing;
+
+import java.time.Duration;
+
+/**
+ * How the router retries, backs off and holds routes off. Immutable; {@link #defaults()} gives
+ * the documented defaults (README, configuration table).
+ *
+ * @param maxAttemptsPerRoute calls per route and job for transient failures before falling back
+ *     ({@code retry.max.attempts}, 3)
+ * @param backoff first retry delay, doubled per retry, with full jitter ({@code retry.backoff.ms}, 500)
+ * @param maxBackoff cap of a retry delay; a {@code retry-after} longer than this falls back at once
+ *     ({@code retry.backoff.max.ms}, 30000)
+ * @param maxRateLimitedWaits api-route 429s one job waits through before it fails
+ *     ({@code retry.rate.limited.max}, 10)
+ * @param breakerFailures consecutive transient failures on a route that open its breaker
+ *     ({@code breaker.failures}, 5)
+ * @param breakerOpen how long an open breaker keeps the route closed before one probe call
+ *     ({@code breaker.open.ms}, 30000)
+ * @param refusalCooldown how long a refused route is held off group-wide before a probe
+ *     ({@code route.refused.cooldown.ms}, 600000)
+ * @param resetJitter the most a worker adds to a quota reset (or cool-down end) before using the
+ *     route again, so the group does not return at one instant ({@code route.reset.jitter.ms}, 5000)
+ * @param cautionUtilization five-hour utilisation from which a worker makes one subscription call
+ *     at a time, so the group overshoots a quota by at most one call per worker
+ *     ({@code subscription.caution.utilization}, 0.9)
+ */
+public record RouterSettings(
+    int maxAttemptsPerRoute,
+    Duration backoff,
+    Duration maxBackoff,
+    int maxRateLimitedWaits,
+    int breakerFailures,
+    Duration breakerOpen,
+    Duration refusalCooldown,
+    Duration resetJitter,
+    double cautionUtilization) {
+
+  public RouterSettings {
+    if (maxAttemptsPerRoute < 1 || maxRateLimitedWaits < 0 || breakerFailures < 1) {
+      throw new IllegalArgumentException("retry.max.attempts and breaker.failures must be >= 1, "
+          + "retry.rate.limited.max >= 0");
+    }
+    if (cautionUtilization <= 0 || cautionUtilization > 1) {
+      throw new IllegalArgumentException("subscription.caution.utilization: " + cautionUtilization
+          + " (must be in (0, 1])");
+    }
+  }
+
+  public static RouterSettings defaults() {
+    return new RouterSettings(3, Duration.ofMillis(500), Duration.ofSeconds(30), 10, 5, Duration.ofSeconds(30),
+        Duration.ofMinutes(10), Duration.ofSeconds(5), 0.9);
+  }
+}
