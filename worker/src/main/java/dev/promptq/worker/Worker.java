@@ -54,6 +54,7 @@ public final class Worker implements AutoCloseable {
   private final Admin admin;
   private final JobLoop loop;
   private final Thread thread;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Worker(WorkerConfig config, Clock clock) {
     this.config = config;
@@ -154,6 +155,9 @@ public final class Worker implements AutoCloseable {
    * rest goes back to the group uncommitted), then closes the clients. Idempotent.
    */
   public void close(Duration grace) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     loop.stop(grace);
     try {
       thread.join(grace.plusSeconds(30).toMillis());

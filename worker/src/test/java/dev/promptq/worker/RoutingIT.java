@@ -2,6 +2,7 @@ package dev.promptq.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
@@ -65,7 +66,10 @@ class RoutingIT {
       List<Attempt> attempts = r.attempts();
       assertEquals(2, attempts.size());
       assertEquals(new Attempt(Route.SUBSCRIPTION, 401, "authentication_error", attempts.get(0).latencyMs()), attempts.get(0));
-      assertEquals(new Attempt(Route.API, 200, null, attempts.get(1).latencyMs()), attempts.get(1));
+      assertEquals(new Attempt(Route.API, 200, null, attempts.get(1).latencyMs(), attempts.get(1).costUsd()),
+          attempts.get(1));
+      assertTrue(attempts.get(1).costUsd() > 0, "an API answer has a cost");
+      assertNull(attempts.get(0).costUsd(), "a subscription answer has none");
     }
   }
 
@@ -88,14 +92,14 @@ class RoutingIT {
   }
 
   @Test
-  void subscriptionOnlyNeverSpendsApiMoney(EmbeddedKafka kafka) {
+  void subscriptionOnlyWaitsForARefusedSubscriptionAndNeverSpendsApiMoney(EmbeddedKafka kafka) {
     try (TestPipeline p = new TestPipeline(kafka, subscriptionRefused())) {
       p.startWorker("w");
-      JobResult r = run(p, Job.of("sub-only", p.request("hi")).withRoute(RoutePolicy.SUBSCRIPTION_ONLY));
+      JobResult r = run(p, Job.of("sub-only", p.request("hi")).withRoute(RoutePolicy.SUBSCRIPTION_ONLY)
+          .withDeadline(Instant.now().plusSeconds(3)));
 
-      assertEquals(Outcome.ERRORED, r.outcome());
-      assertEquals("authentication_error", r.error().type());
-      assertEquals(Route.SUBSCRIPTION, r.route());
+      assertEquals(Outcome.EXPIRED, r.outcome(), "it waited for the subscription until its deadline");
+      assertEquals("unauthorized", r.waits().get(0).reason());
       assertEquals(List.of(Route.SUBSCRIPTION), p.sim.calls().stream().map(RecordedCall::route).toList());
     }
   }

@@ -10,7 +10,12 @@ import dev.promptq.producer.ClientConfig;
 import dev.promptq.producer.PromptQClient;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.job.Route;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.Directives;
+import dev.promptq.testkit.sim.RecordedCall;
+import dev.promptq.worker.routing.RouterSettings;
+import java.time.Clock;
 import dev.promptq.worker.credentials.Credentials;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +58,27 @@ final class TestPipeline implements AutoCloseable {
   TestPipeline(String bootstrapServers, AnthropicSimulator.Builder sim) {
     this.bootstrapServers = bootstrapServers;
     this.sim = sim.build().start();
+  }
+
+  /** A pipeline whose simulator also answers the prompt directives of {@link Directives}. */
+  static TestPipeline withDirectives(EmbeddedKafka kafka, Duration quotaResetIn) {
+    return new TestPipeline(kafka, AnthropicSimulator.builder().oauthToken(OAUTH_TOKEN).apiKey(API_KEY)
+        .responder(new Directives(Clock.systemUTC(), quotaResetIn)));
+  }
+
+  /** Router settings that make retries, breakers and hold-offs fast enough for a test. */
+  static RouterSettings fastRouter(Duration refusalCooldown) {
+    return new RouterSettings(3, Duration.ofMillis(10), Duration.ofMillis(200), 10, 5, Duration.ofSeconds(2),
+        refusalCooldown, Duration.ofMillis(300), 0.9);
+  }
+
+  /** Calls by route, in the order the simulator answered them. */
+  List<Route> callRoutes() {
+    return sim.calls().stream().map(RecordedCall::route).toList();
+  }
+
+  long calls(Route route) {
+    return sim.calls().stream().filter(c -> c.route() == route).count();
   }
 
   WorkerConfig.Builder workerConfig(String workerId) {

@@ -167,6 +167,9 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   /** Stops the reader and flushes and closes the producer. */
   @Override
   public void close() {
+    if (!running) {
+      return;
+    }
     running = false;
     consumer.wakeup();
     try {

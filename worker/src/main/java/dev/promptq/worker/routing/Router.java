@@ -119,8 +119,12 @@ public final class Router {
         run.endWait(now);
         return call(run, permit.get());
       }
+      RouteGates.Blocked blocked = gates.blocked(route);
       if (firstBlocked == null) {
-        firstBlocked = gates.blocked(route);
+        firstBlocked = blocked;
+      }
+      if (blocked.until() == null) {
+        break;  // open but taking one call at a time: wait for it rather than pay for a fallback
       }
     }
     if (firstBlocked == null) {

@@ -1,0 +1,144 @@
+package dev.promptq.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.promptq.job.Job;
+import dev.promptq.job.JobResult;
+import dev.promptq.job.Route;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.testkit.junit.SharedKafka;
+import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.worker.routing.RouterSettings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The subscription's window quota and the API budget, across a group of three workers. */
+@ExtendWith(SharedKafka.class)
+class QuotaAndBudgetIT {
+
+  private static TestPipeline withQuota(EmbeddedKafka kafka, int limit, Duration window) {
+    return new TestPipeline(kafka, AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+        .apiKey(TestPipeline.API_KEY).subscriptionQuota(limit, window));
+  }
+
+  /**
+   * Three workers of 16 jobs in flight each. One subscription call at a time from 90% of the quota
+   * (the default), which keeps the quota's last 10% (50 of 500) above the 48 calls the group can
+   * have in flight.
+   */
+  private static void startThree(TestPipeline p, Double apiBudget) {
+    startThree(p, apiBudget, 0.9);
+  }
+
+  private static void startThree(TestPipeline p, Double apiBudget, double caution) {
+    RouterSettings fast = TestPipeline.fastRouter(Duration.ofMinutes(10));
+    RouterSettings router = new RouterSettings(fast.maxAttemptsPerRoute(), fast.backoff(), fast.maxBackoff(),
+        fast.maxRateLimitedWaits(), fast.breakerFailures(), fast.breakerOpen(), fast.refusalCooldown(),
+        fast.resetJitter(), caution);
+    for (int i = 1; i <= 3; i++) {
+      p.startWorker(p.workerConfig("w" + i).router(router).maxInFlight(16).apiBudgetPerDay(apiBudget).build());
+    }
+    p.awaitGroupFormed();
+  }
+
+  private static Set<String> submit(TestPipeline p, String prefix, int n, RoutePolicy policy) {
+    Set<String> ids = new LinkedHashSet<>();
+    for (int i = 0; i < n; i++) {
+      String id = prefix + "-" + i;
+      p.client().submit(Job.of(id, p.request("job " + id)).withRoute(policy));
+      ids.add(id);
+    }
+    p.client().flush();
+    return ids;
+  }
+
+  private static long successes(TestPipeline p, Route route) {
+    return p.sim.calls().stream().filter(c -> c.route() == route && c.status() == 200).count();
+  }
+
+  @Test
+  void aQuotaSpentMidBatchSendsTheRestToTheApiAndTheSubscriptionServesAgainAfterTheReset(EmbeddedKafka kafka) {
+    Duration window = Duration.ofSeconds(20);
+    try (TestPipeline p = withQuota(kafka, 500, window)) {
+      startThree(p, null);
+      Set<String> ids = submit(p, "batch", 2000, RoutePolicy.SUBSCRIPTION_FIRST);
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+
+      long subscriptionCalls = p.calls(Route.SUBSCRIPTION);
+      long bySubscription = results.values().stream().filter(r -> r.route() == Route.SUBSCRIPTION).count();
+      long byApi = results.values().stream().filter(r -> r.route() == Route.API).count();
+      System.out.printf("quota 500: %d subscription calls (%d answered), %d jobs by the API%n",
+          subscriptionCalls, bySubscription, byApi);
+      assertTrue(results.values().stream().allMatch(JobResult::succeeded), "every job has an answer");
+      assertTrue(subscriptionCalls <= 500 + 3, "at most the quota plus one probe per worker: " + subscriptionCalls);
+      assertEquals(500, bySubscription, "the whole quota was used");
+      assertEquals(2000 - 500, byApi, "all the rest went to the API");
+
+      Instant windowEnd = p.sim.calls().get(0).at().plus(window);
+      // The reset header is in whole seconds (rounded up) and each worker adds up to 300 ms of jitter.
+      await().atMost(Duration.ofSeconds(60)).until(() -> Instant.now().isAfter(windowEnd.plusSeconds(2)));
+      Set<String> later = submit(p, "after-reset", 30, RoutePolicy.SUBSCRIPTION_FIRST);
+      Map<String, JobResult> after = p.assertExactlyOneResultEach(union(ids, later));
+      assertTrue(later.stream().allMatch(id -> after.get(id).route() == Route.SUBSCRIPTION),
+          "after the reset new jobs go back to the subscription");
+    }
+  }
+
+  @Test
+  void aSubscriptionOnlyBatchWaitsForTheResetAndNeverCallsTheApi(EmbeddedKafka kafka) {
+    try (TestPipeline p = withQuota(kafka, 100, Duration.ofSeconds(8))) {
+      startThree(p, null, 0.5);  // the last 50% of 100 covers the 48 calls in flight
+      Set<String> ids = submit(p, "only", 250, RoutePolicy.SUBSCRIPTION_ONLY);
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+
+      assertTrue(results.values().stream().allMatch(JobResult::succeeded));
+      assertEquals(0, p.calls(Route.API), "no API money spent");
+      long waited = results.values().stream()
+          .filter(r -> r.waits().stream().anyMatch(w -> w.reason().equals("subscription_quota_spent"))).count();
+      System.out.printf("subscription_only: %d jobs, %d waited for a reset, %d subscription calls%n",
+          results.size(), waited, p.calls(Route.SUBSCRIPTION));
+      assertTrue(waited >= 50, "jobs waited for the reset: " + waited);
+      assertTrue(p.calls(Route.SUBSCRIPTION) <= 250 + 3 * 3, "one probe per worker and window at most");
+    }
+  }
+
+  @Test
+  void theApiBudgetIsNeverExceededByMoreThanTheCallsInFlight(EmbeddedKafka kafka) {
+    double budget = 0.05;
+    try (TestPipeline p = new TestPipeline(kafka)) {
+      startThree(p, budget);
+      Set<String> ids = submit(p, "paid", 400, RoutePolicy.API_ONLY);
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+
+      double spent = results.values().stream().mapToDouble(JobResult::apiCostUsd).sum();
+      double maxCall = results.values().stream().flatMap(r -> r.attempts().stream())
+          .mapToDouble(a -> a.costUsd() == null ? 0 : a.costUsd()).max().orElse(0);
+      long paid = results.values().stream().filter(JobResult::succeeded).count();
+      long refused = results.values().stream()
+          .filter(r -> r.error() != null && r.error().type().equals("api_budget_exhausted")).count();
+      System.out.printf("budget %.2f USD: spent %.4f USD over %d calls (max %.6f per call), %d refused%n",
+          budget, spent, paid, maxCall, refused);
+      assertEquals(400, paid + refused);
+      assertTrue(refused > 0, "the budget ran out");
+      assertEquals(successes(p, Route.API), results.values().stream().flatMap(r -> r.attempts().stream())
+          .filter(a -> a.route() == Route.API && a.status() == 200).count(), "every paid call is in a result");
+      int inFlightLimit = 3 * 16;
+      assertTrue(spent <= budget + inFlightLimit * maxCall,
+          "overshoot " + (spent - budget) + " USD exceeds what 48 calls in flight cost");
+    }
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new LinkedHashSet<>(a);
+    all.addAll(b);
+    return all;
+  }
+}
