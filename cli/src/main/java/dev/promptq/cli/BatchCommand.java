@@ -55,8 +55,17 @@ final class BatchCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "PT24H", description = "Give up waiting after this ISO-8601 duration (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(names = "--batch-id", paramLabel = "ID",
+      description = "The batch every job names, for the workers' per-batch API budget "
+          + "(api.budget.usd.per.batch); 1-64 of [A-Za-z0-9_-] (default: IN's file name without extension).")
+  String batchId;
+
   @Override
   public Integer call() throws IOException {
+    String batch = batchId != null ? batchId : BatchRun.batchIdOf(in);
+    if (!dev.promptq.job.Job.ID_PATTERN.matcher(batch).matches()) {
+      throw new PromptQ.UsageError("--batch-id: " + batch + " (must be 1-64 of [A-Za-z0-9_-])");
+    }
     RoutePolicy policy;
     try {
       policy = RoutePolicy.fromWireName(route);
@@ -79,7 +88,7 @@ final class BatchCommand implements Callable<Integer> {
     AtomicReference<ProgressBar> bar = new AtomicReference<>();
     BatchRun.Summary summary;
     try (PromptQClient client = PromptQClient.create(config); BatchOutput output = BatchOutput.open(out)) {
-      summary = new BatchRun(client, policy, timeout).run(requests, output,
+      summary = new BatchRun(client, policy, timeout, batch).run(requests, output,
           (total, skipped) -> bar.set(new ProgressBarBuilder()
               .setTaskName("batch")
               .setInitialMax(total)

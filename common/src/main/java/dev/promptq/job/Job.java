@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * @param replyTo the topic for the result, or null for the worker's default results topic
  * @param deadline after this instant the job is answered {@code expired} without a call; may be null
  * @param metadata any JSON, echoed back in the result; may be null
+ * @param batch the batch the job belongs to (same form as an id), for per-batch API budgets; may be null
  */
 public record Job(
     String id,
@@ -25,7 +26,8 @@ public record Job(
     RoutePolicy route,
     String replyTo,
     Instant deadline,
-    JsonNode metadata) {
+    JsonNode metadata,
+    String batch) {
 
   /** What a job id may look like. */
   public static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -37,26 +39,33 @@ public record Job(
       throw new IllegalArgumentException("id must be 1-64 of [A-Za-z0-9_-]: " + id);
     }
     route = route == null ? RoutePolicy.SUBSCRIPTION_FIRST : route;
+    if (batch != null && !ID_PATTERN.matcher(batch).matches()) {
+      throw new IllegalArgumentException("batch must be 1-64 of [A-Za-z0-9_-]: " + batch);
+    }
   }
 
   /** A job with the default route policy and no reply topic, deadline or metadata. */
   public static Job of(String id, ObjectNode request) {
-    return new Job(id, request, RoutePolicy.SUBSCRIPTION_FIRST, null, null, null);
+    return new Job(id, request, RoutePolicy.SUBSCRIPTION_FIRST, null, null, null, null);
   }
 
   public Job withRoute(RoutePolicy policy) {
-    return new Job(id, request, policy, replyTo, deadline, metadata);
+    return new Job(id, request, policy, replyTo, deadline, metadata, batch);
   }
 
   public Job withReplyTo(String topic) {
-    return new Job(id, request, route, topic, deadline, metadata);
+    return new Job(id, request, route, topic, deadline, metadata, batch);
   }
 
   public Job withDeadline(Instant instant) {
-    return new Job(id, request, route, replyTo, instant, metadata);
+    return new Job(id, request, route, replyTo, instant, metadata, batch);
+  }
+
+  public Job withBatch(String id) {
+    return new Job(this.id, request, route, replyTo, deadline, metadata, id);
   }
 
   public Job withMetadata(JsonNode node) {
-    return new Job(id, request, route, replyTo, deadline, node);
+    return new Job(id, request, route, replyTo, deadline, node, batch);
   }
 }

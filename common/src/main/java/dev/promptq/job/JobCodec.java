@@ -29,7 +29,7 @@ import java.util.Set;
 public final class JobCodec {
 
   /** Fields a job record may have; anything else is rejected so that typos do not pass silently. */
-  static final Set<String> JOB_FIELDS = Set.of("id", "request", "route", "reply_to", "deadline", "metadata");
+  static final Set<String> JOB_FIELDS = Set.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch");
 
   private final ObjectMapper mapper;
 
@@ -117,7 +117,7 @@ public final class JobCodec {
       String name = names.next();
       if (!JOB_FIELDS.contains(name)) {
         return new Decoded.Invalid("unknown field: " + abbreviate(name) + " (allowed: " + String.join(", ",
-            List.of("id", "request", "route", "reply_to", "deadline", "metadata")) + ")", id);
+            List.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch")) + ")", id);
       }
     }
     JsonNode request = root.get("request");
@@ -163,7 +163,15 @@ public final class JobCodec {
     if (metadata != null && metadata.isNull()) {
       metadata = null;
     }
-    return new Decoded.Valid(new Job(id, (ObjectNode) request, policy, replyTo, deadline, metadata));
+    String batch = null;
+    JsonNode batchNode = root.get("batch");
+    if (batchNode != null && !batchNode.isNull()) {
+      if (!batchNode.isTextual() || !Job.ID_PATTERN.matcher(batchNode.textValue()).matches()) {
+        return new Decoded.Invalid("batch must be 1-64 of [A-Za-z0-9_-], got " + abbreviate(batchNode.toString()), id);
+      }
+      batch = batchNode.textValue();
+    }
+    return new Decoded.Valid(new Job(id, (ObjectNode) request, policy, replyTo, deadline, metadata, batch));
   }
 
   /** Writes a job as a record value. */
@@ -184,6 +192,9 @@ public final class JobCodec {
     }
     if (job.metadata() != null) {
       node.set("metadata", job.metadata());
+    }
+    if (job.batch() != null) {
+      node.put("batch", job.batch());
     }
     return node;
   }

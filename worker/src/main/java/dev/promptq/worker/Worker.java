@@ -70,7 +70,8 @@ public final class Worker implements AutoCloseable {
     this.client = new MessagesClient(config.anthropicBaseUrl(), config.credentials(), config.maxInFlight(),
         config.callTimeout());
     this.gates = new RouteGates(config.router(), clock, config.workerId());
-    ApiSpend spend = new ApiSpend(config.prices(), config.apiBudgetPerDay(), config.workerId(), clock);
+    ApiSpend spend = new ApiSpend(config.prices(), config.apiBudgetPerDay(), config.apiBudgetPerBatch(), config.workerId(),
+        clock);
     this.control = new ControlChannel(config.topics().control(),
         new KafkaConsumer<>(controlConsumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
         new KafkaProducer<>(controlProducerProperties(config), new ByteArraySerializer(), new ByteArraySerializer()),

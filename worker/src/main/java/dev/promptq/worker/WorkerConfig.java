@@ -45,6 +45,7 @@ import java.util.Objects;
  *   <tr><td>route.reset.jitter.ms</td><td></td><td>5000</td><td>most a worker waits past a reset</td></tr>
  *   <tr><td>subscription.caution.utilization</td><td></td><td>0.9</td><td>from here one subscription call at a time</td></tr>
  *   <tr><td>api.budget.usd.per.day</td><td></td><td>none</td><td>group-wide API spend per UTC day</td></tr>
+ *   <tr><td>api.budget.usd.per.batch</td><td></td><td>none</td><td>group-wide API spend per job {@code batch}</td></tr>
  *   <tr><td>api.prices</td><td></td><td>built-in list prices</td><td>prefix:input:output USD per MTok, comma-separated</td></tr>
  *   <tr><td>kafka.*</td><td></td><td></td><td>passed to the Kafka clients, prefix removed</td></tr>
  * </table>
@@ -68,6 +69,7 @@ public record WorkerConfig(
     RouterSettings router,
     PriceTable prices,
     Double apiBudgetPerDay,
+    Double apiBudgetPerBatch,
     Map<String, Object> kafkaProperties) {
 
   public static final String DEFAULT_GROUP_ID = "promptq-workers";
@@ -95,7 +97,8 @@ public record WorkerConfig(
       "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
       "topics.replication.factor", "retry.max.attempts", "retry.backoff.ms", "retry.backoff.max.ms",
       "retry.rate.limited.max", "breaker.failures", "breaker.open.ms", "route.refused.cooldown.ms",
-      "route.reset.jitter.ms", "subscription.caution.utilization", "api.budget.usd.per.day", "api.prices");
+      "route.reset.jitter.ms", "subscription.caution.utilization", "api.budget.usd.per.day", "api.budget.usd.per.batch",
+      "api.prices");
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -114,6 +117,9 @@ public record WorkerConfig(
     Objects.requireNonNull(prices, "prices");
     if (apiBudgetPerDay != null && apiBudgetPerDay < 0) {
       throw new IllegalArgumentException("api.budget.usd.per.day < 0: " + apiBudgetPerDay);
+    }
+    if (apiBudgetPerBatch != null && apiBudgetPerBatch < 0) {
+      throw new IllegalArgumentException("api.budget.usd.per.batch < 0: " + apiBudgetPerBatch);
     }
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("max.in.flight < 1: " + maxInFlight);
@@ -151,10 +157,14 @@ public record WorkerConfig(
         .replicationFactor((short) s.getInt("topics.replication.factor", -1, -1, 32))
         .router(routerSettings(s))
         .prices(PriceTable.parse(s.get("api.prices", "")))
-        .apiBudgetPerDay(s.get("api.budget.usd.per.day").isPresent()
-            ? s.getDouble("api.budget.usd.per.day", 0, 0, 1e9) : null)
+        .apiBudgetPerDay(optionalUsd(s, "api.budget.usd.per.day"))
+        .apiBudgetPerBatch(optionalUsd(s, "api.budget.usd.per.batch"))
         .kafkaProperties(s.kafkaProperties())
         .build();
+  }
+
+  private static Double optionalUsd(Settings s, String key) {
+    return s.get(key).isPresent() ? s.getDouble(key, 0, 0, 1e9) : null;
   }
 
   private static RouterSettings routerSettings(Settings s) {
@@ -206,6 +216,7 @@ public record WorkerConfig(
     private RouterSettings router = RouterSettings.defaults();
     private PriceTable prices = PriceTable.defaults();
     private Double apiBudgetPerDay;
+    private Double apiBudgetPerBatch;
     private Map<String, Object> kafkaProperties = Map.of();
 
     private Builder(String bootstrapServers) {
@@ -300,6 +311,12 @@ public record WorkerConfig(
       return this;
     }
 
+    /** The group's API budget per job {@code batch} in USD; null (default) for none. */
+    public Builder apiBudgetPerBatch(Double v) {
+      this.apiBudgetPerBatch = v;
+      return this;
+    }
+
     /** Extra Kafka client settings (security, tuning), applied to every client the worker makes. */
     public Builder kafkaProperties(Map<String, Object> v) {
       this.kafkaProperties = v;
@@ -309,7 +326,7 @@ public record WorkerConfig(
     public WorkerConfig build() {
       return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
           maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
-          replicationFactor, router, prices, apiBudgetPerDay, kafkaProperties);
+          replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch, kafkaProperties);
     }
   }
 }

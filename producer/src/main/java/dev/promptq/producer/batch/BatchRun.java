@@ -32,15 +32,29 @@ public final class BatchRun {
   private final PromptQClient client;
   private final RoutePolicy policy;
   private final Duration timeout;
+  private final String batchId;
 
   /**
    * @param policy the route policy of every job of the batch
    * @param timeout how long to wait for the whole batch
+   * @param batchId the {@code batch} of every job (per-batch API budgets), or null
    */
-  public BatchRun(PromptQClient client, RoutePolicy policy, Duration timeout) {
+  public BatchRun(PromptQClient client, RoutePolicy policy, Duration timeout, String batchId) {
     this.client = client;
     this.policy = policy;
     this.timeout = timeout;
+    this.batchId = batchId;
+  }
+
+  /**
+   * A batch id made from a file name: its name without extension, characters outside
+   * {@code [A-Za-z0-9_-]} replaced by {@code _}, at most 64 characters.
+   */
+  public static String batchIdOf(java.nio.file.Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    String stem = (dot > 0 ? name.substring(0, dot) : name).replaceAll("[^A-Za-z0-9_-]", "_");
+    return stem.isEmpty() ? "batch" : stem.substring(0, Math.min(64, stem.length()));
   }
 
   /**
@@ -67,7 +81,7 @@ public final class BatchRun {
       if (answered.contains(r.customId())) {
         continue;
       }
-      Job job = Job.of(r.customId(), r.params()).withRoute(policy);
+      Job job = Job.of(r.customId(), r.params()).withRoute(policy).withBatch(batchId);
       futures.add(client.submitAndAwait(job, timeout).thenApply(result -> {
         try {
           output.write(r.customId(), result);

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><th>key</th><th>value</th></tr>
  *   <tr><td>{@code route/<route>}</td><td>{@code {"route","until","reason","reporter","at"}}: not to
  *       be used before {@code until}</td></tr>
- *   <tr><td>{@code spend/api/<yyyy-mm-dd>/<worker>}</td><td>{@code {"usd"}}: that worker's API
- *       spend that UTC day</td></tr>
+ *   <tr><td>{@code spend/api/<scope>/<worker>}</td><td>{@code {"scope","worker","usd"}}: that
+ *       worker's API spend in the scope ({@code day/<yyyy-mm-dd>} or {@code batch/<id>})</td></tr>
  * </table>
  * Unknown keys are skipped (the credentials of a later version live here too).
  *
@@ -98,8 +97,9 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   }
 
   @Override
-  public void publish(String workerId, LocalDate day, double usd) {
-    send(SPEND + day + "/" + workerId, mapper.createObjectNode().put("usd", usd));
+  public void publish(String scope, String workerId, double usd) {
+    send(SPEND + scope + "/" + workerId,
+        mapper.createObjectNode().put("scope", scope).put("worker", workerId).put("usd", usd));
   }
 
   private void send(String key, JsonNode value) {
@@ -156,8 +156,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
               n.reason(), n.reporter());
         }
       } else if (key.startsWith(SPEND)) {
-        String[] parts = key.substring(SPEND.length()).split("/", 2);
-        spend.applyRemote(parts[1], LocalDate.parse(parts[0]), v.path("usd").asDouble());
+        spend.applyRemote(v.path("scope").asText(), v.path("worker").asText(), v.path("usd").asDouble());
       }
     } catch (IOException | RuntimeException e) {
       log.warn("skipping control record {}@{}: {}", key, r.offset(), e.toString());

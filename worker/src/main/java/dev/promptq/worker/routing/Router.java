@@ -105,14 +105,16 @@ public final class Router {
               : "before an answer"), 0)));
     }
     RouteGates.Blocked firstBlocked = null;
-    boolean budgetSpent = false;
+    String budgetSpent = null;
     for (Route route : run.routes) {
       if (run.excluded.contains(route)) {
         continue;
       }
-      if (route == Route.API && !spend.budgetLeft()) {
-        budgetSpent = true;
-        continue;
+      if (route == Route.API) {
+        budgetSpent = spend.spentBudget(run.job.batch()).orElse(null);
+        if (budgetSpent != null) {
+          continue;
+        }
       }
       Optional<RouteGates.Permit> permit = gates.tryEnter(route);
       if (permit.isPresent()) {
@@ -128,19 +130,15 @@ public final class Router {
       }
     }
     if (firstBlocked == null) {
-      ApiError error = budgetSpent
-          ? new ApiError("api_budget_exhausted", String.format(java.util.Locale.ROOT,
-              "the group's API budget of %.2f USD for today is spent (api.budget.usd.per.day)",
-              spend.budgetPerDay()), 0)
-          : run.lastError;
+      ApiError error = budgetSpent != null ? new ApiError("api_budget_exhausted", budgetSpent, 0) : run.lastError;
       return done(run.finish(Outcome.ERRORED, run.lastRoute, null, error));
     }
     Instant wake = firstBlocked.until();
-    if (budgetSpent) {
+    if (budgetSpent != null && spend.dayBudgetSpent()) {
       wake = earliest(wake, spend.nextDay());
     }
     wake = earliest(wake, run.job.deadline());
-    run.beginWait(budgetSpent ? "api_budget_spent" : firstBlocked.reason(), now);
+    run.beginWait(budgetSpent != null ? "api_budget_spent" : firstBlocked.reason(), now);
     return gates.nextChange(firstBlocked.version(), wake).thenCompose(v -> step(run));
   }
 
@@ -155,7 +153,7 @@ public final class Router {
           unified = UnifiedRateLimit.from(a.headers());
         } else if (a.body().has("usage")) {
           cost = spend.costOf(run.job.request().path("model").asText(), a.body().get("usage"));
-          spend.record(cost);
+          spend.record(cost, run.job.batch());
         }
       }
       gates.exit(permit, verdict, unified);

@@ -6,43 +6,49 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The group's API spend today (UTC) against the daily budget. Each worker counts its own answers'
- * costs and publishes its running total for the day; it adds the latest totals the other workers
- * published. A budget is "left" while the sum is below it, so the group overshoots by at most the
- * cost of the calls in flight when it ran out (plus the calls others start in the moments before
- * they read the news, tens of milliseconds on one cluster).
+ * The group's API spend against its budgets: one per UTC day, and one per batch (jobs that name
+ * the same {@code batch}). Each worker counts its own answers' costs per scope ({@code day/<date>},
+ * {@code batch/<id>}) and publishes its running total; it adds the latest totals the other workers
+ * published. A budget is spent once the sum reaches it, so the group overshoots by at most the cost
+ * of the calls in flight when it ran out (plus calls others start in the moments before they read
+ * the news: tens of milliseconds on one cluster).
  *
  * <p>Thread-safe.
  */
 public final class ApiSpend {
 
-  /** Where a worker publishes its running total; the control topic in production. */
+  /** Where a worker publishes its running total of a scope; the control topic in production. */
   @FunctionalInterface
   public interface Publisher {
-    void publish(String workerId, LocalDate day, double usd);
+    void publish(String scope, String workerId, double usd);
   }
 
   private final PriceTable prices;
   private final Double budgetPerDay;
+  private final Double budgetPerBatch;
   private final String workerId;
   private final Clock clock;
-  private volatile Publisher publisher = (w, d, u) -> { };
-  private LocalDate day;
-  private double own;
-  private final Map<String, Double> others = new HashMap<>();
+  private volatile Publisher publisher = (s, w, u) -> { };
+  private String today;
+  /** scope -> worker -> that worker's total. */
+  private final Map<String, Map<String, Double>> totals = new HashMap<>();
 
   /**
    * @param budgetPerDay USD per UTC day for the whole group, or null for no limit
+   * @param budgetPerBatch USD per batch id for the whole group, or null for no limit
    */
-  public ApiSpend(PriceTable prices, Double budgetPerDay, String workerId, Clock clock) {
+  public ApiSpend(PriceTable prices, Double budgetPerDay, Double budgetPerBatch, String workerId, Clock clock) {
     this.prices = prices;
     this.budgetPerDay = budgetPerDay;
+    this.budgetPerBatch = budgetPerBatch;
     this.workerId = workerId;
     this.clock = clock;
-    this.day = today();
+    this.today = dayScope();
   }
 
   public void publishTo(Publisher p) {
@@ -54,66 +60,98 @@ public final class ApiSpend {
     return prices.cost(model, usage);
   }
 
-  /** Counts the cost of one of this worker's answers and publishes the day's total. */
-  public void record(double usd) {
-    LocalDate d;
-    double total;
+  /** Counts the cost of one of this worker's answers (for a job of {@code batch}, or null). */
+  public void record(double usd, String batch) {
+    double day;
+    double forBatch = 0;
+    String dayScope;
     synchronized (this) {
       rollOver();
-      own += usd;
-      d = day;
-      total = own;
+      dayScope = today;
+      day = add(today, usd);
+      if (batch != null) {
+        forBatch = add(batchScope(batch), usd);
+      }
     }
-    publisher.publish(workerId, d, total);
+    publisher.publish(dayScope, workerId, day);
+    if (batch != null) {
+      publisher.publish(batchScope(batch), workerId, forBatch);
+    }
   }
 
   /**
-   * Applies a published total. This worker's own totals raise its count too, so a worker restarted
-   * under the same id goes on from what it had spent.
+   * Applies a published total. This worker's own totals count too, so a worker restarted under the
+   * same id goes on from what it had spent.
    */
-  public synchronized void applyRemote(String worker, LocalDate forDay, double usd) {
+  public synchronized void applyRemote(String scope, String worker, double usd) {
     rollOver();
-    if (!forDay.equals(day)) {
+    if (scope.startsWith("day/") && !scope.equals(today)) {
       return;
     }
-    if (worker.equals(workerId)) {
-      own = Math.max(own, usd);
-    } else {
-      others.merge(worker, usd, Math::max);
-    }
+    totals.computeIfAbsent(scope, s -> new HashMap<>()).merge(worker, usd, Math::max);
   }
 
-  /** True while today's group spend is below the budget (always, without a budget). */
-  public synchronized boolean budgetLeft() {
+  /**
+   * Which budget a job of {@code batch} (or null) would exceed now: empty while both have money
+   * left, else a message naming the budget.
+   */
+  public synchronized Optional<String> spentBudget(String batch) {
     rollOver();
-    return budgetPerDay == null || spentToday() < budgetPerDay;
+    if (budgetPerDay != null && sum(today) >= budgetPerDay) {
+      return Optional.of(String.format(Locale.ROOT,
+          "the group's API budget of %.2f USD for today is spent (api.budget.usd.per.day)", budgetPerDay));
+    }
+    if (batch != null && budgetPerBatch != null && sum(batchScope(batch)) >= budgetPerBatch) {
+      return Optional.of(String.format(Locale.ROOT,
+          "the API budget of %.2f USD of batch %s is spent (api.budget.usd.per.batch)", budgetPerBatch, batch));
+    }
+    return Optional.empty();
+  }
+
+  /** True if the day's budget, not only a batch's, is spent: it renews at {@link #nextDay()}. */
+  public synchronized boolean dayBudgetSpent() {
+    rollOver();
+    return budgetPerDay != null && sum(today) >= budgetPerDay;
   }
 
   /** The group's spend today, as this worker knows it. */
   public synchronized double spentToday() {
     rollOver();
-    return own + others.values().stream().mapToDouble(Double::doubleValue).sum();
+    return sum(today);
   }
 
-  /** When today's budget renews (the next UTC midnight). */
-  public synchronized Instant nextDay() {
-    return day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+  /** The group's spend on {@code batch}, as this worker knows it. */
+  public synchronized double spentOnBatch(String batch) {
+    return sum(batchScope(batch));
   }
 
-  public Double budgetPerDay() {
-    return budgetPerDay;
+  /** When the day's budget renews (the next UTC midnight). */
+  public Instant nextDay() {
+    return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+  }
+
+  private double add(String scope, double usd) {
+    return totals.computeIfAbsent(scope, s -> new HashMap<>()).merge(workerId, usd, Double::sum);
+  }
+
+  private double sum(String scope) {
+    Map<String, Double> byWorker = totals.get(scope);
+    return byWorker == null ? 0 : byWorker.values().stream().mapToDouble(Double::doubleValue).sum();
   }
 
   private void rollOver() {
-    LocalDate now = today();
-    if (!now.equals(day)) {
-      day = now;
-      own = 0;
-      others.clear();
+    String now = dayScope();
+    if (!now.equals(today)) {
+      totals.remove(today);
+      today = now;
     }
   }
 
-  private LocalDate today() {
-    return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+  private String dayScope() {
+    return "day/" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+  }
+
+  private static String batchScope(String batch) {
+    return "batch/" + batch;
   }
 }

@@ -1,0 +1,144 @@
+package dev.promptq.worker.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.promptq.job.ApiError;
+import dev.promptq.job.Route;
+import dev.promptq.testkit.time.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RouteGatesTest {
+  private static final Instant T0 = Instant.parse("2026-11-24T12:00:00Z");
+  private final ManualClock clock = new ManualClock(T0);
+  private final RouterSettings settings = new RouterSettings(3, Duration.ofMillis(10), Duration.ofSeconds(1), 10, 3,
+      Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofSeconds(5), 0.9);
+  private final RouteGates gates = new RouteGates(settings, clock, "w1");
+  private static final Verdict SUCCESS = new Verdict.Success();
+  private static final Verdict TRANSIENT = new Verdict.Transient(new ApiError("overloaded_error", "m", 529), null);
+
+  @AfterEach
+  void close() {
+    gates.close();
+  }
+
+  private RouteGates.Permit enter(Route r) {
+    return gates.tryEnter(r).orElseThrow(() -> new AssertionError(r + " should take a call"));
+  }
+
+  @Test
+  void anOpenRouteTakesManyCallsAtOnce() {
+    for (int i = 0; i < 100; i++) {
+      enter(Route.SUBSCRIPTION);
+    }
+  }
+
+  @Test
+  void aClosedRouteTakesNoCallUntilItsEndThenOneProbeUntilASuccess() {
+    assertTrue(gates.close(Route.SUBSCRIPTION, T0.plusSeconds(60), "subscription_quota_spent"));
+    assertTrue(gates.tryEnter(Route.SUBSCRIPTION).isEmpty());
+    RouteGates.Blocked b = gates.blocked(Route.SUBSCRIPTION);
+    assertEquals("subscription_quota_spent", b.reason());
+    assertEquals(T0.plusSeconds(60), b.until());
+    assertTrue(gates.tryEnter(Route.API).isPresent(), "other routes are not affected");
+
+    clock.advance(Duration.ofSeconds(60));
+    RouteGates.Permit probe = enter(Route.SUBSCRIPTION);
+    assertTrue(gates.tryEnter(Route.SUBSCRIPTION).isEmpty(), "one probe at a time");
+    assertNull(gates.blocked(Route.SUBSCRIPTION).until());
+    gates.exit(probe, SUCCESS, Optional.empty());
+    enter(Route.SUBSCRIPTION);
+    enter(Route.SUBSCRIPTION);
+  }
+
+  @Test
+  void aClosureIsExtendedNeverShortened() {
+    gates.close(Route.API, T0.plusSeconds(60), "a");
+    assertFalse(gates.close(Route.API, T0.plusSeconds(30), "b"));
+    assertEquals("a", gates.blocked(Route.API).reason());
+    assertFalse(gates.close(Route.API, T0.plusSeconds(90), "c"), "already closed: not newly closed");
+    assertEquals(T0.plusSeconds(90), gates.blocked(Route.API).until());
+  }
+
+  @Test
+  void consecutiveTransientFailuresOpenTheBreaker() {
+    for (int i = 0; i < 2; i++) {
+      gates.exit(enter(Route.SUBSCRIPTION), TRANSIENT, Optional.empty());
+    }
+    gates.exit(enter(Route.SUBSCRIPTION), SUCCESS, Optional.empty());  // a success resets the count
+    for (int i = 0; i < 2; i++) {
+      gates.exit(enter(Route.SUBSCRIPTION), TRANSIENT, Optional.empty());
+    }
+    assertFalse(gates.isClosed(Route.SUBSCRIPTION));
+    gates.exit(enter(Route.SUBSCRIPTION), TRANSIENT, Optional.empty());
+    assertTrue(gates.isClosed(Route.SUBSCRIPTION));
+    assertEquals("breaker_open", gates.blocked(Route.SUBSCRIPTION).reason());
+    assertEquals(T0.plus(settings.breakerOpen()), gates.blocked(Route.SUBSCRIPTION).until());
+  }
+
+  @Test
+  void nearTheQuotaTheSubscriptionTakesOneCallAtATimeUntilTheReset() {
+    Instant reset = T0.plusSeconds(600);
+    RouteGates.Permit p = enter(Route.SUBSCRIPTION);
+    gates.exit(p, SUCCESS, Optional.of(new UnifiedRateLimit("allowed_warning", reset, 0.92)));
+    RouteGates.Permit one = enter(Route.SUBSCRIPTION);
+    assertTrue(gates.tryEnter(Route.SUBSCRIPTION).isEmpty());
+    assertEquals("near_quota_one_at_a_time", gates.blocked(Route.SUBSCRIPTION).reason());
+    gates.exit(one, SUCCESS, Optional.of(new UnifiedRateLimit("allowed_warning", reset, 0.95)));
+
+    clock.advance(Duration.ofSeconds(600));
+    enter(Route.SUBSCRIPTION);
+    enter(Route.SUBSCRIPTION);
+  }
+
+  @Test
+  void aLowUtilisationEndsTheCautionEarly() {
+    gates.exit(enter(Route.SUBSCRIPTION), SUCCESS,
+        Optional.of(new UnifiedRateLimit("allowed", T0.plusSeconds(600), 0.95)));
+    gates.exit(enter(Route.SUBSCRIPTION), SUCCESS,
+        Optional.of(new UnifiedRateLimit("allowed", T0.plusSeconds(900), 0.01)));
+    enter(Route.SUBSCRIPTION);
+    enter(Route.SUBSCRIPTION);
+  }
+
+  @Test
+  void aGroupNoticeClosesTheRouteUntilItsEndPlusThisWorkersJitterAndIsIdempotent() {
+    RouteNotice n = new RouteNotice(Route.SUBSCRIPTION, T0.plusSeconds(60), "route_refused", "w2", T0);
+    assertTrue(gates.apply(n));
+    Instant until = gates.blocked(Route.SUBSCRIPTION).until();
+    assertTrue(!until.isBefore(T0.plusSeconds(60)) && !until.isAfter(T0.plusSeconds(65)), until.toString());
+    assertFalse(gates.apply(n), "read twice, changes nothing");
+    assertEquals(until, gates.blocked(Route.SUBSCRIPTION).until());
+  }
+
+  @Test
+  void aNoticeThatHasEndedChangesNothing() {
+    assertFalse(gates.apply(new RouteNotice(Route.SUBSCRIPTION, T0.minusSeconds(60), "route_refused", "w2", T0)));
+    enter(Route.SUBSCRIPTION);
+  }
+
+  @Test
+  void waitersWakeWhenAGateChanges() throws Exception {
+    gates.close(Route.SUBSCRIPTION, T0.plusSeconds(3600), "subscription_quota_spent");
+    long seen = gates.blocked(Route.SUBSCRIPTION).version();
+    CompletableFuture<Void> change = gates.nextChange(seen, null);
+    assertFalse(change.isDone());
+    gates.exit(enter(Route.API), SUCCESS, Optional.empty());
+    change.get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aWaiterThatMissedAChangeWakesAtOnce() throws Exception {
+    long seen = gates.blocked(Route.SUBSCRIPTION).version();
+    gates.close(Route.API, T0.plusSeconds(10), "rate_limited");
+    gates.nextChange(seen, null).get(5, TimeUnit.SECONDS);
+  }
+}
