@@ -25,7 +25,7 @@ class JobCodecTest {
     ObjectNode request = codec.mapper().createObjectNode().put("model", "m").put("max_tokens", 5);
     Job job = Job.of("job-1", request).withRoute(RoutePolicy.API_ONLY).withReplyTo("promptq.mine")
         .withDeadline(Instant.parse("2030-01-01T00:00:00Z"))
-        .withMetadata(codec.mapper().createObjectNode().put("k", "v"));
+        .withMetadata(codec.mapper().createObjectNode().put("k", "v")).withBatch("nightly-2026-11-24");
 
     JobCodec.Decoded decoded = codec.decodeJob(codec.encodeJob(job));
 
@@ -52,6 +52,7 @@ class JobCodecTest {
       "{\"id\":\"a\",\"request\":{},\"reply_to\":\"bad topic\"} | reply_to must be a legal topic name",
       "{\"id\":\"a\",\"request\":{},\"deadline\":\"tomorrow\"} | deadline is not an ISO-8601 instant: tomorrow",
       "{\"id\":\"a\",\"request\":{},\"colour\":1}  | unknown field: colour",
+      "{\"id\":\"a\",\"request\":{},\"batch\":\"a b\"} | batch must be 1-64 of [A-Za-z0-9_-]",
       "{\"id\":\"a\",\"request\":{}} {}            | invalid JSON",
   })
   void badRecordsAreInvalidWithAReason(String json, String reasonStart) {
@@ -77,13 +78,17 @@ class JobCodecTest {
   void aResultSurvivesEncodeAndDecode() {
     JobResult result = new JobResult("r1", Outcome.ERRORED, Route.API, null,
         new ApiError("overloaded_error", "Overloaded", 529),
-        List.of(new Attempt(Route.SUBSCRIPTION, 429, "rate_limit_error", 12), new Attempt(Route.API, 529, "overloaded_error", 30)),
+        List.of(new Attempt(Route.SUBSCRIPTION, 429, "rate_limit_error", 12),
+            new Attempt(Route.API, 529, "overloaded_error", 30, 0.0025), new Attempt(Route.API, 529, null, 3, 0.001)),
         null, codec.mapper().createObjectNode().put("n", 1), "w1",
-        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:01Z"), Instant.parse("2026-01-01T00:00:03Z"));
+        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:01Z"), Instant.parse("2026-01-01T00:00:03Z"),
+        List.of(new Wait("backoff", 40), new Wait("api_budget_spent", 1200)));
 
     JobResult back = codec.decodeResult(codec.encodeResult(result));
 
     assertEquals(result, back);
+    assertEquals(0.0035, back.apiCostUsd(), 1e-12);
+    assertEquals(0.0035, codec.resultToNode(result).path("api_cost_usd").asDouble(), 1e-12);
     assertEquals(1000, back.queueTime().toMillis());
     assertEquals(2000, back.processingTime().toMillis());
   }

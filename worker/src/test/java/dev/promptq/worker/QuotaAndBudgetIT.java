@@ -136,6 +136,34 @@ class QuotaAndBudgetIT {
     }
   }
 
+  @Test
+  void aBatchBudgetStopsOnlyThatBatch(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka)) {
+      p.startWorker(p.workerConfig("w").maxInFlight(4).apiBudgetPerBatch(0.01).build());
+      Set<String> ids = new LinkedHashSet<>();
+      for (int i = 0; i < 60; i++) {
+        p.client().submit(Job.of("a-" + i, p.request("a " + i)).withRoute(RoutePolicy.API_ONLY).withBatch("a"));
+        ids.add("a-" + i);
+      }
+      for (int i = 0; i < 5; i++) {
+        p.client().submit(Job.of("b-" + i, p.request("b " + i)).withRoute(RoutePolicy.API_ONLY).withBatch("b"));
+        ids.add("b-" + i);
+      }
+      p.client().flush();
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+
+      long refusedA = results.values().stream().filter(r -> r.id().startsWith("a-") && !r.succeeded()).count();
+      double spentA = results.values().stream().filter(r -> r.id().startsWith("a-"))
+          .mapToDouble(JobResult::apiCostUsd).sum();
+      System.out.printf("batch budget 0.01 USD: batch a spent %.4f USD, %d of 60 refused%n", spentA, refusedA);
+      assertTrue(refusedA > 0);
+      assertTrue(results.values().stream().filter(r -> !r.succeeded())
+          .allMatch(r -> r.error().message().contains("batch a")), "the error names the batch");
+      assertTrue(results.values().stream().filter(r -> r.id().startsWith("b-")).allMatch(JobResult::succeeded),
+          "another batch is not affected");
+    }
+  }
+
   private static Set<String> union(Set<String> a, Set<String> b) {
     Set<String> all = new LinkedHashSet<>(a);
     all.addAll(b);

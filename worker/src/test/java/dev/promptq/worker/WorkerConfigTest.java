@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.promptq.config.Settings;
+import dev.promptq.worker.routing.RouterSettings;
+import dev.promptq.worker.spend.PriceTable;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,6 +29,18 @@ class WorkerConfigTest {
         Map.entry("ordering", "key"),
         Map.entry("commit.interval.ms", "7"),
         Map.entry("topics.replication.factor", "3"),
+        Map.entry("retry.max.attempts", "4"),
+        Map.entry("retry.backoff.ms", "100"),
+        Map.entry("retry.backoff.max.ms", "2000"),
+        Map.entry("retry.rate.limited.max", "2"),
+        Map.entry("breaker.failures", "8"),
+        Map.entry("breaker.open.ms", "9000"),
+        Map.entry("route.refused.cooldown.ms", "60000"),
+        Map.entry("route.reset.jitter.ms", "0"),
+        Map.entry("subscription.caution.utilization", "0.75"),
+        Map.entry("api.budget.usd.per.day", "12.5"),
+        Map.entry("api.budget.usd.per.batch", "2"),
+        Map.entry("api.prices", "mine:1:2"),
         Map.entry("kafka.security.protocol", "SASL_SSL"),
         Map.entry("kafka.sasl.mechanism", "PLAIN"))));
 
@@ -45,6 +59,21 @@ class WorkerConfigTest {
     assertEquals(Duration.ofMillis(7), c.commitInterval());
     assertEquals(3, c.replicationFactor());
     assertEquals(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN"), c.kafkaProperties());
+    assertEquals(new RouterSettings(4, Duration.ofMillis(100), Duration.ofMillis(2000), 2, 8, Duration.ofMillis(9000),
+        Duration.ofMinutes(1), Duration.ZERO, 0.75), c.router());
+    assertEquals(12.5, c.apiBudgetPerDay());
+    assertEquals(2.0, c.apiBudgetPerBatch());
+    assertEquals(new PriceTable.Price(1, 2), c.prices().priceOf("mine-1"));
+  }
+
+  @Test
+  void aBadRouterSettingIsNamed() {
+    assertEquals("subscription.caution.utilization: 2 (must be between 0.01 and 1.0)",
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+            "bootstrap.servers", "b", "subscription.caution.utilization", "2")))).getMessage());
+    assertEquals("api.budget.usd.per.day: lots (not a number)",
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+            "bootstrap.servers", "b", "api.budget.usd.per.day", "lots")))).getMessage());
   }
 
   @Test
@@ -62,6 +91,9 @@ class WorkerConfigTest {
     assertEquals(Duration.ofSeconds(5), c.revocationGrace());
     assertEquals(12, c.jobPartitions());
     assertEquals(-1, c.replicationFactor());
+    assertEquals(RouterSettings.defaults(), c.router());
+    assertEquals(null, c.apiBudgetPerDay());
+    assertEquals(null, c.apiBudgetPerBatch());
   }
 
   @Test
