@@ -1,10 +1,18 @@
 package dev.promptq.cli;
 
 import dev.promptq.config.Secret;
+import dev.promptq.job.Route;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.Directives;
+import dev.promptq.testkit.sim.RandomFaults;
+import dev.promptq.testkit.sim.SimFault;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +23,12 @@ import picocli.CommandLine.Option;
       "",
       "It answers POST /v1/messages as strictly as the real API and accepts the API keys and OAuth "
           + "tokens given here, plus ANTHROPIC_API_KEY and CLAUDE_CODE_OAUTH_TOKEN from the environment. "
-          + "Point workers at it with ANTHROPIC_BASE_URL=<printed address>."
+          + "Point workers at it with ANTHROPIC_BASE_URL=<printed address>.",
+      "",
+      "Any row of the failure table can be asked for in a prompt: [sim:overloaded], "
+          + "[sim:subscription:quota_spent], [sim:api:server_error*2] (the first two times only). Rows: "
+          + "invalid_request, credential_refused, credit_too_low, token_expired, permission_denied, quota_spent, "
+          + "throttled, extra_usage, rate_limited, server_error, overloaded, timeout, disconnect."
     })
 final class SimCommand implements Callable<Integer> {
 
@@ -34,12 +47,49 @@ final class SimCommand implements Callable<Integer> {
   @Option(names = "--oauth-token", description = "An OAuth access token to accept (repeatable).")
   List<String> oauthTokens = new ArrayList<>();
 
+  @Option(names = "--subscription-quota", paramLabel = "N",
+      description = "Subscription requests per quota window; beyond it 429 with the unified rate-limit headers "
+          + "(default: no quota, no unified headers).")
+  Integer quota;
+
+  @Option(names = "--quota-window", defaultValue = "PT5H",
+      description = "The quota window, ISO-8601, starting at its first request (default: ${DEFAULT-VALUE}).")
+  Duration quotaWindow;
+
+  @Option(names = "--fault", paramLabel = "ROW=P",
+      description = "Answer a failure-table row with probability P (repeatable), e.g. overloaded=0.05.")
+  Map<String, Double> faults = new LinkedHashMap<>();
+
+  @Option(names = "--fault-route", defaultValue = "both",
+      description = "Where --fault applies: subscription, api or both (default: ${DEFAULT-VALUE}).")
+  String faultRoute;
+
   @Override
   public Integer call() throws InterruptedException {
     if (latencyMs < 0) {
       throw new PromptQ.UsageError("--latency-ms: " + latencyMs + " (must be >= 0)");
     }
-    AnthropicSimulator.Builder b = AnthropicSimulator.builder().port(port).latency(Duration.ofMillis(latencyMs));
+    Clock clock = Clock.systemUTC();
+    AnthropicSimulator.Builder b = AnthropicSimulator.builder().port(port).latency(Duration.ofMillis(latencyMs))
+        .responder(new Directives(clock, Duration.ofMinutes(1)));
+    if (quota != null) {
+      if (quota < 1 || quotaWindow.isNegative() || quotaWindow.isZero()) {
+        throw new PromptQ.UsageError("--subscription-quota: " + quota + " per " + quotaWindow
+            + " (must be at least 1 per a positive window)");
+      }
+      b.subscriptionQuota(quota, quotaWindow);
+    }
+    if (!faults.isEmpty()) {
+      Map<SimFault, Double> byFault = new EnumMap<>(SimFault.class);
+      Route only;
+      try {
+        faults.forEach((name, p) -> byFault.put(SimFault.fromWireName(name), p));
+        only = faultRoute.equals("both") ? null : Route.fromWireName(faultRoute);
+        b.responder(new RandomFaults(byFault, only, clock, Duration.ofMinutes(1)));
+      } catch (IllegalArgumentException e) {
+        throw new PromptQ.UsageError("--fault: " + e.getMessage());
+      }
+    }
     List<String> keys = new ArrayList<>(apiKeys);
     List<String> tokens = new ArrayList<>(oauthTokens);
     addEnv(keys, "ANTHROPIC_API_KEY");
@@ -53,7 +103,8 @@ final class SimCommand implements Callable<Integer> {
     AnthropicSimulator sim = b.build().start();
     GracefulStop stop = GracefulStop.onSignals(sim::close);
     spec.commandLine().getOut().println("Simulator ready at " + sim.baseUrl() + " (" + keys.size() + " API keys, "
-        + tokens.size() + " OAuth tokens accepted)");
+        + tokens.size() + " OAuth tokens accepted" + (quota == null ? "" : ", subscription quota " + quota + " per "
+        + quotaWindow) + (faults.isEmpty() ? "" : ", faults " + faults) + ")");
     spec.commandLine().getOut().flush();
     stop.awaitSignalAndDone();
     return 0;

@@ -65,4 +65,21 @@ class CommandLineTest {
     assertEquals(2, code);
     assertEquals("promptq worker: unknown setting: group.idd (did you mean group.id?)", err.toString().strip());
   }
+
+  @Test
+  void anUnknownSimulatorFaultIsAUsageErrorNamingTheRows() {
+    int code = run("sim", "--port", "0", "--api-key", "k", "--fault", "gremlins=0.1");
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--fault: unknown fault: gremlins (expected one of [invalid_request"),
+        err.toString());
+  }
+
+  @Test
+  void aBadBatchIdIsAUsageError(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("x.jsonl");
+    Files.writeString(in, "{\"custom_id\":\"a\",\"params\":{}}\n");
+    int code = run("batch", in.toString(), "--out", "o.jsonl", "--batch-id", "no spaces");
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--batch-id: no spaces (must be 1-64 of [A-Za-z0-9_-])"), err.toString());
+  }
 }

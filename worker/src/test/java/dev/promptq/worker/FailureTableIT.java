@@ -15,6 +15,7 @@ import dev.promptq.testkit.kafka.EmbeddedKafka;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -187,6 +188,29 @@ class FailureTableIT {
       // 5 failures open the breaker (2 s): jobs 0-1 make 3 subscription calls each, job 2 makes the
       // 5th and falls back, the rest go straight to the API until a probe after 2 s.
       assertTrue(p.calls(Route.SUBSCRIPTION) <= 7, "subscription calls: " + p.calls(Route.SUBSCRIPTION));
+    }
+  }
+
+  @Test
+  void aStoppingWorkerHandsBackAJobWaitingForARouteWithoutWaitingOutItsGrace(EmbeddedKafka kafka) {
+    try (TestPipeline p = TestPipeline.withDirectives(kafka, Duration.ofSeconds(3))) {
+      Worker first = p.startWorker(p.workerConfig("w1").router(TestPipeline.fastRouter(Duration.ofMinutes(10)))
+          .shutdownGrace(Duration.ofSeconds(30)).build());
+      run(p, "refused", "[sim:subscription:credential_refused]", RoutePolicy.SUBSCRIPTION_FIRST);
+      CompletableFuture<JobResult> waiting = p.client().submitAndAwait(Job.of("patient", p.request("hi"))
+          .withRoute(RoutePolicy.SUBSCRIPTION_ONLY).withDeadline(Instant.now().plusSeconds(15)), WAIT);
+      org.awaitility.Awaitility.await().atMost(WAIT).until(() -> first.inFlight() == 1);
+
+      long start = System.nanoTime();
+      first.close();
+      long closeMs = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(closeMs < 15_000, "closed in " + closeMs + " ms, not after its 30 s grace");
+
+      worker(p, "w2", Duration.ofMinutes(10));
+      JobResult r = waiting.join();
+      assertEquals("w2", r.workerId(), "handed back, answered once, by the next owner");
+      assertEquals(Outcome.EXPIRED, r.outcome());
+      assertEquals("route_refused", r.waits().get(0).reason());
     }
   }
 

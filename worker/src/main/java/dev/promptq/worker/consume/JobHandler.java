@@ -61,6 +61,11 @@ final class JobHandler {
         });
   }
 
+  /** Jobs started and now waiting for a route rather than calling one. */
+  int waitingJobs() {
+    return router.waitingJobs();
+  }
+
   /** The job's {@code reply_to}, else the {@code kafka_replyTopic} header, else the default results topic. */
   private String replyTopic(ConsumerRecord<byte[], byte[]> record, Job job) {
     if (job.replyTo() != null) {

@@ -101,8 +101,9 @@ public final class JobLoop implements Runnable {
     commitThread = Executors.newSingleThreadExecutor(r -> new Thread(r, Thread.currentThread().getName() + "-commit"));
     try {
       consumer.subscribe(List.of(jobsTopic), new Rebalance());
-      while (!stopping
-          || ((inFlight > 0 || uncommitted() || pending != null) && clock.instant().isBefore(stopDeadline))) {
+      // Stopping, jobs that wait for a route (a quota reset may be hours away) are handed back at once.
+      while (!stopping || ((inFlight > handler.waitingJobs() || uncommitted() || pending != null)
+          && clock.instant().isBefore(stopDeadline))) {
         ConsumerRecords<byte[], byte[]> records;
         try {
           records = consumer.poll(inFlight > 0 || pending != null || stopping ? Duration.ofMillis(5)

@@ -57,6 +57,7 @@ public final class Router {
   private final RouterSettings settings;
   private final String workerId;
   private final Clock clock;
+  private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
 
   public Router(MessagesClient client, Credentials credentials, RouteGates gates, RouteNotice.Publisher notices,
       ApiSpend spend, RouterSettings settings, String workerId, Clock clock) {
@@ -94,6 +95,11 @@ public final class Router {
       return run.finish(Outcome.ERRORED, null, null,
           new ApiError("internal_error", "promptq worker error: " + bug.getClass().getSimpleName(), 0));
     });
+  }
+
+  /** Jobs waiting for a route (a gate, a budget, a backoff) rather than calling one, now. */
+  public int waitingJobs() {
+    return waiting.get();
   }
 
   /** Picks a route and calls it, or waits for one, or ends the job. */
@@ -300,12 +306,14 @@ public final class Router {
       endWait(now);
       waitReason = reason;
       waitSince = now;
+      waiting.incrementAndGet();
     }
 
     void endWait(Instant now) {
       if (waitReason != null) {
         waits.add(new Wait(waitReason, Duration.between(waitSince, now).toMillis()));
         waitReason = null;
+        waiting.decrementAndGet();
       }
     }
 
