@@ -30,9 +30,9 @@ class QuotaAndBudgetIT {
   }
 
   /**
-   * Three workers of 16 jobs in flight each. One subscription call at a time from 90% of the quota
-   * (the default), which keeps the quota's last 10% (50 of 500) above the 48 calls the group can
-   * have in flight.
+   * Three workers of 12 jobs in flight each. One subscription call at a time from 90% of the quota
+   * (the default), which keeps the quota's last 10% (50 of 500) comfortably above the 36 calls the
+   * group can have in flight.
    */
   private static void startThree(TestPipeline p, Double apiBudget) {
     startThree(p, apiBudget, 0.9);
@@ -44,7 +44,7 @@ class QuotaAndBudgetIT {
         fast.maxRateLimitedWaits(), fast.breakerFailures(), fast.breakerOpen(), fast.refusalCooldown(),
         fast.resetJitter(), caution);
     for (int i = 1; i <= 3; i++) {
-      p.startWorker(p.workerConfig("w" + i).router(router).maxInFlight(16).apiBudgetPerDay(apiBudget).build());
+      p.startWorker(p.workerConfig("w" + i).router(router).maxInFlight(12).apiBudgetPerDay(apiBudget).build());
     }
     p.awaitGroupFormed();
   }
@@ -95,7 +95,7 @@ class QuotaAndBudgetIT {
   @Test
   void aSubscriptionOnlyBatchWaitsForTheResetAndNeverCallsTheApi(EmbeddedKafka kafka) {
     try (TestPipeline p = withQuota(kafka, 100, Duration.ofSeconds(8))) {
-      startThree(p, null, 0.5);  // the last 50% of 100 covers the 48 calls in flight
+      startThree(p, null, 0.5);  // the last 50% of 100 covers the 36 calls in flight
       Set<String> ids = submit(p, "only", 250, RoutePolicy.SUBSCRIPTION_ONLY);
       Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
 
@@ -130,9 +130,9 @@ class QuotaAndBudgetIT {
       assertTrue(refused > 0, "the budget ran out");
       assertEquals(successes(p, Route.API), results.values().stream().flatMap(r -> r.attempts().stream())
           .filter(a -> a.route() == Route.API && a.status() == 200).count(), "every paid call is in a result");
-      int inFlightLimit = 3 * 16;
+      int inFlightLimit = 3 * 12;
       assertTrue(spent <= budget + inFlightLimit * maxCall,
-          "overshoot " + (spent - budget) + " USD exceeds what 48 calls in flight cost");
+          "overshoot " + (spent - budget) + " USD exceeds what 36 calls in flight cost");
     }
   }
 

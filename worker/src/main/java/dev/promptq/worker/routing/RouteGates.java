@@ -61,31 +61,30 @@ public final class RouteGates implements AutoCloseable {
     }
   }
 
+  /** What {@link #enter} gives: a permit to call, or why not. */
+  public sealed interface Entry permits Permit, Blocked {}
+
   /** Permission to make one call on a route; give it back with {@link #exit}. */
-  public record Permit(Route route) {}
+  public record Permit(Route route) implements Entry {}
 
-  /** Why a call cannot start now, and until when at the latest (null: until some gate changes). */
-  public record Blocked(Route route, String reason, Instant until, long version) {}
+  /**
+   * Why a call cannot start now, and until when at the latest (null: until some gate changes,
+   * which the call in flight will do when it ends).
+   */
+  public record Blocked(Route route, String reason, Instant until, long version) implements Entry {}
 
-  /** Starts a call on {@code route} if its gate allows one now. */
-  public synchronized Optional<Permit> tryEnter(Route route) {
-    Gate g = gates.get(route);
-    Instant now = clock.instant();
-    if (now.isBefore(g.closedUntil) || (g.oneAtATime(now) && g.inFlight > 0)) {
-      return Optional.empty();
-    }
-    g.inFlight++;
-    return Optional.of(new Permit(route));
-  }
-
-  /** Why {@code route} cannot take a call now; call after {@link #tryEnter} returned empty. */
-  public synchronized Blocked blocked(Route route) {
+  /** Starts a call on {@code route} if its gate allows one now, else says why not; one decision, one instant. */
+  public synchronized Entry enter(Route route) {
     Gate g = gates.get(route);
     Instant now = clock.instant();
     if (now.isBefore(g.closedUntil)) {
       return new Blocked(route, g.closedReason, g.closedUntil, version);
     }
-    return new Blocked(route, g.probing ? "probe_in_flight" : "near_quota_one_at_a_time", null, version);
+    if (g.oneAtATime(now) && g.inFlight > 0) {
+      return new Blocked(route, g.probing ? "probe_in_flight" : "near_quota_one_at_a_time", null, version);
+    }
+    g.inFlight++;
+    return new Permit(route);
   }
 
   /**
@@ -201,10 +200,13 @@ public final class RouteGates implements AutoCloseable {
     later(task, delay);
   }
 
-  /** Runs {@code task} on the timer after {@code delay}; after {@link #close()} it never runs. */
+  /**
+   * Runs {@code task} on the timer after {@code delay} (never early: rounded up to the next
+   * millisecond); after {@link #close()} it never runs.
+   */
   private void later(Runnable task, Duration delay) {
     try {
-      timer.schedule(task, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+      timer.schedule(task, Math.max(0, delay.plusNanos(999_999).toMillis()), TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException closed) {
       // the worker is stopping: waiting jobs are handed back uncommitted
     }

@@ -122,12 +122,12 @@ public final class Router {
           continue;
         }
       }
-      Optional<RouteGates.Permit> permit = gates.tryEnter(route);
-      if (permit.isPresent()) {
+      RouteGates.Entry entry = gates.enter(route);
+      if (entry instanceof RouteGates.Permit permit) {
         run.endWait(now);
-        return call(run, permit.get());
+        return call(run, permit);
       }
-      RouteGates.Blocked blocked = gates.blocked(route);
+      RouteGates.Blocked blocked = (RouteGates.Blocked) entry;
       if (firstBlocked == null) {
         firstBlocked = blocked;
       }
@@ -162,6 +162,7 @@ public final class Router {
           spend.record(cost, run.job.batch());
         }
       }
+      closeRouteFor(route, verdict);  // before the permit goes back, so no waiting job calls a closed route
       gates.exit(permit, verdict, unified);
       run.attempts.add(attemptOf(outcome, verdict, cost));
       return next(run, route, outcome, verdict);
@@ -176,21 +177,17 @@ public final class Router {
     if (verdict instanceof Verdict.RequestRejected r) {
       return done(run.finish(Outcome.ERRORED, route, null, r.error()));
     }
-    Instant now = clock.instant();
+    // The route is closed now (closeRouteFor): the next step falls back or waits.
     if (verdict instanceof Verdict.QuotaSpent q) {
       run.failed(route, q.error());
-      holdOffGroupWide(route, q.resetAt(), "subscription_quota_spent", q.error());
       return step(run);
     }
     if (verdict instanceof Verdict.RouteRefused r) {
       run.failed(route, r.error());
-      holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "route_refused", r.error());
       return step(run);
     }
     if (verdict instanceof Verdict.Unauthorized u) {
-      // No refreshable credential yet: a 401 no refresh can cure holds the route off like a refusal.
       run.failed(route, u.error());
-      holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "unauthorized", u.error());
       return step(run);
     }
     if (verdict instanceof Verdict.RequestThrottled t) {
@@ -205,14 +202,30 @@ public final class Router {
       run.failed(route, r.error());
       if (++run.rateLimitedWaits > settings.maxRateLimitedWaits()) {
         run.excluded.add(route);
-        return step(run);
       }
-      gates.close(route, now.plus(r.retryAfter()), "rate_limited");
       return step(run);
     }
     Verdict.Transient t = (Verdict.Transient) verdict;
     run.failed(route, t.error());
     return retryLater(run, route, t.retryAfter());
+  }
+
+  /**
+   * Closes {@code route} when the verdict says it cannot serve for a while: group-wide for a spent
+   * quota (until its reset) and a refused or unauthorised credential (a cool-down; no refreshable
+   * credential yet, so a 401 is treated as a refusal), on this worker for an API rate limit.
+   */
+  private void closeRouteFor(Route route, Verdict verdict) {
+    Instant now = clock.instant();
+    if (verdict instanceof Verdict.QuotaSpent q) {
+      holdOffGroupWide(route, q.resetAt(), "subscription_quota_spent", q.error());
+    } else if (verdict instanceof Verdict.RouteRefused r) {
+      holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "route_refused", r.error());
+    } else if (verdict instanceof Verdict.Unauthorized u) {
+      holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "unauthorized", u.error());
+    } else if (verdict instanceof Verdict.RateLimited r) {
+      gates.close(route, now.plus(r.retryAfter()), "rate_limited");
+    }
   }
 
   /** Retries {@code route} after backoff, or stops using it for this job when its attempts are spent. */

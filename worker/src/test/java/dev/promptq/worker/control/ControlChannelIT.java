@@ -95,7 +95,7 @@ class ControlChannelIT {
 
     Member late = join(kafka, "late");  // start() returns once the topic is read to its end
     assertTrue(late.gates().isClosed(Route.SUBSCRIPTION));
-    assertEquals("route_refused", late.gates().blocked(Route.SUBSCRIPTION).reason());
+    assertEquals("route_refused", ((RouteGates.Blocked) late.gates().enter(Route.SUBSCRIPTION)).reason());
     assertEquals(0.75, late.spend().spentToday(), 1e-9);
   }
 

@@ -31,7 +31,15 @@ class RouteGatesTest {
   }
 
   private RouteGates.Permit enter(Route r) {
-    return gates.tryEnter(r).orElseThrow(() -> new AssertionError(r + " should take a call"));
+    RouteGates.Entry e = gates.enter(r);
+    assertTrue(e instanceof RouteGates.Permit, r + " should take a call: " + e);
+    return (RouteGates.Permit) e;
+  }
+
+  private RouteGates.Blocked blocked(Route r) {
+    RouteGates.Entry e = gates.enter(r);
+    assertTrue(e instanceof RouteGates.Blocked, r + " should take no call now");
+    return (RouteGates.Blocked) e;
   }
 
   @Test
@@ -44,16 +52,16 @@ class RouteGatesTest {
   @Test
   void aClosedRouteTakesNoCallUntilItsEndThenOneProbeUntilASuccess() {
     assertTrue(gates.close(Route.SUBSCRIPTION, T0.plusSeconds(60), "subscription_quota_spent"));
-    assertTrue(gates.tryEnter(Route.SUBSCRIPTION).isEmpty());
-    RouteGates.Blocked b = gates.blocked(Route.SUBSCRIPTION);
+    blocked(Route.SUBSCRIPTION);
+    RouteGates.Blocked b = blocked(Route.SUBSCRIPTION);
     assertEquals("subscription_quota_spent", b.reason());
     assertEquals(T0.plusSeconds(60), b.until());
-    assertTrue(gates.tryEnter(Route.API).isPresent(), "other routes are not affected");
+    enter(Route.API);  // other routes are not affected
 
     clock.advance(Duration.ofSeconds(60));
     RouteGates.Permit probe = enter(Route.SUBSCRIPTION);
-    assertTrue(gates.tryEnter(Route.SUBSCRIPTION).isEmpty(), "one probe at a time");
-    assertNull(gates.blocked(Route.SUBSCRIPTION).until());
+    blocked(Route.SUBSCRIPTION);  // one probe at a time
+    assertNull(blocked(Route.SUBSCRIPTION).until());
     gates.exit(probe, SUCCESS, Optional.empty());
     enter(Route.SUBSCRIPTION);
     enter(Route.SUBSCRIPTION);
@@ -63,9 +71,9 @@ class RouteGatesTest {
   void aClosureIsExtendedNeverShortened() {
     gates.close(Route.API, T0.plusSeconds(60), "a");
     assertFalse(gates.close(Route.API, T0.plusSeconds(30), "b"));
-    assertEquals("a", gates.blocked(Route.API).reason());
+    assertEquals("a", blocked(Route.API).reason());
     assertFalse(gates.close(Route.API, T0.plusSeconds(90), "c"), "already closed: not newly closed");
-    assertEquals(T0.plusSeconds(90), gates.blocked(Route.API).until());
+    assertEquals(T0.plusSeconds(90), blocked(Route.API).until());
   }
 
   @Test
@@ -80,8 +88,8 @@ class RouteGatesTest {
     assertFalse(gates.isClosed(Route.SUBSCRIPTION));
     gates.exit(enter(Route.SUBSCRIPTION), TRANSIENT, Optional.empty());
     assertTrue(gates.isClosed(Route.SUBSCRIPTION));
-    assertEquals("breaker_open", gates.blocked(Route.SUBSCRIPTION).reason());
-    assertEquals(T0.plus(settings.breakerOpen()), gates.blocked(Route.SUBSCRIPTION).until());
+    assertEquals("breaker_open", blocked(Route.SUBSCRIPTION).reason());
+    assertEquals(T0.plus(settings.breakerOpen()), blocked(Route.SUBSCRIPTION).until());
   }
 
   @Test
@@ -90,8 +98,8 @@ class RouteGatesTest {
     RouteGates.Permit p = enter(Route.SUBSCRIPTION);
     gates.exit(p, SUCCESS, Optional.of(new UnifiedRateLimit("allowed_warning", reset, 0.92)));
     RouteGates.Permit one = enter(Route.SUBSCRIPTION);
-    assertTrue(gates.tryEnter(Route.SUBSCRIPTION).isEmpty());
-    assertEquals("near_quota_one_at_a_time", gates.blocked(Route.SUBSCRIPTION).reason());
+    blocked(Route.SUBSCRIPTION);
+    assertEquals("near_quota_one_at_a_time", blocked(Route.SUBSCRIPTION).reason());
     gates.exit(one, SUCCESS, Optional.of(new UnifiedRateLimit("allowed_warning", reset, 0.95)));
 
     clock.advance(Duration.ofSeconds(600));
@@ -113,10 +121,10 @@ class RouteGatesTest {
   void aGroupNoticeClosesTheRouteUntilItsEndPlusThisWorkersJitterAndIsIdempotent() {
     RouteNotice n = new RouteNotice(Route.SUBSCRIPTION, T0.plusSeconds(60), "route_refused", "w2", T0);
     assertTrue(gates.apply(n));
-    Instant until = gates.blocked(Route.SUBSCRIPTION).until();
+    Instant until = blocked(Route.SUBSCRIPTION).until();
     assertTrue(!until.isBefore(T0.plusSeconds(60)) && !until.isAfter(T0.plusSeconds(65)), until.toString());
     assertFalse(gates.apply(n), "read twice, changes nothing");
-    assertEquals(until, gates.blocked(Route.SUBSCRIPTION).until());
+    assertEquals(until, blocked(Route.SUBSCRIPTION).until());
   }
 
   @Test
@@ -128,7 +136,7 @@ class RouteGatesTest {
   @Test
   void waitersWakeWhenAGateChanges() throws Exception {
     gates.close(Route.SUBSCRIPTION, T0.plusSeconds(3600), "subscription_quota_spent");
-    long seen = gates.blocked(Route.SUBSCRIPTION).version();
+    long seen = blocked(Route.SUBSCRIPTION).version();
     CompletableFuture<Void> change = gates.nextChange(seen, null);
     assertFalse(change.isDone());
     gates.exit(enter(Route.API), SUCCESS, Optional.empty());
@@ -137,7 +145,8 @@ class RouteGatesTest {
 
   @Test
   void aWaiterThatMissedAChangeWakesAtOnce() throws Exception {
-    long seen = gates.blocked(Route.SUBSCRIPTION).version();
+    gates.close(Route.SUBSCRIPTION, T0.plusSeconds(3600), "subscription_quota_spent");
+    long seen = blocked(Route.SUBSCRIPTION).version();
     gates.close(Route.API, T0.plusSeconds(10), "rate_limited");
     gates.nextChange(seen, null).get(5, TimeUnit.SECONDS);
   }
