@@ -92,53 +92,32 @@ public final class Settings {
    * @throws IllegalArgumentException {@code "key: value (why)"} when malformed or out of range
    */
   public int getInt(String key, int defaultValue, int min, int max) {
-    String v = values.get(key);
-    if (v == null) {
-      return defaultValue;
-    }
-    int parsed;
-    try {
-      parsed = Integer.parseInt(v.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + ": " + v + " (not an integer)");
-    }
-    if (parsed < min || parsed > max) {
-      throw new IllegalArgumentException(key + ": " + v + " (must be between " + min + " and " + max + ")");
-    }
-    return parsed;
+    return number(key, defaultValue, min, max, Integer::parseInt, "not an integer");
   }
 
   /** The value of {@code key} as a long within {@code [min, max]}; errors as {@link #getInt}. */
   public long getLong(String key, long defaultValue, long min, long max) {
-    String v = values.get(key);
-    if (v == null) {
-      return defaultValue;
-    }
-    long parsed;
-    try {
-      parsed = Long.parseLong(v.strip());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + ": " + v + " (not an integer)");
-    }
-    if (parsed < min || parsed > max) {
-      throw new IllegalArgumentException(key + ": " + v + " (must be between " + min + " and " + max + ")");
-    }
-    return parsed;
+    return number(key, defaultValue, min, max, Long::parseLong, "not an integer");
   }
 
   /** The value of {@code key} as a decimal number within {@code [min, max]}; errors as {@link #getInt}. */
   public double getDouble(String key, double defaultValue, double min, double max) {
+    return number(key, defaultValue, min, max, Double::parseDouble, "not a number");
+  }
+
+  private <T extends Comparable<T>> T number(String key, T defaultValue, T min, T max,
+      java.util.function.Function<String, T> parse, String notANumber) {
     String v = values.get(key);
     if (v == null) {
       return defaultValue;
     }
-    double parsed;
+    T parsed;
     try {
-      parsed = Double.parseDouble(v.strip());
+      parsed = parse.apply(v.strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + ": " + v + " (not a number)");
+      throw new IllegalArgumentException(key + ": " + v + " (" + notANumber + ")");
     }
-    if (!(parsed >= min && parsed <= max)) {
+    if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {  // NaN compares above every number
       throw new IllegalArgumentException(key + ": " + v + " (must be between " + min + " and " + max + ")");
     }
     return parsed;

@@ -137,6 +137,23 @@ class QuotaAndBudgetIT {
   }
 
   @Test
+  void withTheApiBudgetSpentASubscriptionFirstJobWaitsForTheSubscriptionAndSaysSo(EmbeddedKafka kafka) {
+    try (TestPipeline p = TestPipeline.withDirectives(kafka, Duration.ofSeconds(3))) {
+      p.startWorker(p.workerConfig("w").router(TestPipeline.fastRouter(Duration.ofMinutes(10)))
+          .apiBudgetPerDay(0.0).build());
+      JobResult r = p.client().submitAndAwait(Job.of("thrifty", p.request("[sim:subscription:quota_spent*1]")),
+          Duration.ofSeconds(60)).join();
+
+      assertTrue(r.succeeded());
+      assertEquals(Route.SUBSCRIPTION, r.route(), "served by the subscription after its reset");
+      assertEquals(2, r.attempts().size());
+      assertEquals("api_budget_spent", r.waits().get(0).reason());
+      assertTrue(r.waits().get(0).millis() >= 1500, "waited " + r.waits().get(0).millis() + " ms");
+      assertEquals(0, p.calls(Route.API), "no API money spent");
+    }
+  }
+
+  @Test
   void aBatchBudgetStopsOnlyThatBatch(EmbeddedKafka kafka) {
     try (TestPipeline p = new TestPipeline(kafka)) {
       p.startWorker(p.workerConfig("w").maxInFlight(4).apiBudgetPerBatch(0.01).build());
