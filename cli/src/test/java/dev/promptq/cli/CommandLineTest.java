@@ -34,7 +34,8 @@ class CommandLineTest {
   @Test
   void aBadBatchLineIsNamedAndNothingIsSent(@TempDir Path dir) throws Exception {
     Path in = dir.resolve("requests.jsonl");
-    Files.writeString(in, "{\"custom_id\":\"a\",\"params\":{}}\n{\"custom_id\":\"b\"}\n");
+    Files.writeString(in, "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":9,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}\n{\"custom_id\":\"b\"}\n");
 
     // No broker runs on port 1: the file is rejected before any connection is tried.
     int code = run("batch", in.toString(), "--out", dir.resolve("out.jsonl").toString(),

@@ -18,6 +18,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,24 +32,62 @@ public final class JobCodec {
   /** Fields a job record may have; anything else is rejected so that typos do not pass silently. */
   static final Set<String> JOB_FIELDS = Set.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch");
 
-  private final ObjectMapper mapper;
+  /**
+   * What a job record may be, at most. Immutable.
+   *
+   * @param maxJobBytes the record value's size ({@code job.max.bytes}, 512 KiB: well under the
+   *     broker's default 1 MB message limit)
+   * @param maxDepth nesting of objects and arrays ({@code job.max.depth}, 64)
+   * @param maxMetadataBytes the {@code metadata} field, as JSON ({@code job.metadata.max.bytes}, 16 KiB)
+   */
+  public record Limits(int maxJobBytes, int maxDepth, int maxMetadataBytes) {
+    public Limits {
+      if (maxJobBytes < 1 || maxDepth < 4 || maxMetadataBytes < 0) {
+        throw new IllegalArgumentException("job limits: job.max.bytes >= 1, job.max.depth >= 4, "
+            + "job.metadata.max.bytes >= 0");
+      }
+    }
 
+    public static Limits defaults() {
+      return new Limits(512 * 1024, 64, 16 * 1024);
+    }
+  }
+
+  private final ObjectMapper mapper;
+  /** Results come from workers, not from anyone who can write a job: only the generic limits. */
+  private final ObjectMapper resultMapper = newMapper();
+  private final Limits limits;
+
+  /** A codec with {@link Limits#defaults()}. */
   public JobCodec() {
-    this.mapper = newMapper();
+    this(Limits.defaults());
+  }
+
+  public JobCodec(Limits limits) {
+    this.limits = limits;
+    this.mapper = newMapper(limits.maxDepth(), limits.maxJobBytes());
   }
 
   /** A mapper with the limits promptq applies to every JSON it reads. */
   public static ObjectMapper newMapper() {
+    return newMapper(200, 20_000_000);
+  }
+
+  private static ObjectMapper newMapper(int maxDepth, int maxStringLength) {
     JsonMapper mapper = JsonMapper.builder()
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
         .build();
     mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-        .maxNestingDepth(200)
-        .maxStringLength(20_000_000)
+        .maxNestingDepth(maxDepth)
+        .maxStringLength(maxStringLength)
         .maxNumberLength(100)
         .build());
     return mapper;
+  }
+
+  public Limits limits() {
+    return limits;
   }
 
   public ObjectMapper mapper() {
@@ -73,6 +112,10 @@ public final class JobCodec {
   public Decoded decodeJob(byte[] value) {
     if (value == null) {
       return new Decoded.Invalid("empty record (null value)", null);
+    }
+    if (value.length > limits.maxJobBytes()) {
+      return new Decoded.Invalid("record of " + value.length + " bytes exceeds job.max.bytes ("
+          + limits.maxJobBytes() + ")", null);
     }
     String text;
     try {
@@ -163,6 +206,13 @@ public final class JobCodec {
     if (metadata != null && metadata.isNull()) {
       metadata = null;
     }
+    if (metadata != null) {
+      int size = bytes(metadata).length;
+      if (size > limits.maxMetadataBytes()) {
+        return new Decoded.Invalid("metadata of " + size + " bytes exceeds job.metadata.max.bytes ("
+            + limits.maxMetadataBytes() + ")", id);
+      }
+    }
     String batch = null;
     JsonNode batchNode = root.get("batch");
     if (batchNode != null && !batchNode.isNull()) {
@@ -170,6 +220,10 @@ public final class JobCodec {
         return new Decoded.Invalid("batch must be 1-64 of [A-Za-z0-9_-], got " + abbreviate(batchNode.toString()), id);
       }
       batch = batchNode.textValue();
+    }
+    Optional<String> shape = RequestShape.problem(request);
+    if (shape.isPresent()) {
+      return new Decoded.Invalid(shape.get(), id);
     }
     return new Decoded.Valid(new Job(id, (ObjectNode) request, policy, replyTo, deadline, metadata, batch));
   }
@@ -259,7 +313,7 @@ public final class JobCodec {
   public JobResult decodeResult(byte[] value) {
     JsonNode n;
     try {
-      n = mapper.readTree(value);
+      n = resultMapper.readTree(value);
     } catch (IOException e) {
       throw new IllegalArgumentException("not a result: " + e.getMessage(), e);
     }

@@ -20,9 +20,13 @@ class JobCodecTest {
     return codec.decodeJob(json.getBytes(StandardCharsets.UTF_8));
   }
 
+  private static final String VALID_REQUEST =
+      "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
   @Test
   void aJobSurvivesEncodeAndDecode() {
     ObjectNode request = codec.mapper().createObjectNode().put("model", "m").put("max_tokens", 5);
+    request.putArray("messages").addObject().put("role", "user").put("content", "hi");
     Job job = Job.of("job-1", request).withRoute(RoutePolicy.API_ONLY).withReplyTo("promptq.mine")
         .withDeadline(Instant.parse("2030-01-01T00:00:00Z"))
         .withMetadata(codec.mapper().createObjectNode().put("k", "v")).withBatch("nightly-2026-11-24");
@@ -34,7 +38,7 @@ class JobCodecTest {
 
   @Test
   void routeDefaultsToSubscriptionFirst() {
-    Job job = ((JobCodec.Decoded.Valid) decode("{\"id\":\"a\",\"request\":{}}")).job();
+    Job job = ((JobCodec.Decoded.Valid) decode("{\"id\":\"a\",\"request\":" + VALID_REQUEST + "}")).job();
     assertEquals(RoutePolicy.SUBSCRIPTION_FIRST, job.route());
     assertNull(job.replyTo());
   }
@@ -66,6 +70,39 @@ class JobCodecTest {
     assertEquals("record value is not UTF-8",
         ((JobCodec.Decoded.Invalid) codec.decodeJob(new byte[] {(byte) 0xC3, (byte) 0x28})).reason());
     assertEquals("empty record (null value)", ((JobCodec.Decoded.Invalid) codec.decodeJob(null)).reason());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "{}                                                   | request.model must be a non-empty string",
+      "{\"model\":\"\"}                                       | request.model must be a non-empty string",
+      "{\"model\":\"m\"}                                      | request.max_tokens must be a positive integer",
+      "{\"model\":\"m\",\"max_tokens\":0}                     | request.max_tokens must be a positive integer",
+      "{\"model\":\"m\",\"max_tokens\":1.5}                   | request.max_tokens must be a positive integer",
+      "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[]}     | request.messages must be a non-empty array",
+      "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[1]}    | request.messages.0 must be an object",
+      "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]} | request.messages.0.role must be",
+      "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":7}]} | request.messages.0.content must be",
+  })
+  void aRequestWithoutTheFieldsTheApiRequiresIsInvalidBeforeAnyCall(String request, String reasonStart) {
+    String reason = assertInstanceOf(JobCodec.Decoded.Invalid.class,
+        decode("{\"id\":\"a\",\"request\":" + request.strip() + "}")).reason();
+    assertTrue(reason.startsWith(reasonStart.strip()), reason);
+  }
+
+  @Test
+  void oversizedDeepAndBigMetadataRecordsAreInvalidWithTheLimitNamed() {
+    JobCodec small = new JobCodec(new JobCodec.Limits(200, 8, 20));
+    String big = "{\"id\":\"a\",\"request\":" + VALID_REQUEST + ",\"metadata\":\"" + "x".repeat(300) + "\"}";
+    byte[] bigBytes = big.getBytes(StandardCharsets.UTF_8);
+    assertEquals("record of " + bigBytes.length + " bytes exceeds job.max.bytes (200)",
+        ((JobCodec.Decoded.Invalid) small.decodeJob(bigBytes)).reason());
+    String deep = "{\"id\":\"a\",\"request\":" + "[".repeat(10) + "]".repeat(10) + "}";
+    String reason = ((JobCodec.Decoded.Invalid) small.decodeJob(deep.getBytes(StandardCharsets.UTF_8))).reason();
+    assertTrue(reason.startsWith("invalid JSON: Document nesting depth (9) exceeds the maximum allowed (8"), reason);
+    String meta = "{\"id\":\"a\",\"request\":" + VALID_REQUEST + ",\"metadata\":{\"k\":\"" + "y".repeat(30) + "\"}}";
+    assertEquals("metadata of 38 bytes exceeds job.metadata.max.bytes (20)",
+        ((JobCodec.Decoded.Invalid) small.decodeJob(meta.getBytes(StandardCharsets.UTF_8))).reason());
   }
 
   @Test

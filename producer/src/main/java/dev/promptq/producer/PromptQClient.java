@@ -3,6 +3,7 @@ package dev.promptq.producer;
 import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
+import dev.promptq.job.RequestShape;
 import dev.promptq.kafka.ReplyHeaders;
 import dev.promptq.kafka.TopicSetup;
 import java.nio.ByteBuffer;
@@ -75,7 +76,12 @@ public final class PromptQClient implements AutoCloseable {
     return config;
   }
 
-  /** Publishes {@code job}, keyed by its id; the future completes when the broker has it. */
+  /**
+   * Publishes {@code job}, keyed by its id; the future completes when the broker has it.
+   *
+   * @throws IllegalArgumentException if the request lacks what the Messages API requires
+   *     ({@link RequestShape}): workers would dead-letter it
+   */
   public CompletableFuture<RecordMetadata> submit(Job job) {
     return send(job, job.id(), newCorrelationId());
   }
@@ -93,6 +99,7 @@ public final class PromptQClient implements AutoCloseable {
    * {@code timeout}.
    */
   public CompletableFuture<JobResult> submitAndAwait(Job job, Duration timeout) {
+    requireShape(job);
     byte[] correlationId = newCorrelationId();
     CompletableFuture<JobResult> result = listener(replyTopic(job)).expect(correlationId);
     send(job, job.id(), correlationId).whenComplete((md, e) -> {
@@ -114,7 +121,14 @@ public final class PromptQClient implements AutoCloseable {
     producer.close(Duration.ofSeconds(10));
   }
 
+  private static void requireShape(Job job) {
+    RequestShape.problem(job.request()).ifPresent(p -> {
+      throw new IllegalArgumentException("job " + job.id() + ": " + p);
+    });
+  }
+
   private CompletableFuture<RecordMetadata> send(Job job, String key, byte[] correlationId) {
+    requireShape(job);
     RecordHeaders headers = new RecordHeaders();
     headers.add(ReplyHeaders.CORRELATION_ID, correlationId);
     headers.add(ReplyHeaders.REPLY_TOPIC, ReplyHeaders.utf8(replyTopic(job)));

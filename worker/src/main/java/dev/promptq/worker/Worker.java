@@ -5,6 +5,7 @@ import dev.promptq.kafka.TopicSetup;
 import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.worker.consume.JobLoop;
 import dev.promptq.worker.consume.Loops;
+import dev.promptq.worker.consume.ReplyPolicy;
 import dev.promptq.worker.control.ControlChannel;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.Router;
@@ -87,17 +88,19 @@ public final class Worker implements AutoCloseable {
       throw e;
     }
     Router router = new Router(client, config.credentials(), gates, control, spend, config.router(),
-        config.workerId(), clock);
+        config.operatorPolicy(), config.workerId(), clock);
+    ReplyPolicy replies = new ReplyPolicy(config.replyTopics(), config.topics());
+    JobCodec codec = new JobCodec(config.jobLimits());
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     JobLoop.Settings settings = new JobLoop.Settings(config.maxInFlight(), config.commitInterval(), config.ordering(),
         config.revocationGrace());
     this.loop = config.delivery() == Delivery.EXACTLY_ONCE
         ? Loops.exactlyOnce(consumer, () -> new KafkaProducer<>(producerProperties(config, true),
-            new ByteArraySerializer(), new ByteArraySerializer()), admin, router, new JobCodec(), config.topics(),
+            new ByteArraySerializer(), new ByteArraySerializer()), admin, router, codec, config.topics(), replies,
             settings, clock)
         : Loops.atLeastOnce(consumer, new KafkaProducer<>(producerProperties(config, false), new ByteArraySerializer(),
-            new ByteArraySerializer()), admin, router, new JobCodec(), config.topics(), settings, clock);
+            new ByteArraySerializer()), admin, router, codec, config.topics(), replies, settings, clock);
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
   }
 

@@ -1,17 +1,23 @@
 package dev.promptq.worker;
 
+import dev.promptq.config.Globs;
 import dev.promptq.config.Settings;
+import dev.promptq.job.JobCodec;
+import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
 import dev.promptq.worker.spend.PriceTable;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything a worker needs, immutable. Build with {@link #builder(String)} or read from layered
@@ -47,6 +53,13 @@ import java.util.Objects;
  *   <tr><td>api.budget.usd.per.day</td><td></td><td>none</td><td>group-wide API spend per UTC day</td></tr>
  *   <tr><td>api.budget.usd.per.batch</td><td></td><td>none</td><td>group-wide API spend per job {@code batch}</td></tr>
  *   <tr><td>api.prices</td><td></td><td>built-in list prices</td><td>prefix:input:output USD per MTok, comma-separated</td></tr>
+ *   <tr><td>reply.topics.allowed</td><td></td><td>P.results,P.*</td><td>topics a job may name for its result (never jobs, DLQ, control)</td></tr>
+ *   <tr><td>job.max.bytes</td><td></td><td>524288</td><td>largest job record</td></tr>
+ *   <tr><td>job.max.depth</td><td></td><td>64</td><td>deepest JSON nesting in a job</td></tr>
+ *   <tr><td>job.metadata.max.bytes</td><td></td><td>16384</td><td>largest metadata field</td></tr>
+ *   <tr><td>route.policies.allowed</td><td></td><td>all three</td><td>route policies jobs may ask for</td></tr>
+ *   <tr><td>request.max.tokens.cap</td><td></td><td>none</td><td>largest max_tokens a job may ask for</td></tr>
+ *   <tr><td>request.models.allowed</td><td></td><td>*</td><td>models jobs may ask for (patterns)</td></tr>
  *   <tr><td>kafka.*</td><td></td><td></td><td>passed to the Kafka clients, prefix removed</td></tr>
  * </table>
  */
@@ -70,6 +83,9 @@ public record WorkerConfig(
     PriceTable prices,
     Double apiBudgetPerDay,
     Double apiBudgetPerBatch,
+    Globs replyTopics,
+    JobCodec.Limits jobLimits,
+    OperatorPolicy operatorPolicy,
     Map<String, Object> kafkaProperties) {
 
   public static final String DEFAULT_GROUP_ID = "promptq-workers";
@@ -98,7 +114,8 @@ public record WorkerConfig(
       "topics.replication.factor", "retry.max.attempts", "retry.backoff.ms", "retry.backoff.max.ms",
       "retry.rate.limited.max", "breaker.failures", "breaker.open.ms", "route.refused.cooldown.ms",
       "route.reset.jitter.ms", "subscription.caution.utilization", "api.budget.usd.per.day", "api.budget.usd.per.batch",
-      "api.prices");
+      "api.prices", "reply.topics.allowed", "job.max.bytes", "job.max.depth", "job.metadata.max.bytes",
+      "route.policies.allowed", "request.max.tokens.cap", "request.models.allowed");
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -115,6 +132,9 @@ public record WorkerConfig(
     Objects.requireNonNull(revocationGrace, "revocationGrace");
     Objects.requireNonNull(router, "router");
     Objects.requireNonNull(prices, "prices");
+    Objects.requireNonNull(replyTopics, "replyTopics");
+    Objects.requireNonNull(jobLimits, "jobLimits");
+    Objects.requireNonNull(operatorPolicy, "operatorPolicy");
     if (apiBudgetPerDay != null && apiBudgetPerDay < 0) {
       throw new IllegalArgumentException("api.budget.usd.per.day < 0: " + apiBudgetPerDay);
     }
@@ -159,8 +179,36 @@ public record WorkerConfig(
         .prices(PriceTable.parse(s.get("api.prices", "")))
         .apiBudgetPerDay(optionalUsd(s, "api.budget.usd.per.day"))
         .apiBudgetPerBatch(optionalUsd(s, "api.budget.usd.per.batch"))
+        .replyTopics(s.get("reply.topics.allowed").map(Globs::parse).orElse(null))
+        .jobLimits(new JobCodec.Limits(
+            s.getInt("job.max.bytes", JobCodec.Limits.defaults().maxJobBytes(), 1024, 100_000_000),
+            s.getInt("job.max.depth", JobCodec.Limits.defaults().maxDepth(), 8, 1000),
+            s.getInt("job.metadata.max.bytes", JobCodec.Limits.defaults().maxMetadataBytes(), 0, 100_000_000)))
+        .operatorPolicy(operatorPolicy(s))
         .kafkaProperties(s.kafkaProperties())
         .build();
+  }
+
+  private static OperatorPolicy operatorPolicy(Settings s) {
+    Set<RoutePolicy> policies = EnumSet.noneOf(RoutePolicy.class);
+    for (String name : s.get("route.policies.allowed", "subscription_first,subscription_only,api_only").split(",")) {
+      try {
+        policies.add(RoutePolicy.fromWireName(name.strip()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("route.policies.allowed: " + name.strip() + " (" + e.getMessage() + ")");
+      }
+    }
+    Long cap = s.get("request.max.tokens.cap").isPresent()
+        ? s.getLong("request.max.tokens.cap", 0, 1, Long.MAX_VALUE) : null;
+    return new OperatorPolicy(policies, cap, Globs.parse(s.get("request.models.allowed", "*")));
+  }
+
+  /** {@code P.results} and {@code P.*} for the default topic names of prefix {@code P}. */
+  static Globs defaultReplyTopics(Topics topics) {
+    String results = topics.results();
+    return results.endsWith(".results")
+        ? Globs.parse(results + "," + results.substring(0, results.length() - "results".length()) + "*")
+        : Globs.parse(results);
   }
 
   private static Double optionalUsd(Settings s, String key) {
@@ -217,6 +265,9 @@ public record WorkerConfig(
     private PriceTable prices = PriceTable.defaults();
     private Double apiBudgetPerDay;
     private Double apiBudgetPerBatch;
+    private Globs replyTopics;
+    private JobCodec.Limits jobLimits = JobCodec.Limits.defaults();
+    private OperatorPolicy operatorPolicy = OperatorPolicy.permissive();
     private Map<String, Object> kafkaProperties = Map.of();
 
     private Builder(String bootstrapServers) {
@@ -317,6 +368,23 @@ public record WorkerConfig(
       return this;
     }
 
+    /** Topics a job may name for its result; null (default) for {@code P.results,P.*}. */
+    public Builder replyTopics(Globs v) {
+      this.replyTopics = v;
+      return this;
+    }
+
+    public Builder jobLimits(JobCodec.Limits v) {
+      this.jobLimits = v;
+      return this;
+    }
+
+    /** What jobs may ask for; default {@link OperatorPolicy#permissive()}. */
+    public Builder operatorPolicy(OperatorPolicy v) {
+      this.operatorPolicy = v;
+      return this;
+    }
+
     /** Extra Kafka client settings (security, tuning), applied to every client the worker makes. */
     public Builder kafkaProperties(Map<String, Object> v) {
       this.kafkaProperties = v;
@@ -326,7 +394,8 @@ public record WorkerConfig(
     public WorkerConfig build() {
       return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
           maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
-          replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch, kafkaProperties);
+          replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
+          replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, operatorPolicy, kafkaProperties);
     }
   }
 }

@@ -74,20 +74,14 @@ class RoutingIT {
   }
 
   @Test
-  void aBadRequestIsNotRetriedOnTheApiKey(EmbeddedKafka kafka) {
+  void aRequestWithoutTheRequiredFieldsIsRefusedByTheClientBeforeAnythingIsSent(EmbeddedKafka kafka) {
     try (TestPipeline p = new TestPipeline(kafka)) {
-      p.startWorker("w");
       ObjectNode bad = p.request("hi");
       bad.remove("max_tokens");
-
-      JobResult r = run(p, Job.of("bad-request", bad));
-
-      assertEquals(Outcome.ERRORED, r.outcome());
-      assertEquals("invalid_request_error", r.error().type());
-      assertEquals("max_tokens: Field required", r.error().message());
-      assertEquals(400, r.error().status());
-      assertEquals(1, r.attempts().size(), "one call, no fallback");
-      assertEquals(List.of(Route.SUBSCRIPTION), p.sim.calls().stream().map(RecordedCall::route).toList());
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> p.client().submitAndAwait(Job.of("bad-request", bad), WAIT));
+      assertEquals("job bad-request: request.max_tokens must be a positive integer", e.getMessage());
+      assertEquals(0, p.sim.calls().size());
     }
   }
 

@@ -62,6 +62,10 @@ public final class BatchFile {
         if (params == null || !params.isObject()) {
           throw new BatchFileException(at + "missing params (a Messages API request object)");
         }
+        java.util.Optional<String> shape = dev.promptq.job.RequestShape.problem(params);
+        if (shape.isPresent()) {
+          throw new BatchFileException(at + "params: " + shape.get().replaceFirst("^request\\.", ""));
+        }
         requests.add(new BatchRequest(id.asText(), (ObjectNode) params, line));
       }
     } catch (IOException e) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class BatchFileTest {
-  private static final String GOOD = "{\"custom_id\":\"a-1\",\"params\":{\"model\":\"m\",\"max_tokens\":5,\"messages\":[]}}";
+  private static final String GOOD = "{\"custom_id\":\"a-1\",\"params\":{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}";
 
   @TempDir
   Path dir;
@@ -38,6 +38,7 @@ class BatchFileTest {
       "{\"custom_id\":\"b\",\"params\":\"x\"}    | 2: missing params",
       "{\"custom_id\":\"has space\",\"params\":{}} | 2: custom_id must be 1-64 of [A-Za-z0-9_-]: has space",
       "{\"custom_id\":\"a-1\",\"params\":{}}     | 2: duplicate custom_id: a-1",
+      "{\"custom_id\":\"b\",\"params\":{\"model\":\"m\"}} | 2: params: max_tokens must be a positive integer",
   })
   void aBadLineIsNamedByFileAndLineNumber(String secondLine, String expected) throws Exception {
     Path f = dir.resolve("in.jsonl");

@@ -32,12 +32,14 @@ final class JobHandler {
   private final JobCodec codec;
   private final Topics topics;
   private final ReplyDestinations destinations;
+  private final ReplyPolicy replies;
 
-  JobHandler(Router router, JobCodec codec, Topics topics, ReplyDestinations destinations) {
+  JobHandler(Router router, JobCodec codec, Topics topics, ReplyDestinations destinations, ReplyPolicy replies) {
     this.router = router;
     this.codec = codec;
     this.topics = topics;
     this.destinations = destinations;
+    this.replies = replies;
   }
 
   CompletableFuture<List<ProducerRecord<byte[], byte[]>>> handle(ConsumerRecord<byte[], byte[]> record) {
@@ -48,6 +50,10 @@ final class JobHandler {
     Job job = ((JobCodec.Decoded.Valid) decoded).job();
     String topic = replyTopic(record, job);
     Integer partition = ReplyHeaders.replyPartition(record.headers());
+    Optional<String> forbidden = replies.problem(topic);
+    if (forbidden.isPresent()) {
+      return CompletableFuture.completedFuture(List.of(deadLetter(record, forbidden.get())));
+    }
     Optional<String> undeliverable = destinations.problem(topic, partition);
     if (undeliverable.isPresent()) {
       return CompletableFuture.completedFuture(List.of(deadLetter(record, undeliverable.get())));

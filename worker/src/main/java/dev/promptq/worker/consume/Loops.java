@@ -20,15 +20,18 @@ public final class Loops {
    * @param admin checks reply destinations; owned by the caller
    */
   public static JobLoop exactlyOnce(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
-      Admin admin, Router router, JobCodec codec, Topics topics, JobLoop.Settings settings, Clock clock) {
+      Admin admin, Router router, JobCodec codec, Topics topics, ReplyPolicy replies, JobLoop.Settings settings,
+      Clock clock) {
     return new JobLoop(consumer, new TransactionalCommitter(producers),
-        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock)), settings, topics.jobs(), clock);
+        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock), replies), settings, topics.jobs(),
+        clock);
   }
 
   /** A loop that publishes results, then commits offsets; the loop closes {@code producer}. */
   public static JobLoop atLeastOnce(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Admin admin,
-      Router router, JobCodec codec, Topics topics, JobLoop.Settings settings, Clock clock) {
+      Router router, JobCodec codec, Topics topics, ReplyPolicy replies, JobLoop.Settings settings, Clock clock) {
     return new JobLoop(consumer, new AtLeastOnceCommitter(producer, consumer),
-        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock)), settings, topics.jobs(), clock);
+        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock), replies), settings, topics.jobs(),
+        clock);
   }
 }

@@ -55,12 +55,14 @@ public final class Router {
   private final RouteNotice.Publisher notices;
   private final ApiSpend spend;
   private final RouterSettings settings;
+  private final OperatorPolicy operator;
   private final String workerId;
   private final Clock clock;
   private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
 
   public Router(MessagesClient client, Credentials credentials, RouteGates gates, RouteNotice.Publisher notices,
-      ApiSpend spend, RouterSettings settings, String workerId, Clock clock) {
+      ApiSpend spend, RouterSettings settings, OperatorPolicy operator, String workerId, Clock clock) {
+    this.operator = operator;
     this.client = client;
     this.credentials = credentials;
     this.classifier = new AnswerClassifier(clock);
@@ -79,6 +81,10 @@ public final class Router {
    */
   public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt) {
     Run run = new Run(job, enqueuedAt, clock.instant());
+    Optional<ApiError> refused = operator.refusal(job);
+    if (refused.isPresent()) {
+      return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, null, null, refused.get()));
+    }
     JsonNode stream = job.request().get("stream");
     if (stream != null && stream.asBoolean(false)) {
       return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, null, null,
