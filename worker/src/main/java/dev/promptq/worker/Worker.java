@@ -6,7 +6,10 @@ import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.worker.consume.JobLoop;
 import dev.promptq.worker.consume.Loops;
 import dev.promptq.worker.consume.ReplyPolicy;
+import dev.promptq.job.Route;
 import dev.promptq.worker.control.ControlChannel;
+import dev.promptq.worker.ops.OpsServer;
+import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.Router;
 import dev.promptq.worker.spend.ApiSpend;
@@ -52,6 +55,9 @@ public final class Worker implements AutoCloseable {
   private final MessagesClient client;
   private final RouteGates gates;
   private final ControlChannel control;
+  private static final com.fasterxml.jackson.databind.ObjectMapper HEALTH_JSON = JobCodec.newMapper();
+  private final WorkerMetrics metrics = new WorkerMetrics();
+  private final OpsServer ops;
   private final Admin admin;
   private final JobLoop loop;
   private final Thread thread;
@@ -98,10 +104,50 @@ public final class Worker implements AutoCloseable {
     this.loop = config.delivery() == Delivery.EXACTLY_ONCE
         ? Loops.exactlyOnce(consumer, () -> new KafkaProducer<>(producerProperties(config, true),
             new ByteArraySerializer(), new ByteArraySerializer()), admin, router, codec, config.topics(), replies,
-            settings, clock)
+            metrics, settings, clock)
         : Loops.atLeastOnce(consumer, new KafkaProducer<>(producerProperties(config, false), new ByteArraySerializer(),
-            new ByteArraySerializer()), admin, router, codec, config.topics(), replies, settings, clock);
+            new ByteArraySerializer()), admin, router, codec, config.topics(), replies, metrics, settings, clock);
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
+    metrics.gauge("promptq.jobs.in.flight", "Jobs started and not yet finished", loop::inFlight);
+    metrics.gauge("promptq.jobs.waiting", "Jobs waiting for a route (quota, budget, backoff) instead of calling",
+        router::waitingJobs);
+    for (Route r : Route.values()) {
+      metrics.gauge("promptq.route.open", "1 while this worker may call the route, 0 while it is closed",
+          () -> gates.isClosed(r) ? 0 : 1, "route", r.wireName());
+    }
+    this.ops = config.opsPort() < 0 ? null
+        : new OpsServer(config.opsBind(), config.opsPort(), config.workerId(), metrics, this::health);
+  }
+
+  /** What {@code /health} says: up while the loop runs, with its partitions, load and routes. */
+  private OpsServer.Health health() {
+    boolean up = !loop.finished().isDone();
+    com.fasterxml.jackson.databind.node.ObjectNode h = HEALTH_JSON.createObjectNode();
+    h.put("status", up ? "UP" : "DOWN");
+    h.put("worker", config.workerId());
+    h.put("group", config.groupId());
+    h.put("partitions", loop.assignment().size());
+    h.put("in_flight", loop.inFlight());
+    h.putObject("credentials").put("subscription", config.credentials().oauthToken().isPresent())
+        .put("api", config.credentials().apiKey().isPresent());
+    com.fasterxml.jackson.databind.node.ObjectNode routes = h.putObject("routes");
+    for (Route r : Route.values()) {
+      com.fasterxml.jackson.databind.node.ObjectNode route = routes.putObject(r.wireName());
+      gates.closure(r).ifPresentOrElse(
+          b -> route.put("open", false).put("reason", b.reason()).put("until", b.until().toString()),
+          () -> route.put("open", true));
+    }
+    return new OpsServer.Health(up, h.toString());
+  }
+
+  /** Where {@code /metrics} and {@code /health} are served, when {@code ops.port} is set. */
+  public java.util.Optional<java.net.InetSocketAddress> opsAddress() {
+    return java.util.Optional.ofNullable(ops).map(OpsServer::address);
+  }
+
+  /** This worker's meters. */
+  public WorkerMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -171,6 +217,9 @@ public final class Worker implements AutoCloseable {
     client.close();
     gates.close();
     control.close();
+    if (ops != null) {
+      ops.close();
+    }
     admin.close(Duration.ofSeconds(10));
     log.info("worker {} stopped", config.workerId());
   }

@@ -60,6 +60,8 @@ import java.util.Set;
  *   <tr><td>route.policies.allowed</td><td></td><td>all three</td><td>route policies jobs may ask for</td></tr>
  *   <tr><td>request.max.tokens.cap</td><td></td><td>none</td><td>largest max_tokens a job may ask for</td></tr>
  *   <tr><td>request.models.allowed</td><td></td><td>*</td><td>models jobs may ask for (patterns)</td></tr>
+ *   <tr><td>ops.port</td><td></td><td>-1 (off)</td><td>port of /metrics and /health; 0 for any free port</td></tr>
+ *   <tr><td>ops.bind</td><td></td><td>127.0.0.1</td><td>address of /metrics and /health</td></tr>
  *   <tr><td>kafka.*</td><td></td><td></td><td>passed to the Kafka clients, prefix removed</td></tr>
  * </table>
  */
@@ -86,6 +88,8 @@ public record WorkerConfig(
     Globs replyTopics,
     JobCodec.Limits jobLimits,
     OperatorPolicy operatorPolicy,
+    int opsPort,
+    String opsBind,
     Map<String, Object> kafkaProperties) {
 
   public static final String DEFAULT_GROUP_ID = "promptq-workers";
@@ -96,6 +100,8 @@ public record WorkerConfig(
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_REVOCATION_GRACE = Duration.ofSeconds(5);
   public static final int DEFAULT_JOB_PARTITIONS = 12;
+  /** Loopback: the ops endpoint is not reachable from other machines unless the operator says so. */
+  public static final String DEFAULT_OPS_BIND = "127.0.0.1";
 
   /** Environment variables read by {@link #fromSettings}, and the keys they set. */
   public static final Map<String, String> ENV_KEYS = Map.of(
@@ -115,7 +121,8 @@ public record WorkerConfig(
       "retry.rate.limited.max", "breaker.failures", "breaker.open.ms", "route.refused.cooldown.ms",
       "route.reset.jitter.ms", "subscription.caution.utilization", "api.budget.usd.per.day", "api.budget.usd.per.batch",
       "api.prices", "reply.topics.allowed", "job.max.bytes", "job.max.depth", "job.metadata.max.bytes",
-      "route.policies.allowed", "request.max.tokens.cap", "request.models.allowed");
+      "route.policies.allowed", "request.max.tokens.cap", "request.models.allowed", "ops.port",
+      "ops.bind");
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -135,6 +142,10 @@ public record WorkerConfig(
     Objects.requireNonNull(replyTopics, "replyTopics");
     Objects.requireNonNull(jobLimits, "jobLimits");
     Objects.requireNonNull(operatorPolicy, "operatorPolicy");
+    Objects.requireNonNull(opsBind, "opsBind");
+    if (opsPort < -1 || opsPort > 65535) {
+      throw new IllegalArgumentException("ops.port: " + opsPort + " (-1 for off, 0 for any free port, or a port)");
+    }
     if (apiBudgetPerDay != null && apiBudgetPerDay < 0) {
       throw new IllegalArgumentException("api.budget.usd.per.day < 0: " + apiBudgetPerDay);
     }
@@ -185,6 +196,7 @@ public record WorkerConfig(
             s.getInt("job.max.depth", JobCodec.Limits.defaults().maxDepth(), 8, 1000),
             s.getInt("job.metadata.max.bytes", JobCodec.Limits.defaults().maxMetadataBytes(), 0, 100_000_000)))
         .operatorPolicy(operatorPolicy(s))
+        .ops(s.getInt("ops.port", -1, -1, 65535), s.get("ops.bind", DEFAULT_OPS_BIND))
         .kafkaProperties(s.kafkaProperties())
         .build();
   }
@@ -268,6 +280,8 @@ public record WorkerConfig(
     private Globs replyTopics;
     private JobCodec.Limits jobLimits = JobCodec.Limits.defaults();
     private OperatorPolicy operatorPolicy = OperatorPolicy.permissive();
+    private int opsPort = -1;
+    private String opsBind = DEFAULT_OPS_BIND;
     private Map<String, Object> kafkaProperties = Map.of();
 
     private Builder(String bootstrapServers) {
@@ -385,6 +399,16 @@ public record WorkerConfig(
       return this;
     }
 
+    /**
+     * Serves {@code /metrics} and {@code /health} on {@code bind:port} (port 0: any free one;
+     * -1, the default: off).
+     */
+    public Builder ops(int port, String bind) {
+      this.opsPort = port;
+      this.opsBind = bind;
+      return this;
+    }
+
     /** Extra Kafka client settings (security, tuning), applied to every client the worker makes. */
     public Builder kafkaProperties(Map<String, Object> v) {
       this.kafkaProperties = v;
@@ -395,7 +419,8 @@ public record WorkerConfig(
       return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
           maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
           replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
-          replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, operatorPolicy, kafkaProperties);
+          replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, operatorPolicy, opsPort, opsBind,
+          kafkaProperties);
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.promptq.job.JobResult;
 import dev.promptq.job.TopicNames;
 import dev.promptq.kafka.ReplyHeaders;
 import dev.promptq.kafka.Topics;
+import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.Router;
 import java.time.Instant;
 import java.util.List;
@@ -33,8 +34,11 @@ final class JobHandler {
   private final Topics topics;
   private final ReplyDestinations destinations;
   private final ReplyPolicy replies;
+  private final WorkerMetrics metrics;
 
-  JobHandler(Router router, JobCodec codec, Topics topics, ReplyDestinations destinations, ReplyPolicy replies) {
+  JobHandler(Router router, JobCodec codec, Topics topics, ReplyDestinations destinations, ReplyPolicy replies,
+      WorkerMetrics metrics) {
+    this.metrics = metrics;
     this.router = router;
     this.codec = codec;
     this.topics = topics;
@@ -60,7 +64,10 @@ final class JobHandler {
     }
     Instant enqueuedAt = Instant.ofEpochMilli(record.timestamp());
     return router.run(job, enqueuedAt)
-        .thenApply(result -> List.of(reply(record, job, topic, partition, result)))
+        .thenApply(result -> {
+          metrics.onResult(result);
+          return List.of(reply(record, job, topic, partition, result));
+        })
         .exceptionally(bug -> {
           log.error("job {} failed inside the worker", job.id(), bug);
           return List.of(deadLetter(record, "internal worker error: " + bug.getClass().getSimpleName()));
@@ -97,6 +104,7 @@ final class JobHandler {
   }
 
   ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
+    metrics.onDeadLetter();
     log.warn("dead letter from {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
     Headers headers = new RecordHeaders(record.headers().toArray());
     headers.add(ReplyHeaders.DLQ_REASON, ReplyHeaders.utf8(reason));

@@ -2,6 +2,7 @@ package dev.promptq.worker.consume;
 
 import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.Topics;
+import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.Router;
 import java.time.Clock;
 import java.util.function.Supplier;
@@ -20,18 +21,19 @@ public final class Loops {
    * @param admin checks reply destinations; owned by the caller
    */
   public static JobLoop exactlyOnce(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
-      Admin admin, Router router, JobCodec codec, Topics topics, ReplyPolicy replies, JobLoop.Settings settings,
-      Clock clock) {
+      Admin admin, Router router, JobCodec codec, Topics topics, ReplyPolicy replies, WorkerMetrics metrics,
+      JobLoop.Settings settings, Clock clock) {
     return new JobLoop(consumer, new TransactionalCommitter(producers),
-        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock), replies), settings, topics.jobs(),
+        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock), replies, metrics), settings, topics.jobs(),
         clock);
   }
 
   /** A loop that publishes results, then commits offsets; the loop closes {@code producer}. */
   public static JobLoop atLeastOnce(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Admin admin,
-      Router router, JobCodec codec, Topics topics, ReplyPolicy replies, JobLoop.Settings settings, Clock clock) {
+      Router router, JobCodec codec, Topics topics, ReplyPolicy replies, WorkerMetrics metrics, JobLoop.Settings settings,
+      Clock clock) {
     return new JobLoop(consumer, new AtLeastOnceCommitter(producer, consumer),
-        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock), replies), settings, topics.jobs(),
+        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock), replies, metrics), settings, topics.jobs(),
         clock);
   }
 }

@@ -171,6 +171,13 @@ public final class RouteGates implements AutoCloseable {
     return Duration.ofMillis(h % (max + 1));
   }
 
+  /** Why and until when {@code route} is closed, or empty while it is not (for health and status). */
+  public synchronized Optional<Blocked> closure(Route route) {
+    Gate g = gates.get(route);
+    return clock.instant().isBefore(g.closedUntil)
+        ? Optional.of(new Blocked(route, g.closedReason, g.closedUntil, version)) : Optional.empty();
+  }
+
   /** True if {@code route} is closed now. */
   public synchronized boolean isClosed(Route route) {
     return clock.instant().isBefore(gates.get(route).closedUntil);

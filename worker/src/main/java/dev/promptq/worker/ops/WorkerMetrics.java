@@ -1,0 +1,67 @@
+package dev.promptq.worker.ops;
+
+import dev.promptq.job.Attempt;
+import dev.promptq.job.JobResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * A worker's Micrometer meters, in a Prometheus registry. Names are dotted and prefixed
+ * {@code promptq.}; labels carry routes, outcomes and statuses, never job content or credentials.
+ *
+ * <table>
+ *   <tr><th>meter</th><th>kind</th><th>labels</th></tr>
+ *   <tr><td>promptq.jobs</td><td>counter</td><td>outcome, route</td></tr>
+ *   <tr><td>promptq.calls</td><td>timer (histogram)</td><td>route, status</td></tr>
+ *   <tr><td>promptq.api.cost</td><td>counter (USD)</td><td></td></tr>
+ *   <tr><td>promptq.dead.letters</td><td>counter</td><td></td></tr>
+ *   <tr><td>promptq.jobs.in.flight</td><td>gauge</td><td></td></tr>
+ *   <tr><td>promptq.jobs.waiting</td><td>gauge</td><td></td></tr>
+ *   <tr><td>promptq.route.open</td><td>gauge (1 open, 0 closed)</td><td>route</td></tr>
+ * </table>
+ * Thread-safe.
+ */
+public final class WorkerMetrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Registers a gauge read when scraped. */
+  public void gauge(String name, String description, Supplier<Number> value, String... tags) {
+    Gauge.builder(name, value).description(description).tags(tags).register(registry);
+  }
+
+  /** Counts a finished job and its calls. */
+  public void onResult(JobResult r) {
+    Counter.builder("promptq.jobs").description("Jobs finished, by outcome and the route that answered")
+        .tag("outcome", r.outcome().wireName()).tag("route", r.route() == null ? "none" : r.route().wireName())
+        .register(registry).increment();
+    for (Attempt a : r.attempts()) {
+      Timer.builder("promptq.calls").description("Messages API calls, by route and HTTP status (0: no answer)")
+          .tag("route", a.route().wireName()).tag("status", Integer.toString(a.status()))
+          .publishPercentileHistogram().register(registry).record(Duration.ofMillis(a.latencyMs()));
+    }
+    double cost = r.apiCostUsd();
+    if (cost > 0) {
+      Counter.builder("promptq.api.cost").description("API spend in USD, from answers' usage and the price table")
+          .baseUnit("usd").register(registry).increment(cost);
+    }
+  }
+
+  public void onDeadLetter() {
+    Counter.builder("promptq.dead.letters").description("Records that were not valid jobs, sent to the DLQ")
+        .register(registry).increment();
+  }
+
+  /** The Prometheus text exposition of every meter. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}
