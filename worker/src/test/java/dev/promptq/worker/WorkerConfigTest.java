@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.promptq.config.Globs;
 import dev.promptq.config.Settings;
+import dev.promptq.job.JobCodec;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
 import dev.promptq.worker.spend.PriceTable;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class WorkerConfigTest {
@@ -41,6 +46,15 @@ class WorkerConfigTest {
         Map.entry("api.budget.usd.per.day", "12.5"),
         Map.entry("api.budget.usd.per.batch", "2"),
         Map.entry("api.prices", "mine:1:2"),
+        Map.entry("reply.topics.allowed", "acme.results, replies.*"),
+        Map.entry("job.max.bytes", "2048"),
+        Map.entry("job.max.depth", "16"),
+        Map.entry("job.metadata.max.bytes", "100"),
+        Map.entry("route.policies.allowed", "subscription_only"),
+        Map.entry("request.max.tokens.cap", "4096"),
+        Map.entry("request.models.allowed", "claude-haiku-*"),
+        Map.entry("ops.port", "9464"),
+        Map.entry("ops.bind", "0.0.0.0"),
         Map.entry("kafka.security.protocol", "SASL_SSL"),
         Map.entry("kafka.sasl.mechanism", "PLAIN"))));
 
@@ -64,6 +78,12 @@ class WorkerConfigTest {
     assertEquals(12.5, c.apiBudgetPerDay());
     assertEquals(2.0, c.apiBudgetPerBatch());
     assertEquals(new PriceTable.Price(1, 2), c.prices().priceOf("mine-1"));
+    assertEquals(Globs.parse("acme.results,replies.*"), c.replyTopics());
+    assertEquals(new JobCodec.Limits(2048, 16, 100), c.jobLimits());
+    assertEquals(new OperatorPolicy(Set.of(RoutePolicy.SUBSCRIPTION_ONLY), 4096L, Globs.parse("claude-haiku-*")),
+        c.operatorPolicy());
+    assertEquals(9464, c.opsPort());
+    assertEquals("0.0.0.0", c.opsBind());
   }
 
   @Test
@@ -94,6 +114,19 @@ class WorkerConfigTest {
     assertEquals(RouterSettings.defaults(), c.router());
     assertEquals(null, c.apiBudgetPerDay());
     assertEquals(null, c.apiBudgetPerBatch());
+    assertEquals(Globs.parse("promptq.results,promptq.*"), c.replyTopics());
+    assertEquals(JobCodec.Limits.defaults(), c.jobLimits());
+    assertEquals(OperatorPolicy.permissive(), c.operatorPolicy());
+    assertEquals(-1, c.opsPort(), "no endpoint unless asked");
+    assertEquals("127.0.0.1", c.opsBind());
+  }
+
+  @Test
+  void anUnknownRoutePolicyInTheAllowListIsNamed() {
+    assertEquals("route.policies.allowed: cheap (unknown route policy: cheap (expected subscription_first, "
+        + "subscription_only or api_only))", assertThrows(IllegalArgumentException.class,
+            () -> WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
+                "route.policies.allowed", "subscription_only,cheap")))).getMessage());
   }
 
   @Test
