@@ -52,9 +52,15 @@ final class WorkerCommand implements Callable<Integer> {
       description = "On SIGTERM/Ctrl-C, how long running jobs may finish before the rest is handed back (default 30000).")
   Long shutdownGraceMs;
 
+  @Option(names = "--ops-port",
+      description = "Serve /metrics and /health on this port (0: any free port; default off), on 127.0.0.1 unless "
+          + "--set ops.bind=ADDRESS.")
+  Integer opsPort;
+
   @Override
   public Integer call() throws InterruptedException {
     Map<String, String> flags = new HashMap<>();
+    flags.put("ops.port", opsPort == null ? null : opsPort.toString());
     flags.put("group.id", groupId);
     flags.put("worker.id", workerId);
     flags.put("anthropic.base.url", baseUrl);
@@ -79,6 +85,8 @@ final class WorkerCommand implements Callable<Integer> {
     spec.commandLine().getOut().println("Worker " + config.workerId() + " running: group " + config.groupId() + ", brokers "
         + config.bootstrapServers() + ", API " + config.anthropicBaseUrl() + ", " + config.credentials() + ", "
         + config.delivery().wireName());
+    worker.opsAddress().ifPresent(a -> spec.commandLine().getOut().println("Metrics at http://"
+        + a.getAddress().getHostAddress() + ":" + a.getPort() + "/metrics, health at /health"));
     spec.commandLine().getOut().flush();
     worker.firstAssignment().thenRun(() -> {
       spec.commandLine().getOut().println("Worker " + config.workerId() + " joined group " + config.groupId()

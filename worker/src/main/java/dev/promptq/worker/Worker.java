@@ -111,6 +111,11 @@ public final class Worker implements AutoCloseable {
     metrics.gauge("promptq.jobs.in.flight", "Jobs started and not yet finished", loop::inFlight);
     metrics.gauge("promptq.jobs.waiting", "Jobs waiting for a route (quota, budget, backoff) instead of calling",
         router::waitingJobs);
+    metrics.gauge("promptq.api.spend.today", "The group's API spend today (UTC) in USD, as this worker knows it",
+        spend::spentToday);
+    if (config.apiBudgetPerDay() != null) {
+      metrics.gauge("promptq.api.budget.day", "The group's API budget per UTC day in USD", config::apiBudgetPerDay);
+    }
     for (Route r : Route.values()) {
       metrics.gauge("promptq.route.open", "1 while this worker may call the route, 0 while it is closed",
           () -> gates.isClosed(r) ? 0 : 1, "route", r.wireName());

@@ -146,7 +146,7 @@ class QuotaAndBudgetIT {
   @Test
   void withTheApiBudgetSpentASubscriptionFirstJobWaitsForTheSubscriptionAndSaysSo(EmbeddedKafka kafka) {
     try (TestPipeline p = TestPipeline.withDirectives(kafka, Duration.ofSeconds(3))) {
-      p.startWorker(p.workerConfig("w").router(TestPipeline.fastRouter(Duration.ofMinutes(10)))
+      Worker w = p.startWorker(p.workerConfig("w").router(TestPipeline.fastRouter(Duration.ofMinutes(10)))
           .apiBudgetPerDay(0.0).build());
       JobResult r = p.client().submitAndAwait(Job.of("thrifty", p.request("[sim:subscription:quota_spent*1]")),
           Duration.ofSeconds(60)).join();
@@ -157,6 +157,9 @@ class QuotaAndBudgetIT {
       assertEquals("api_budget_spent", r.waits().get(0).reason());
       assertTrue(r.waits().get(0).millis() >= 1500, "waited " + r.waits().get(0).millis() + " ms");
       assertEquals(0, p.calls(Route.API), "no API money spent");
+      String metrics = w.metrics().scrape();
+      assertTrue(metrics.contains("promptq_waits_seconds_count{reason=\"api_budget_spent\"} 1"), "metrics say so");
+      assertTrue(metrics.contains("promptq_api_budget_day 0.0"), metrics);
     }
   }
 

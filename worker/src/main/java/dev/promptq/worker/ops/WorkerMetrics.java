@@ -19,10 +19,12 @@ import java.util.function.Supplier;
  *   <tr><td>promptq.jobs</td><td>counter</td><td>outcome, route</td></tr>
  *   <tr><td>promptq.calls</td><td>timer (histogram)</td><td>route, status</td></tr>
  *   <tr><td>promptq.api.cost</td><td>counter (USD)</td><td></td></tr>
+ *   <tr><td>promptq.waits</td><td>timer</td><td>reason (e.g. api_budget_spent, subscription_quota_spent)</td></tr>
  *   <tr><td>promptq.dead.letters</td><td>counter</td><td></td></tr>
  *   <tr><td>promptq.jobs.in.flight</td><td>gauge</td><td></td></tr>
  *   <tr><td>promptq.jobs.waiting</td><td>gauge</td><td></td></tr>
  *   <tr><td>promptq.route.open</td><td>gauge (1 open, 0 closed)</td><td>route</td></tr>
+ *   <tr><td>promptq.api.spend.today, promptq.api.budget.day</td><td>gauges (USD)</td><td></td></tr>
  * </table>
  * Thread-safe.
  */
@@ -47,6 +49,10 @@ public final class WorkerMetrics {
       Timer.builder("promptq.calls").description("Messages API calls, by route and HTTP status (0: no answer)")
           .tag("route", a.route().wireName()).tag("status", Integer.toString(a.status()))
           .publishPercentileHistogram().register(registry).record(Duration.ofMillis(a.latencyMs()));
+    }
+    for (dev.promptq.job.Wait w : r.waits()) {
+      Timer.builder("promptq.waits").description("Time jobs waited for a route instead of calling, by reason")
+          .tag("reason", w.reason()).register(registry).record(Duration.ofMillis(w.millis()));
     }
     double cost = r.apiCostUsd();
     if (cost > 0) {
