@@ -95,8 +95,12 @@ public final class RouteGates implements AutoCloseable {
   public void exit(Permit permit, Verdict verdict, Optional<UnifiedRateLimit> unified) {
     Instant now = clock.instant();
     Instant breakerUntil = null;
+    boolean slotFreed;
     synchronized (this) {
       Gate g = gates.get(permit.route());
+      // Only a gate taking one call at a time has jobs waiting for its slot: an open gate's exits
+      // need not wake anyone (with hundreds of jobs waiting for a reset, that would be a storm).
+      slotFreed = g.oneAtATime(now);
       g.inFlight--;
       if (verdict instanceof Verdict.Success) {
         g.consecutiveTransient = 0;
@@ -124,7 +128,7 @@ public final class RouteGates implements AutoCloseable {
       log.warn("{} route: {} transient failures in a row, breaker open until {}", permit.route().wireName(),
           settings.breakerFailures(), breakerUntil);
       close(permit.route(), breakerUntil, "breaker_open");
-    } else {
+    } else if (slotFreed) {
       signal();
     }
   }

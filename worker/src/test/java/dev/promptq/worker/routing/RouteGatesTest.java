@@ -134,12 +134,24 @@ class RouteGatesTest {
   }
 
   @Test
-  void waitersWakeWhenAGateChanges() throws Exception {
+  void aJobWaitingForTheProbeSlotWakesWhenTheProbeEnds() throws Exception {
+    gates.close(Route.SUBSCRIPTION, T0.plusSeconds(1), "subscription_quota_spent");
+    clock.advance(Duration.ofSeconds(1));
+    RouteGates.Permit probe = enter(Route.SUBSCRIPTION);
+    RouteGates.Blocked waiting = blocked(Route.SUBSCRIPTION);
+    assertEquals("probe_in_flight", waiting.reason());
+    CompletableFuture<Void> change = gates.nextChange(waiting.version(), null);
+    gates.exit(probe, SUCCESS, Optional.empty());
+    change.get(5, TimeUnit.SECONDS);
+    enter(Route.SUBSCRIPTION);
+    enter(Route.SUBSCRIPTION);  // open again after the probe's success
+  }
+
+  @Test
+  void aJobWaitingForAClosedRouteWakesWhenAnotherRouteCloses() throws Exception {
     gates.close(Route.SUBSCRIPTION, T0.plusSeconds(3600), "subscription_quota_spent");
-    long seen = blocked(Route.SUBSCRIPTION).version();
-    CompletableFuture<Void> change = gates.nextChange(seen, null);
-    assertFalse(change.isDone());
-    gates.exit(enter(Route.API), SUCCESS, Optional.empty());
+    CompletableFuture<Void> change = gates.nextChange(blocked(Route.SUBSCRIPTION).version(), null);
+    gates.close(Route.API, T0.plusSeconds(5), "rate_limited");
     change.get(5, TimeUnit.SECONDS);
   }
 
