@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       KafkaCommand.class,
       SimCommand.class,
+      StatusCommand.class,
       WorkerCommand.class,
       BatchCommand.class,
       BenchCommand.class,

@@ -25,7 +25,7 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo", "kafka", "sim", "worker", "batch"})
+  @ValueSource(strings = {"demo", "kafka", "sim", "status", "worker", "batch"})
   void everyCommandExplainsItself(String command) {
     assertEquals(0, run(command, "--help"));
     assertTrue(out.toString().startsWith("Usage: promptq " + command), out.toString());

@@ -1,0 +1,94 @@
+package dev.promptq.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.promptq.config.Settings;
+import dev.promptq.job.JobCodec;
+import dev.promptq.kafka.Topics;
+import dev.promptq.worker.WorkerConfig;
+import dev.promptq.worker.status.GroupStatus;
+import dev.promptq.worker.status.GroupStatusReader;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {
+      "Shows a worker group on one screen: members and their job partitions, lag per partition, "
+          + "group-wide route states and today's API spend. --json prints the same for scripts."
+    })
+final class StatusCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin
+  ConnectionOptions connection;
+
+  @Option(names = "--group-id", description = "Worker group (env PROMPTQ_GROUP_ID; default promptq-workers).")
+  String groupId;
+
+  @Option(names = "--json", description = "Print JSON instead of text.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    Map<String, String> flags = new HashMap<>();
+    flags.put("group.id", groupId);
+    Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
+        "PROMPTQ_TOPIC_PREFIX", "topic.prefix", "PROMPTQ_GROUP_ID", "group.id"), flags);
+    s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix", "group.id"));
+    String group = s.get("group.id", WorkerConfig.DEFAULT_GROUP_ID);
+    Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
+    Map<String, Object> props = new HashMap<>(s.kafkaProperties());
+    props.put("bootstrap.servers", s.get("bootstrap.servers").orElseThrow());
+    Map<String, Object> consumerProps = new HashMap<>(props);
+    consumerProps.put("client.id", "promptq-status");
+    consumerProps.put("isolation.level", "read_committed");
+    GroupStatus status;
+    try (Admin admin = Admin.create(props);
+        KafkaConsumer<byte[], byte[]> control = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      status = new GroupStatusReader(admin, control, topics, Clock.systemUTC()).read(group);
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("promptq status: " + e.getMessage());
+      return 1;
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      ObjectMapper mapper = JobCodec.newMapper();
+      out.println(status.toJson(mapper).toString());
+    } else {
+      printText(out, status);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static void printText(PrintWriter out, GroupStatus s) {
+    out.printf("group %s: %s, %d members, lag %d%n", s.group(), s.state(), s.members().size(), s.totalLag());
+    for (GroupStatus.Member m : s.members()) {
+      out.printf("  member %-28s %-16s partitions %s%n", m.clientId(), m.host(),
+          m.partitions().stream().map(String::valueOf).collect(Collectors.joining(",")));
+    }
+    out.println("partitions (committed / end = lag):");
+    for (GroupStatus.PartitionLag p : s.partitions()) {
+      out.printf("  %3d  %10d / %-10d = %d%n", p.partition(), p.committed(), p.end(), p.lag());
+    }
+    for (String route : List.of("subscription", "api")) {
+      GroupStatus.RouteState r = s.routes().get(route);
+      out.println(r == null ? "route " + route + ": open"
+          : "route " + route + ": closed until " + r.until() + " (" + r.reason() + ", learned by " + r.reporter() + ")");
+    }
+    out.printf("API spend today: %.4f USD%n", s.apiSpendToday());
+  }
+}

@@ -1,0 +1,108 @@
+package dev.promptq.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.promptq.config.Secret;
+import dev.promptq.job.Job;
+import dev.promptq.job.JobCodec;
+import dev.promptq.kafka.Topics;
+import dev.promptq.producer.ClientConfig;
+import dev.promptq.producer.PromptQClient;
+import dev.promptq.testkit.junit.SharedKafka;
+import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.Directives;
+import dev.promptq.worker.Worker;
+import dev.promptq.worker.WorkerConfig;
+import dev.promptq.worker.credentials.Credentials;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+
+/** {@code ./promptq status --json} during a run: the group, its lag and the route states. */
+@ExtendWith(SharedKafka.class)
+class StatusIT {
+  private final ObjectMapper mapper = JobCodec.newMapper();
+
+  private String run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = PromptQ.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    assertEquals(0, code, err.toString());
+    return out.toString();
+  }
+
+  private ObjectNode request(String prompt) {
+    ObjectNode r = mapper.createObjectNode().put("model", "claude-test").put("max_tokens", 20);
+    r.putArray("messages").addObject().put("role", "user").put("content", prompt);
+    return r;
+  }
+
+  @Test
+  void statusShowsTheGroupItsLagAndTheRouteStates(EmbeddedKafka kafka) {
+    Secret token = Secret.of("sk-ant-oat01-status-" + UUID.randomUUID());
+    Secret key = Secret.of("sk-ant-api03-status-" + UUID.randomUUID());
+    Topics topics = SharedKafka.uniqueTopics();
+    String prefix = topics.jobs().substring(0, topics.jobs().length() - ".jobs".length());
+    String group = "status-" + UUID.randomUUID();
+    List<Worker> workers = new ArrayList<>();
+    try (AnthropicSimulator sim = AnthropicSimulator.builder().oauthToken(token).apiKey(key)
+            .responder(new Directives(Clock.systemUTC(), Duration.ofMinutes(1))).build().start();
+        PromptQClient client = PromptQClient.create(ClientConfig.of(kafka.bootstrapServers()).withTopics(topics))) {
+      for (String id : List.of("s1", "s2")) {
+        workers.add(Worker.start(WorkerConfig.builder(kafka.bootstrapServers()).topics(topics).groupId(group)
+            .workerId(id).anthropicBaseUrl(sim.baseUrl()).jobPartitions(4)
+            .credentials(new Credentials(Optional.of(token), Optional.of(key))).build()));
+      }
+      workers.forEach(w -> w.firstAssignment().join());
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+          .until(() -> workers.stream().allMatch(w -> !w.assignment().isEmpty()));
+      int partitions = workers.stream().mapToInt(w -> w.assignment().size()).sum();
+      assertTrue(client.submitAndAwait(Job.of("spent", request("[sim:subscription:quota_spent*1]")),
+          Duration.ofSeconds(60)).join().succeeded());
+
+      JsonNode status = readJson(run("status", "--json", "--bootstrap-servers", kafka.bootstrapServers(),
+          "--topic-prefix", prefix, "--group-id", group));
+      System.out.println("status --json: " + status);
+      assertEquals(group, status.path("group").asText());
+      assertEquals("Stable", status.path("state").asText());
+      assertEquals(2, status.path("members").size());
+      assertEquals(partitions, status.path("partitions").size());
+      assertEquals(0, status.path("lag").asLong(), "every job answered and committed");
+      assertEquals(false, status.path("routes").path("subscription").path("open").asBoolean());
+      assertEquals("subscription_quota_spent", status.path("routes").path("subscription").path("reason").asText());
+      assertEquals(true, status.path("routes").path("api").path("open").asBoolean());
+      assertTrue(status.path("api_spend_today_usd").asDouble() > 0, "the fallback call cost something");
+
+      String text = run("status", "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", prefix,
+          "--group-id", group);
+      assertTrue(text.startsWith("group " + group + ": Stable, 2 members, lag 0"), text);
+      assertTrue(text.contains("route subscription: closed until "), text);
+    } finally {
+      workers.forEach(w -> w.close(Duration.ofSeconds(5)));
+    }
+  }
+
+  private JsonNode readJson(String text) {
+    try {
+      return mapper.readTree(text);
+    } catch (java.io.IOException e) {
+      throw new AssertionError("not JSON: " + text, e);
+    }
+  }
+}

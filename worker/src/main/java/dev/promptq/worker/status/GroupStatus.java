@@ -1,0 +1,76 @@
+package dev.promptq.worker.status;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One look at a worker group: its members, the lag of every job partition, the group-wide route
+ * states and today's API spend, as read from Kafka. Immutable.
+ *
+ * @param state the consumer group's state ({@code Stable}, {@code Empty}, ...)
+ * @param members who consumes, and which job partitions each owns
+ * @param partitions per job partition: committed offset, end offset (read_committed), lag
+ * @param routes per route closed now: until and reason; routes not listed are open
+ * @param apiSpendToday the group's API spend today (UTC), USD
+ */
+public record GroupStatus(
+    String group,
+    String state,
+    List<Member> members,
+    List<PartitionLag> partitions,
+    Map<String, RouteState> routes,
+    double apiSpendToday,
+    Instant at) {
+
+  public GroupStatus {
+    members = List.copyOf(members);
+    partitions = List.copyOf(partitions);
+    routes = Map.copyOf(routes);
+  }
+
+  /** A group member: its client id, host and owned job partitions. */
+  public record Member(String clientId, String host, List<Integer> partitions) {}
+
+  /** @param committed -1 when nothing is committed yet */
+  public record PartitionLag(int partition, long committed, long end, long lag) {}
+
+  /** A closed route: until when, why, and which worker learned it. */
+  public record RouteState(Instant until, String reason, String reporter) {}
+
+  public long totalLag() {
+    return partitions.stream().mapToLong(PartitionLag::lag).sum();
+  }
+
+  /** The status as JSON, for scripts ({@code ./promptq status --json}). */
+  public ObjectNode toJson(ObjectMapper mapper) {
+    ObjectNode n = mapper.createObjectNode();
+    n.put("group", group);
+    n.put("state", state);
+    n.put("at", at.toString());
+    ArrayNode ms = n.putArray("members");
+    for (Member m : members) {
+      ObjectNode mn = ms.addObject().put("client_id", m.clientId()).put("host", m.host());
+      m.partitions().forEach(mn.putArray("partitions")::add);
+    }
+    n.put("lag", totalLag());
+    ArrayNode ps = n.putArray("partitions");
+    for (PartitionLag p : partitions) {
+      ps.addObject().put("partition", p.partition()).put("committed", p.committed()).put("end", p.end())
+          .put("lag", p.lag());
+    }
+    ObjectNode rs = n.putObject("routes");
+    for (String route : List.of("subscription", "api")) {
+      RouteState r = routes.get(route);
+      ObjectNode rn = rs.putObject(route).put("open", r == null);
+      if (r != null) {
+        rn.put("until", r.until().toString()).put("reason", r.reason()).put("reporter", r.reporter());
+      }
+    }
+    n.put("api_spend_today_usd", apiSpendToday);
+    return n;
+  }
+}

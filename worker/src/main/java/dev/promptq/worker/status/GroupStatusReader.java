@@ -1,0 +1,150 @@
+package dev.promptq.worker.status;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.promptq.job.JobCodec;
+import dev.promptq.kafka.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Reads a {@link GroupStatus} from Kafka: the group's description and committed offsets (Admin),
+ * the jobs topic's end offsets (read_committed), and the control topic read to its end (a
+ * group-less consumer that the caller owns).
+ */
+public final class GroupStatusReader {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final Admin admin;
+  private final Consumer<byte[], byte[]> controlReader;
+  private final Topics topics;
+  private final Clock clock;
+  private final ObjectMapper mapper = JobCodec.newMapper();
+
+  public GroupStatusReader(Admin admin, Consumer<byte[], byte[]> controlReader, Topics topics, Clock clock) {
+    this.admin = admin;
+    this.controlReader = controlReader;
+    this.topics = topics;
+    this.clock = clock;
+  }
+
+  /**
+   * @throws IllegalStateException if Kafka does not answer within 30 s
+   */
+  public GroupStatus read(String group) {
+    try {
+      ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      List<GroupStatus.Member> members = new ArrayList<>();
+      d.members().forEach(m -> members.add(new GroupStatus.Member(m.clientId(), m.host(),
+          m.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(topics.jobs()))
+              .map(TopicPartition::partition).sorted().toList())));
+      members.sort(Comparator.comparing(GroupStatus.Member::clientId));
+      List<GroupStatus.PartitionLag> lag = lag(group);
+      RoutesAndSpend control = readControl();
+      return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(),
+          clock.instant());
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot read group " + group + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("cannot read group " + group + ": Kafka did not answer within " + TIMEOUT, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private List<GroupStatus.PartitionLag> lag(String group) throws ExecutionException, InterruptedException,
+      TimeoutException {
+    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+        .partitionsToOffsetAndMetadata().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    int count;
+    try {
+      count = admin.describeTopics(List.of(topics.jobs(), topics.control())).allTopicNames()
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topics.jobs()).partitions().size();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+        throw new IllegalStateException("no topics " + topics.jobs() + " and " + topics.control()
+            + ": has a worker of this prefix run yet?", e.getCause());
+      }
+      throw e;
+    }
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < count; p++) {
+      request.put(new TopicPartition(topics.jobs(), p), OffsetSpec.latest());
+    }
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(request,
+        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    List<GroupStatus.PartitionLag> lags = new ArrayList<>();
+    for (int p = 0; p < count; p++) {
+      TopicPartition tp = new TopicPartition(topics.jobs(), p);
+      OffsetAndMetadata c = committed.get(tp);
+      long end = ends.get(tp).offset();
+      long at = c == null ? -1 : c.offset();
+      lags.add(new GroupStatus.PartitionLag(p, at, end, Math.max(0, end - Math.max(at, 0))));
+    }
+    return lags;
+  }
+
+  private record RoutesAndSpend(Map<String, GroupStatus.RouteState> routes, double spend) {}
+
+  /** Reads the control topic to its end: the latest route notices and today's spend totals. */
+  private RoutesAndSpend readControl() {
+    TopicPartition tp = new TopicPartition(topics.control(), 0);
+    controlReader.assign(List.of(tp));
+    controlReader.seekToBeginning(List.of(tp));
+    long end = controlReader.endOffsets(List.of(tp), TIMEOUT).get(tp);
+    Map<String, GroupStatus.RouteState> routes = new HashMap<>();
+    Map<String, Double> spendByWorker = new HashMap<>();
+    String today = "day/" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    Instant deadline = clock.instant().plus(TIMEOUT);
+    while (controlReader.position(tp) < end && clock.instant().isBefore(deadline)) {
+      for (ConsumerRecord<byte[], byte[]> r : controlReader.poll(Duration.ofMillis(200))) {
+        if (r.key() == null || r.value() == null) {
+          continue;
+        }
+        String key = new String(r.key(), StandardCharsets.UTF_8);
+        try {
+          JsonNode v = mapper.readTree(r.value());
+          if (key.startsWith("route/")) {
+            Instant until = Instant.parse(v.path("until").asText());
+            String route = v.path("route").asText();
+            if (until.isAfter(clock.instant())) {
+              routes.put(route, new GroupStatus.RouteState(until, v.path("reason").asText(),
+                  v.path("reporter").asText()));
+            } else {
+              routes.remove(route);
+            }
+          } else if (key.startsWith("spend/api/") && today.equals(v.path("scope").asText())) {
+            spendByWorker.merge(v.path("worker").asText(), v.path("usd").asDouble(), Math::max);
+          }
+        } catch (java.io.IOException | RuntimeException e) {
+          // a record of another version or a damaged one: the status skips it, as workers do
+        }
+      }
+    }
+    return new RoutesAndSpend(routes, spendByWorker.values().stream().mapToDouble(Double::doubleValue).sum());
+  }
+}
