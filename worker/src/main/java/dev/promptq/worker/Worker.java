@@ -109,6 +109,8 @@ public final class Worker implements AutoCloseable {
             new ByteArraySerializer()), admin, router, codec, config.topics(), replies, metrics, settings, clock);
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
     metrics.gauge("promptq.jobs.in.flight", "Jobs started and not yet finished", loop::inFlight);
+    metrics.gauge("promptq.partitions.paused", "Job partitions paused by back-pressure (slots full or waiting)",
+        loop::pausedPartitions);
     metrics.gauge("promptq.jobs.waiting", "Jobs waiting for a route (quota, budget, backoff) instead of calling",
         router::waitingJobs);
     metrics.gauge("promptq.api.spend.today", "The group's API spend today (UTC) in USD, as this worker knows it",

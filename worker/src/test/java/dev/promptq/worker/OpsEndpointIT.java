@@ -68,6 +68,8 @@ class OpsEndpointIT {
       assertTrue(text.contains("promptq_calls_seconds_count{route=\"subscription\",status=\"200\"} 1"), text);
       assertTrue(text.contains("promptq_route_open{route=\"subscription\"} 1.0"), text);
       assertTrue(text.contains("promptq_jobs_in_flight"), text);
+      assertTrue(text.contains("promptq_partitions_paused"), text);
+      assertTrue(text.matches("(?s).*promptq_tokens_total\\{direction=\"output\",route=\"subscription\"} [1-9].*"), text);
 
       HttpResponse<String> health = get(at, "/health");
       assertEquals(200, health.statusCode());

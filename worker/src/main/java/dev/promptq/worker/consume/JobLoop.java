@@ -78,6 +78,7 @@ public final class JobLoop implements Runnable {
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
   private volatile boolean stopping;
+  private volatile int pausedPartitions;
   private volatile Instant stopDeadline = Instant.MAX;
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile int inFlight;
@@ -358,6 +359,12 @@ public final class JobLoop implements Runnable {
     if (!toResume.isEmpty()) {
       consumer.resume(toResume);
     }
+    pausedPartitions = pause.size();
+  }
+
+  /** Job partitions paused now (back-pressure: jobs in flight or waiting for a route). */
+  public int pausedPartitions() {
+    return pausedPartitions;
   }
 
   /** Waits, applying completions, until the jobs of {@code partitions} are done or {@code until} passes. */

@@ -19,6 +19,8 @@ import java.util.function.Supplier;
  *   <tr><td>promptq.jobs</td><td>counter</td><td>outcome, route</td></tr>
  *   <tr><td>promptq.calls</td><td>timer (histogram)</td><td>route, status</td></tr>
  *   <tr><td>promptq.api.cost</td><td>counter (USD)</td><td></td></tr>
+ *   <tr><td>promptq.tokens</td><td>counter</td><td>route, direction (input, output)</td></tr>
+ *   <tr><td>promptq.partitions.paused</td><td>gauge</td><td></td></tr>
  *   <tr><td>promptq.waits</td><td>timer</td><td>reason (e.g. api_budget_spent, subscription_quota_spent)</td></tr>
  *   <tr><td>promptq.dead.letters</td><td>counter</td><td></td></tr>
  *   <tr><td>promptq.jobs.in.flight</td><td>gauge</td><td></td></tr>
@@ -53,6 +55,15 @@ public final class WorkerMetrics {
     for (dev.promptq.job.Wait w : r.waits()) {
       Timer.builder("promptq.waits").description("Time jobs waited for a route instead of calling, by reason")
           .tag("reason", w.reason()).register(registry).record(Duration.ofMillis(w.millis()));
+    }
+    if (r.usage() != null && r.route() != null) {
+      for (String direction : new String[] {"input", "output"}) {
+        long tokens = r.usage().path(direction + "_tokens").asLong(0);
+        if (tokens > 0) {
+          Counter.builder("promptq.tokens").description("Tokens of answered jobs, by route and direction")
+              .tag("route", r.route().wireName()).tag("direction", direction).register(registry).increment(tokens);
+        }
+      }
     }
     double cost = r.apiCostUsd();
     if (cost > 0) {
