@@ -25,6 +25,11 @@ public final class PromptQ implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    String format = System.getenv("PROMPTQ_LOG_FORMAT");
+    if (format != null && !format.equals("text") && !format.equals("json")) {
+      System.err.println("promptq: PROMPTQ_LOG_FORMAT: " + format + " (expected text or json)");
+      System.exit(2);
+    }
     System.exit(run(args));
   }
 
