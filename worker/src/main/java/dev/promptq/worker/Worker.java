@@ -8,6 +8,7 @@ import dev.promptq.worker.consume.Loops;
 import dev.promptq.worker.consume.ReplyPolicy;
 import dev.promptq.job.Route;
 import dev.promptq.worker.control.ControlChannel;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import dev.promptq.worker.ops.OpsServer;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.RouteGates;
@@ -58,6 +59,7 @@ public final class Worker implements AutoCloseable {
   private static final com.fasterxml.jackson.databind.ObjectMapper HEALTH_JSON = JobCodec.newMapper();
   private final WorkerMetrics metrics = new WorkerMetrics();
   private final OpsServer ops;
+  private final KafkaClientMetrics kafkaMetrics;
   private final Admin admin;
   private final JobLoop loop;
   private final Thread thread;
@@ -99,6 +101,9 @@ public final class Worker implements AutoCloseable {
     JobCodec codec = new JobCodec(config.jobLimits());
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    // Kafka's own client metrics (lag, fetch and request rates, ...) as kafka.consumer.* meters.
+    this.kafkaMetrics = new KafkaClientMetrics(consumer);
+    kafkaMetrics.bindTo(metrics.registry());
     JobLoop.Settings settings = new JobLoop.Settings(config.maxInFlight(), config.commitInterval(), config.ordering(),
         config.revocationGrace());
     this.loop = config.delivery() == Delivery.EXACTLY_ONCE
@@ -221,6 +226,7 @@ public final class Worker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    kafkaMetrics.close();
     client.close();
     gates.close();
     control.close();

@@ -22,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,25 @@ class OpsEndpointIT {
       assertTrue(text.contains("promptq_route_open{route=\"subscription\"} 1.0"), text);
       assertTrue(text.contains("promptq_jobs_in_flight"), text);
       assertTrue(text.contains("promptq_partitions_paused"), text);
+
+      PrometheusText.Exposition scrape = PrometheusText.parse(text);  // strict: throws on a malformed line
+      assertEquals(1.0, scrape.value("promptq_jobs_total", Map.of("outcome", "succeeded", "route", "subscription")));
+      assertEquals(1.0, scrape.value("promptq_calls_seconds_count", Map.of("route", "subscription", "status", "200")));
+      assertEquals("histogram", scrape.types().get("promptq_calls_seconds"));
+      double previous = 0;
+      for (PrometheusText.Sample b : scrape.named("promptq_calls_seconds_bucket")) {
+        assertTrue(b.value() >= previous, "cumulative buckets");
+        previous = b.value();
+      }
+      assertEquals(1.0, previous, "the +Inf bucket holds the one call");
+      assertTrue(scrape.value("promptq_tokens_total", Map.of("route", "subscription", "direction", "input")) > 0);
+      assertEquals(1.0, scrape.value("promptq_route_open", Map.of("route", "subscription")));
+      assertEquals(0.0, scrape.value("promptq_jobs_waiting", Map.of()));
+      assertTrue(scrape.value("promptq_jobs_in_flight", Map.of()) >= 0);
+      assertTrue(scrape.value("promptq_partitions_paused", Map.of()) >= 0);
+      assertEquals(0.0, scrape.value("promptq_api_spend_today", Map.of()));
+      assertTrue(scrape.types().keySet().stream().anyMatch(f -> f.startsWith("kafka_consumer_")),
+          "Kafka's client metrics: " + scrape.types().keySet());
       assertTrue(text.matches("(?s).*promptq_tokens_total\\{direction=\"output\",route=\"subscription\"} [1-9].*"), text);
 
       HttpResponse<String> health = get(at, "/health");

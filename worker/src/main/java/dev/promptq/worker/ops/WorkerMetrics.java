@@ -27,6 +27,7 @@ import java.util.function.Supplier;
  *   <tr><td>promptq.jobs.waiting</td><td>gauge</td><td></td></tr>
  *   <tr><td>promptq.route.open</td><td>gauge (1 open, 0 closed)</td><td>route</td></tr>
  *   <tr><td>promptq.api.spend.today, promptq.api.budget.day</td><td>gauges (USD)</td><td></td></tr>
+ *   <tr><td>kafka.consumer.*</td><td>Kafka's own metrics of the jobs consumer</td><td>Kafka's</td></tr>
  * </table>
  * Thread-safe.
  */
