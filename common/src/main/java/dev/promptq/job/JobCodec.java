@@ -86,9 +86,6 @@ public final class JobCodec {
     return mapper;
   }
 
-  public Limits limits() {
-    return limits;
-  }
 
   public ObjectMapper mapper() {
     return mapper;

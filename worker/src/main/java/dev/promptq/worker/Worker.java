@@ -1,25 +1,30 @@
 package dev.promptq.worker;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.job.JobCodec;
+import dev.promptq.job.Route;
 import dev.promptq.kafka.TopicSetup;
 import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.worker.consume.JobLoop;
 import dev.promptq.worker.consume.Loops;
 import dev.promptq.worker.consume.ReplyPolicy;
-import dev.promptq.job.Route;
 import dev.promptq.worker.control.ControlChannel;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import dev.promptq.worker.ops.OpsServer;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.Router;
 import dev.promptq.worker.spend.ApiSpend;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -56,14 +61,14 @@ public final class Worker implements AutoCloseable {
   private final MessagesClient client;
   private final RouteGates gates;
   private final ControlChannel control;
-  private static final com.fasterxml.jackson.databind.ObjectMapper HEALTH_JSON = JobCodec.newMapper();
   private final WorkerMetrics metrics = new WorkerMetrics();
   private final OpsServer ops;
   private final KafkaClientMetrics kafkaMetrics;
   private final Admin admin;
   private final JobLoop loop;
   private final Thread thread;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final ObjectMapper json = JobCodec.newMapper();
 
   private Worker(WorkerConfig config, Clock clock) {
     this.config = config;
@@ -134,7 +139,7 @@ public final class Worker implements AutoCloseable {
   /** What {@code /health} says: up while the loop runs, with its partitions, load and routes. */
   private OpsServer.Health health() {
     boolean up = !loop.finished().isDone();
-    com.fasterxml.jackson.databind.node.ObjectNode h = HEALTH_JSON.createObjectNode();
+    ObjectNode h = json.createObjectNode();
     h.put("status", up ? "UP" : "DOWN");
     h.put("worker", config.workerId());
     h.put("group", config.groupId());
@@ -142,9 +147,9 @@ public final class Worker implements AutoCloseable {
     h.put("in_flight", loop.inFlight());
     h.putObject("credentials").put("subscription", config.credentials().oauthToken().isPresent())
         .put("api", config.credentials().apiKey().isPresent());
-    com.fasterxml.jackson.databind.node.ObjectNode routes = h.putObject("routes");
+    ObjectNode routes = h.putObject("routes");
     for (Route r : Route.values()) {
-      com.fasterxml.jackson.databind.node.ObjectNode route = routes.putObject(r.wireName());
+      ObjectNode route = routes.putObject(r.wireName());
       gates.closure(r).ifPresentOrElse(
           b -> route.put("open", false).put("reason", b.reason()).put("until", b.until().toString()),
           () -> route.put("open", true));
@@ -153,8 +158,8 @@ public final class Worker implements AutoCloseable {
   }
 
   /** Where {@code /metrics} and {@code /health} are served, when {@code ops.port} is set. */
-  public java.util.Optional<java.net.InetSocketAddress> opsAddress() {
-    return java.util.Optional.ofNullable(ops).map(OpsServer::address);
+  public Optional<InetSocketAddress> opsAddress() {
+    return Optional.ofNullable(ops).map(OpsServer::address);
   }
 
   /** This worker's meters. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
+import dev.promptq.job.RequestShape;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Reads Message Batches request files (JSON Lines), checking every line before anything is sent. */
@@ -62,7 +64,7 @@ public final class BatchFile {
         if (params == null || !params.isObject()) {
           throw new BatchFileException(at + "missing params (a Messages API request object)");
         }
-        java.util.Optional<String> shape = dev.promptq.job.RequestShape.problem(params);
+        Optional<String> shape = RequestShape.problem(params);
         if (shape.isPresent()) {
           throw new BatchFileException(at + "params: " + shape.get().replaceFirst("^request\\.", ""));
         }

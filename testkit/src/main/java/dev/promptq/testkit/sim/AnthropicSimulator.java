@@ -144,14 +144,6 @@ public final class AnthropicSimulator implements AutoCloseable {
     return successes.get(route).get();
   }
 
-  /**
-   * Ends the subscription quota's current window now (the next request starts a fresh one).
-   * Clients keep waiting for the reset they were told, as they would with the real API.
-   */
-  public void resetQuota() {
-    requireQuota().reset();
-  }
-
   /** Subscription requests counted in the quota's current window. */
   public int quotaUsed() {
     return requireQuota().used();

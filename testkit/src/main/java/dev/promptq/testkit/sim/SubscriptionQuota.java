@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * The subscription's window quota: {@code limit} requests per window. A window starts with the
  * first request after the previous one ended (as a Claude plan's five-hour window starts with the
- * first message) or when {@link #reset()} is called. A request is counted when it is admitted and
+ * first message). A request is counted when it is admitted and
  * uncounted if it is then answered with an error, so concurrent requests never overshoot.
  *
  * <p>Every subscription answer carries the unified headers: status ({@code allowed},
@@ -52,12 +52,6 @@ final class SubscriptionQuota {
   /** Gives back the count of an admitted request that was answered with an error. */
   synchronized void giveBack() {
     used = Math.max(0, used - 1);
-  }
-
-  /** Ends the current window now: the next request starts a fresh one. */
-  synchronized void reset() {
-    windowEnd = Instant.MIN;
-    used = 0;
   }
 
   synchronized int used() {

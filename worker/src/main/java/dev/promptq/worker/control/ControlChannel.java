@@ -1,18 +1,12 @@
 package dev.promptq.worker.control;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.promptq.job.JobCodec;
-import dev.promptq.job.Route;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouteNotice;
 import dev.promptq.worker.spend.ApiSpend;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -29,14 +23,7 @@ import org.slf4j.LoggerFactory;
  * (route notices, its API spend today) and applies what any member published, this one included,
  * to the {@link RouteGates} and the {@link ApiSpend}.
  *
- * <table>
- *   <tr><th>key</th><th>value</th></tr>
- *   <tr><td>{@code route/<route>}</td><td>{@code {"route","until","reason","reporter","at"}}: not to
- *       be used before {@code until}</td></tr>
- *   <tr><td>{@code spend/api/<scope>/<worker>}</td><td>{@code {"scope","worker","usd"}}: that
- *       worker's API spend in the scope ({@code day/<yyyy-mm-dd>} or {@code batch/<id>})</td></tr>
- * </table>
- * Unknown keys are skipped (the credentials of a later version live here too).
+ * <p>The records are those of {@link ControlRecords}; unknown keys are skipped.
  *
  * <p>{@link #start} reads the topic to its end before returning, so a new worker knows the group's
  * state before its first call. Owns the thread {@code promptq-control-<worker>}, its consumer and
@@ -44,15 +31,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Publisher, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlChannel.class);
-  private static final String ROUTE = "route/";
-  private static final String SPEND = "spend/api/";
 
   private final String topic;
   private final Consumer<byte[], byte[]> consumer;
   private final Producer<byte[], byte[]> producer;
   private final RouteGates gates;
   private final ApiSpend spend;
-  private final ObjectMapper mapper = JobCodec.newMapper();
+  private final ControlRecords records = new ControlRecords();
   private final Thread thread;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private volatile boolean running = true;
@@ -87,30 +72,23 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
 
   @Override
   public void publish(RouteNotice n) {
-    ObjectNode v = mapper.createObjectNode();
-    v.put("route", n.route().wireName());
-    v.put("until", n.until().toString());
-    v.put("reason", n.reason());
-    v.put("reporter", n.reporter());
-    v.put("at", n.at().toString());
-    send(ROUTE + n.route().wireName(), v);
+    send(records.encode(n));
   }
 
   @Override
   public void publish(String scope, String workerId, double usd) {
-    send(SPEND + scope + "/" + workerId,
-        mapper.createObjectNode().put("scope", scope).put("worker", workerId).put("usd", usd));
+    send(records.encode(new ControlRecords.SpendTotal(scope, workerId, usd)));
   }
 
-  private void send(String key, JsonNode value) {
+  private void send(ControlRecords.Encoded record) {
+    String key = new String(record.key(), StandardCharsets.UTF_8);
     try {
-      producer.send(new ProducerRecord<>(topic, 0, key.getBytes(StandardCharsets.UTF_8),
-          mapper.writeValueAsBytes(value)), (meta, e) -> {
-            if (e != null) {
-              log.warn("could not publish {} to the control topic: {}", key, e.toString());
-            }
-          });
-    } catch (IOException | RuntimeException e) {
+      producer.send(new ProducerRecord<>(topic, 0, record.key(), record.value()), (meta, e) -> {
+        if (e != null) {
+          log.warn("could not publish {} to the control topic: {}", key, e.toString());
+        }
+      });
+    } catch (RuntimeException e) {
       log.warn("could not publish {} to the control topic: {}", key, e.toString());
     }
   }
@@ -141,25 +119,24 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   }
 
   private void apply(ConsumerRecord<byte[], byte[]> r) {
-    if (r.key() == null || r.value() == null) {
+    Optional<Object> decoded;
+    try {
+      decoded = records.decode(r.key(), r.value());
+    } catch (RuntimeException e) {
+      log.warn("skipping control record at offset {}: {}", r.offset(), e.toString());
       return;
     }
-    String key = new String(r.key(), StandardCharsets.UTF_8);
-    try {
-      JsonNode v = mapper.readTree(r.value());
-      if (key.startsWith(ROUTE)) {
-        RouteNotice n = new RouteNotice(Route.fromWireName(v.path("route").asText()),
-            Instant.parse(v.path("until").asText()), v.path("reason").asText(), v.path("reporter").asText(),
-            Instant.parse(v.path("at").asText()));
-        if (gates.apply(n)) {
-          log.warn("{} route held off until {} ({}, learned by worker {})", n.route().wireName(), n.until(),
-              n.reason(), n.reporter());
-        }
-      } else if (key.startsWith(SPEND)) {
-        spend.applyRemote(v.path("scope").asText(), v.path("worker").asText(), v.path("usd").asDouble());
+    if (decoded.isEmpty()) {
+      return;
+    }
+    if (decoded.get() instanceof RouteNotice n) {
+      if (gates.apply(n)) {
+        log.warn("{} route held off until {} ({}, learned by worker {})", n.route().wireName(), n.until(),
+            n.reason(), n.reporter());
       }
-    } catch (IOException | RuntimeException e) {
-      log.warn("skipping control record {}@{}: {}", key, r.offset(), e.toString());
+    } else {
+      ControlRecords.SpendTotal t = (ControlRecords.SpendTotal) decoded.get();
+      spend.applyRemote(t.scope(), t.worker(), t.usd());
     }
   }
 

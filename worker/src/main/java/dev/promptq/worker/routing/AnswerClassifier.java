@@ -3,7 +3,9 @@ package dev.promptq.worker.routing;
 import dev.promptq.job.ApiError;
 import dev.promptq.job.Route;
 import dev.promptq.worker.anthropic.CallOutcome;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -32,9 +34,9 @@ import java.util.Optional;
  * Stateless and thread-safe.
  */
 public final class AnswerClassifier {
-  private final java.time.Clock clock;
+  private final Clock clock;
 
-  public AnswerClassifier(java.time.Clock clock) {
+  public AnswerClassifier(Clock clock) {
     this.clock = clock;
   }
 
@@ -81,7 +83,7 @@ public final class AnswerClassifier {
   private Verdict tooMany(CallOutcome.Answered a, ApiError error, Duration retryAfter) {
     Optional<UnifiedRateLimit> unified = UnifiedRateLimit.from(a.headers());
     if (unified.isPresent() && unified.get().rejected()) {
-      java.time.Instant reset = unified.get().resetAt();
+      Instant reset = unified.get().resetAt();
       return new Verdict.QuotaSpent(error, reset != null ? reset
           : clock.instant().plus(retryAfter != null ? retryAfter : QUOTA_RESET_UNKNOWN));
     }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -221,11 +220,6 @@ public final class RouteGates implements AutoCloseable {
     } catch (RejectedExecutionException closed) {
       // the worker is stopping: waiting jobs are handed back uncommitted
     }
-  }
-
-  /** The executor of the timer thread. */
-  public Executor executor() {
-    return timer;
   }
 
   private void signal() {

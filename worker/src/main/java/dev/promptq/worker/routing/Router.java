@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,7 @@ public final class Router {
   private final OperatorPolicy operator;
   private final String workerId;
   private final Clock clock;
-  private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger waiting = new AtomicInteger();
 
   public Router(MessagesClient client, Credentials credentials, RouteGates gates, RouteNotice.Publisher notices,
       ApiSpend spend, RouterSettings settings, OperatorPolicy operator, String workerId, Clock clock) {
@@ -183,37 +184,25 @@ public final class Router {
     if (verdict instanceof Verdict.RequestRejected r) {
       return done(run.finish(Outcome.ERRORED, route, null, r.error()));
     }
-    // The route is closed now (closeRouteFor): the next step falls back or waits.
-    if (verdict instanceof Verdict.QuotaSpent q) {
-      run.failed(route, q.error());
-      return step(run);
-    }
-    if (verdict instanceof Verdict.RouteRefused r) {
-      run.failed(route, r.error());
-      return step(run);
-    }
-    if (verdict instanceof Verdict.Unauthorized u) {
-      run.failed(route, u.error());
-      return step(run);
+    run.failed(route, verdict.error());
+    if (verdict instanceof Verdict.QuotaSpent || verdict instanceof Verdict.RouteRefused
+        || verdict instanceof Verdict.Unauthorized) {
+      return step(run);  // closeRouteFor closed the route: the next step falls back or waits
     }
     if (verdict instanceof Verdict.RequestThrottled t) {
-      run.failed(route, t.error());
       if (!t.retryable() || run.hasAlternativeTo(route)) {
         run.excluded.add(route);
         return step(run);
       }
       return retryLater(run, route, t.retryAfter());
     }
-    if (verdict instanceof Verdict.RateLimited r) {
-      run.failed(route, r.error());
+    if (verdict instanceof Verdict.RateLimited) {
       if (++run.rateLimitedWaits > settings.maxRateLimitedWaits()) {
         run.excluded.add(route);
       }
       return step(run);
     }
-    Verdict.Transient t = (Verdict.Transient) verdict;
-    run.failed(route, t.error());
-    return retryLater(run, route, t.retryAfter());
+    return retryLater(run, route, ((Verdict.Transient) verdict).retryAfter());
   }
 
   /**

@@ -7,6 +7,11 @@ import java.time.Instant;
 /** What one answer means for the job that got it and for the route that gave it. */
 public sealed interface Verdict {
 
+  /** What went wrong; null for a {@link Success}. */
+  default ApiError error() {
+    return null;
+  }
+
   /** The call answered the job. */
   record Success() implements Verdict {}
 

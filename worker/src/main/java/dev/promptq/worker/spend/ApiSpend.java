@@ -120,11 +120,6 @@ public final class ApiSpend {
     return sum(today);
   }
 
-  /** The group's spend on {@code batch}, as this worker knows it. */
-  public synchronized double spentOnBatch(String batch) {
-    return sum(batchScope(batch));
-  }
-
   /** When the day's budget renews (the next UTC midnight). */
   public Instant nextDay() {
     return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
@@ -148,7 +143,12 @@ public final class ApiSpend {
   }
 
   private String dayScope() {
-    return "day/" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    return dayScope(clock.instant());
+  }
+
+  /** The scope of the UTC day of {@code at}: {@code day/yyyy-mm-dd}. */
+  public static String dayScope(Instant at) {
+    return "day/" + LocalDate.ofInstant(at, ZoneOffset.UTC);
   }
 
   private static String batchScope(String batch) {

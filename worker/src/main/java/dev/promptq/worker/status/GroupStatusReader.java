@@ -1,20 +1,18 @@
 package dev.promptq.worker.status;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.Topics;
-import java.nio.charset.StandardCharsets;
+import dev.promptq.worker.control.ControlRecords;
+import dev.promptq.worker.routing.RouteNotice;
+import dev.promptq.worker.spend.ApiSpend;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,7 +39,7 @@ public final class GroupStatusReader {
   private final Consumer<byte[], byte[]> controlReader;
   private final Topics topics;
   private final Clock clock;
-  private final ObjectMapper mapper = JobCodec.newMapper();
+  private final ControlRecords records = new ControlRecords();
 
   public GroupStatusReader(Admin admin, Consumer<byte[], byte[]> controlReader, Topics topics, Clock clock) {
     this.admin = admin;
@@ -118,30 +116,25 @@ public final class GroupStatusReader {
     long end = controlReader.endOffsets(List.of(tp), TIMEOUT).get(tp);
     Map<String, GroupStatus.RouteState> routes = new HashMap<>();
     Map<String, Double> spendByWorker = new HashMap<>();
-    String today = "day/" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    String today = ApiSpend.dayScope(clock.instant());
     Instant deadline = clock.instant().plus(TIMEOUT);
     while (controlReader.position(tp) < end && clock.instant().isBefore(deadline)) {
       for (ConsumerRecord<byte[], byte[]> r : controlReader.poll(Duration.ofMillis(200))) {
-        if (r.key() == null || r.value() == null) {
-          continue;
-        }
-        String key = new String(r.key(), StandardCharsets.UTF_8);
+        Optional<Object> decoded;
         try {
-          JsonNode v = mapper.readTree(r.value());
-          if (key.startsWith("route/")) {
-            Instant until = Instant.parse(v.path("until").asText());
-            String route = v.path("route").asText();
-            if (until.isAfter(clock.instant())) {
-              routes.put(route, new GroupStatus.RouteState(until, v.path("reason").asText(),
-                  v.path("reporter").asText()));
-            } else {
-              routes.remove(route);
-            }
-          } else if (key.startsWith("spend/api/") && today.equals(v.path("scope").asText())) {
-            spendByWorker.merge(v.path("worker").asText(), v.path("usd").asDouble(), Math::max);
+          decoded = records.decode(r.key(), r.value());
+        } catch (RuntimeException e) {
+          continue;  // a damaged record: the status skips it, as workers do
+        }
+        if (decoded.isPresent() && decoded.get() instanceof RouteNotice n) {
+          if (n.until().isAfter(clock.instant())) {
+            routes.put(n.route().wireName(), new GroupStatus.RouteState(n.until(), n.reason(), n.reporter()));
+          } else {
+            routes.remove(n.route().wireName());
           }
-        } catch (java.io.IOException | RuntimeException e) {
-          // a record of another version or a damaged one: the status skips it, as workers do
+        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.SpendTotal t
+            && t.scope().equals(today)) {
+          spendByWorker.merge(t.worker(), t.usd(), Math::max);
         }
       }
     }
