@@ -10,6 +10,10 @@ import dev.promptq.worker.consume.JobLoop;
 import dev.promptq.worker.consume.Loops;
 import dev.promptq.worker.consume.ReplyPolicy;
 import dev.promptq.worker.control.ControlChannel;
+import dev.promptq.worker.credentials.GroupCredentials;
+import dev.promptq.worker.credentials.Refresher;
+import dev.promptq.worker.credentials.RefresherElection;
+import dev.promptq.worker.credentials.TokenEndpoint;
 import dev.promptq.worker.ops.OpsServer;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.RouteGates;
@@ -30,6 +34,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -37,6 +42,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import okhttp3.OkHttpClient;
 
 /**
  * One member of a worker group: consumes jobs, runs each on the route its policy picks, publishes
@@ -61,6 +67,9 @@ public final class Worker implements AutoCloseable {
   private final MessagesClient client;
   private final RouteGates gates;
   private final ControlChannel control;
+  private final GroupCredentials credentials;
+  private final Refresher refresher;
+  private final RefresherElection election;
   private final WorkerMetrics metrics = new WorkerMetrics();
   private final OpsServer ops;
   private final KafkaClientMetrics kafkaMetrics;
@@ -72,7 +81,7 @@ public final class Worker implements AutoCloseable {
 
   private Worker(WorkerConfig config, Clock clock) {
     this.config = config;
-    config.credentials().requireAny();
+    requireSomeCredential(config);
     this.admin = Admin.create(clientProperties(config, Map.of()));
     try {
       TopicSetup.ensure(admin, config.topics(), new TopicSetup.Spec(config.jobPartitions(), config.replicationFactor()),
@@ -81,18 +90,21 @@ public final class Worker implements AutoCloseable {
       admin.close();
       throw e;
     }
-    this.client = new MessagesClient(config.anthropicBaseUrl(), config.credentials(), config.maxInFlight(),
-        config.callTimeout());
+    this.client = new MessagesClient(config.anthropicBaseUrl(), config.maxInFlight(), config.callTimeout());
     this.gates = new RouteGates(config.router(), clock, config.workerId());
     ApiSpend spend = new ApiSpend(config.prices(), config.apiBudgetPerDay(), config.apiBudgetPerBatch(), config.workerId(),
         clock);
+    this.credentials = new GroupCredentials(config.credentials().oauthToken(), config.credentialSettings(), gates, clock,
+        config.workerId());
     this.control = new ControlChannel(config.topics().control(),
         new KafkaConsumer<>(controlConsumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
         new KafkaProducer<>(controlProducerProperties(config), new ByteArraySerializer(), new ByteArraySerializer()),
-        gates, spend, config.workerId());
+        gates, spend, credentials, config.workerId());
     spend.publishTo(control);
+    credentials.publishTo(control);
     try {
       control.start(Duration.ofSeconds(60));
+      credentials.seedFromFile();
     } catch (RuntimeException e) {
       control.close();
       gates.close();
@@ -100,8 +112,27 @@ public final class Worker implements AutoCloseable {
       admin.close();
       throw e;
     }
-    Router router = new Router(client, config.credentials(), gates, control, spend, config.router(),
-        config.operatorPolicy(), config.workerId(), clock);
+    if (credentials.shared() && config.credentialSettings().canRefresh()) {
+      this.refresher = new Refresher(credentials, new TokenEndpoint(new OkHttpClient.Builder()
+          .callTimeout(Duration.ofSeconds(30)).build(), config.credentialSettings().tokenUrl(),
+          config.credentialSettings().clientId(), config.credentialSettings().scope(), clock),
+          () -> new KafkaProducer<>(refresherProducerProperties(config), new ByteArraySerializer(),
+              new ByteArraySerializer()),
+          control, config.credentialSettings(), config.workerId(), clock, metrics.registry());
+      credentials.listen(refresher);
+      this.election = new RefresherElection(new KafkaConsumer<>(electionConsumerProperties(config),
+          new ByteArrayDeserializer(), new ByteArrayDeserializer()), config.topics().control(), refresher,
+          config.workerId()).start();
+    } else {
+      this.refresher = null;
+      this.election = null;
+      if (credentials.shared()) {
+        log.info("worker {} uses the group's credentials but never refreshes them (credentials.client.id not set)",
+            config.workerId());
+      }
+    }
+    Router router = new Router(client, config.credentials().apiKey(), credentials, gates, control, spend,
+        config.router(), config.operatorPolicy(), config.workerId(), clock);
     ReplyPolicy replies = new ReplyPolicy(config.replyTopics(), config.topics());
     JobCodec codec = new JobCodec(config.jobLimits());
     KafkaConsumer<byte[], byte[]> consumer =
@@ -128,6 +159,12 @@ public final class Worker implements AutoCloseable {
     if (config.apiBudgetPerDay() != null) {
       metrics.gauge("promptq.api.budget.day", "The group's API budget per UTC day in USD", config::apiBudgetPerDay);
     }
+    metrics.gauge("promptq.credentials.expires.in", "Seconds until the subscription's access token expires "
+        + "(negative once expired; NaN when unknown)", credentials::secondsUntilExpiry);
+    metrics.gauge("promptq.credentials.usable", "1 while this worker holds usable subscription credentials",
+        () -> credentials.state().equals("live") || credentials.state().equals("static") ? 1 : 0);
+    metrics.gauge("promptq.credentials.refresher", "1 while this worker is the group's credentials refresher",
+        () -> refresher != null && refresher.isLeader() ? 1 : 0);
     for (Route r : Route.values()) {
       metrics.gauge("promptq.route.open", "1 while this worker may call the route, 0 while it is closed",
           () -> gates.isClosed(r) ? 0 : 1, "route", r.wireName());
@@ -145,8 +182,17 @@ public final class Worker implements AutoCloseable {
     h.put("group", config.groupId());
     h.put("partitions", loop.assignment().size());
     h.put("in_flight", loop.inFlight());
-    h.putObject("credentials").put("subscription", config.credentials().oauthToken().isPresent())
-        .put("api", config.credentials().apiKey().isPresent());
+    ObjectNode creds = h.putObject("credentials");
+    ObjectNode sub = creds.putObject("subscription").put("state", credentials.state());
+    GroupCredentials.Snapshot snap = credentials.snapshot();
+    if (snap != null && snap.credentials().expiresAt() != null) {
+      sub.put("expires_at", snap.credentials().expiresAt().toString());
+    }
+    if (snap != null && snap.revoked()) {
+      sub.put("error", snap.revokedError()).put("fix", "sign in again and run ./promptq credentials import");
+    }
+    sub.put("refresher", refresher != null && refresher.isLeader());
+    creds.put("api", config.credentials().apiKey().isPresent());
     ObjectNode routes = h.putObject("routes");
     for (Route r : Route.values()) {
       ObjectNode route = routes.putObject(r.wireName());
@@ -232,6 +278,10 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     kafkaMetrics.close();
+    if (election != null) {
+      election.close();
+      refresher.close();
+    }
     client.close();
     gates.close();
     control.close();
@@ -280,6 +330,45 @@ public final class Worker implements AutoCloseable {
    */
   static int maxPollRecords(int maxInFlight) {
     return Math.max(1, Math.min(500, maxInFlight / 8));
+  }
+
+  /**
+   * Every worker able to refresh has needed at least one credential source: the static token,
+   * the API key, a credentials file or the group's key.
+   */
+  private static void requireSomeCredential(WorkerConfig config) {
+    if (config.credentialSettings().key() == null && config.credentialSettings().file() == null) {
+      config.credentials().requireAny();
+    }
+  }
+
+  /** The refresher's transactional producer: one fixed {@code transactional.id} per group fences former refreshers. */
+  private static Map<String, Object> refresherProducerProperties(WorkerConfig config) {
+    Map<String, Object> d = new HashMap<>();
+    d.put(ProducerConfig.ACKS_CONFIG, "all");
+    d.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    d.put(ProducerConfig.CLIENT_ID_CONFIG, "promptq-refresher-" + config.workerId());
+    d.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, refresherTransactionalId(config));
+    d.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
+    return clientProperties(config, d);
+  }
+
+  static String refresherTransactionalId(WorkerConfig config) {
+    return "promptq-" + config.groupId() + "-credentials-refresher";
+  }
+
+  /** A consumer in the group that elects the refresher: whoever is assigned the control partition. */
+  private static Map<String, Object> electionConsumerProperties(WorkerConfig config) {
+    Map<String, Object> d = new HashMap<>();
+    d.put(ConsumerConfig.CLIENT_ID_CONFIG, "promptq-election-" + config.workerId());
+    d.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+    Map<String, Object> p = clientProperties(config, d);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId() + ".credentials-refresher");
+    long session = config.credentialSettings().electionSessionTimeout().toMillis();
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) session);
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, session / 3));
+    return p;
   }
 
   private static Map<String, Object> controlProducerProperties(WorkerConfig config) {

@@ -5,6 +5,9 @@ import dev.promptq.config.Settings;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.Topics;
+import dev.promptq.config.Secret;
+import dev.promptq.worker.credentials.CredentialCipher;
+import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.worker.credentials.Credentials;
 import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
@@ -12,12 +15,16 @@ import dev.promptq.worker.spend.PriceTable;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import okhttp3.HttpUrl;
 
 /**
  * Everything a worker needs, immutable. Build with {@link #builder(String)} or read from layered
@@ -32,6 +39,19 @@ import java.util.Set;
  *   <tr><td>anthropic.base.url</td><td>ANTHROPIC_BASE_URL</td><td>https://api.anthropic.com</td><td>Messages API</td></tr>
  *   <tr><td>claude.oauth.token</td><td>CLAUDE_CODE_OAUTH_TOKEN</td><td>none</td><td>subscription token</td></tr>
  *   <tr><td>anthropic.api.key</td><td>ANTHROPIC_API_KEY</td><td>none</td><td>API key</td></tr>
+ *   <tr><td>claude.oauth.token.expires.at</td><td></td><td>unknown</td><td>when the static token expires (ISO-8601), watched</td></tr>
+ *   <tr><td>credentials.file</td><td>PROMPTQ_CREDENTIALS_FILE</td><td>none</td><td>a ~/.claude/.credentials.json-shaped file, shared with the group</td></tr>
+ *   <tr><td>credentials.file.write.back</td><td></td><td>true</td><td>write rotated tokens back to the file (atomic, 0600)</td></tr>
+ *   <tr><td>credentials.key</td><td>PROMPTQ_CREDENTIALS_KEY</td><td>none</td><td>AES key (base64) sealing the group's credentials</td></tr>
+ *   <tr><td>credentials.token.url</td><td></td><td>https://console.anthropic.com/v1/oauth/token</td><td>OAuth token endpoint</td></tr>
+ *   <tr><td>credentials.client.id</td><td>PROMPTQ_OAUTH_CLIENT_ID</td><td>none (no refresh)</td><td>OAuth client the refresh token belongs to</td></tr>
+ *   <tr><td>credentials.scope</td><td></td><td>the credentials' scopes</td><td>scope sent on refresh</td></tr>
+ *   <tr><td>credentials.refresh.margin.ms</td><td></td><td>300000</td><td>refresh this long before expiry</td></tr>
+ *   <tr><td>credentials.refresh.wait.ms</td><td></td><td>30000</td><td>a job's wait for new credentials after a 401</td></tr>
+ *   <tr><td>credentials.refresh.min.interval.ms</td><td></td><td>60000</td><td>least time between on-demand refreshes</td></tr>
+ *   <tr><td>credentials.refresh.backoff.ms</td><td></td><td>1000</td><td>first wait after a token endpoint 429/5xx, doubling</td></tr>
+ *   <tr><td>credentials.refresh.backoff.max.ms</td><td></td><td>60000</td><td>longest such wait</td></tr>
+ *   <tr><td>credentials.election.session.timeout.ms</td><td></td><td>10000</td><td>how soon a dead refresher is replaced</td></tr>
  *   <tr><td>max.in.flight</td><td></td><td>256</td><td>jobs started and not yet committed, per worker</td></tr>
  *   <tr><td>call.timeout.ms</td><td></td><td>600000</td><td>limit on one API call</td></tr>
  *   <tr><td>delivery</td><td></td><td>exactly_once</td><td>or at_least_once</td></tr>
@@ -72,6 +92,7 @@ public record WorkerConfig(
     String workerId,
     String anthropicBaseUrl,
     Credentials credentials,
+    CredentialSettings credentialSettings,
     int maxInFlight,
     Duration callTimeout,
     Delivery delivery,
@@ -111,7 +132,10 @@ public record WorkerConfig(
       "PROMPTQ_WORKER_ID", "worker.id",
       "ANTHROPIC_BASE_URL", "anthropic.base.url",
       Credentials.OAUTH_TOKEN_ENV, "claude.oauth.token",
-      Credentials.API_KEY_ENV, "anthropic.api.key");
+      Credentials.API_KEY_ENV, "anthropic.api.key",
+      "PROMPTQ_CREDENTIALS_FILE", "credentials.file",
+      CredentialCipher.KEY_ENV, "credentials.key",
+      "PROMPTQ_OAUTH_CLIENT_ID", "credentials.client.id");
 
   /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
   public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "group.id", "worker.id",
@@ -122,7 +146,10 @@ public record WorkerConfig(
       "route.reset.jitter.ms", "subscription.caution.utilization", "api.budget.usd.per.day", "api.budget.usd.per.batch",
       "api.prices", "reply.topics.allowed", "job.max.bytes", "job.max.depth", "job.metadata.max.bytes",
       "route.policies.allowed", "request.max.tokens.cap", "request.models.allowed", "ops.port",
-      "ops.bind");
+      "ops.bind", "claude.oauth.token.expires.at", "credentials.file", "credentials.file.write.back", "credentials.key",
+      "credentials.token.url", "credentials.client.id", "credentials.scope", "credentials.refresh.margin.ms",
+      "credentials.refresh.wait.ms", "credentials.refresh.min.interval.ms", "credentials.refresh.backoff.ms",
+      "credentials.refresh.backoff.max.ms", "credentials.election.session.timeout.ms");
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -131,6 +158,7 @@ public record WorkerConfig(
     Objects.requireNonNull(workerId, "workerId");
     Objects.requireNonNull(anthropicBaseUrl, "anthropicBaseUrl");
     Objects.requireNonNull(credentials, "credentials");
+    Objects.requireNonNull(credentialSettings, "credentialSettings");
     Objects.requireNonNull(callTimeout, "callTimeout");
     Objects.requireNonNull(delivery, "delivery");
     Objects.requireNonNull(ordering, "ordering");
@@ -176,6 +204,7 @@ public record WorkerConfig(
         .workerId(s.get("worker.id", defaultWorkerId()))
         .anthropicBaseUrl(s.get("anthropic.base.url", DEFAULT_BASE_URL))
         .credentials(new Credentials(s.secret("claude.oauth.token"), s.secret("anthropic.api.key")))
+        .credentialSettings(credentialSettings(s))
         .maxInFlight(s.getInt("max.in.flight", DEFAULT_MAX_IN_FLIGHT, 1, 100_000))
         .callTimeout(Duration.ofMillis(s.getLong("call.timeout.ms", DEFAULT_CALL_TIMEOUT.toMillis(), 1, 86_400_000L)))
         .delivery(Delivery.fromWireName(s.get("delivery", Delivery.EXACTLY_ONCE.wireName())))
@@ -199,6 +228,53 @@ public record WorkerConfig(
         .ops(s.getInt("ops.port", -1, -1, 65535), s.get("ops.bind", DEFAULT_OPS_BIND))
         .kafkaProperties(s.kafkaProperties())
         .build();
+  }
+
+  private static CredentialSettings credentialSettings(Settings s) {
+    CredentialSettings d = CredentialSettings.defaults();
+    Path file = s.get("credentials.file").map(WorkerConfig::expandHome).orElse(null);
+    Secret key = s.secret("credentials.key").orElse(null);
+    if (key != null) {
+      CredentialCipher.fromBase64(key);  // fails fast on a malformed key
+    }
+    String writeBack = s.get("credentials.file.write.back", "true");
+    if (!writeBack.equals("true") && !writeBack.equals("false")) {
+      throw new IllegalArgumentException("credentials.file.write.back: " + writeBack + " (true or false)");
+    }
+    String tokenUrl = s.get("credentials.token.url", d.tokenUrl());
+    if (HttpUrl.parse(tokenUrl) == null) {
+      throw new IllegalArgumentException("credentials.token.url: " + tokenUrl + " (not an http(s) URL)");
+    }
+    Instant staticExpiry = null;
+    if (s.get("claude.oauth.token.expires.at").isPresent()) {
+      String v = s.get("claude.oauth.token.expires.at").get();
+      try {
+        staticExpiry = Instant.parse(v);
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException("claude.oauth.token.expires.at: " + v + " (an ISO-8601 instant, e.g. "
+            + "2027-11-24T00:00:00Z)");
+      }
+    }
+    return new CredentialSettings(file, Boolean.parseBoolean(writeBack), key, tokenUrl,
+        s.get("credentials.client.id").orElse(null), s.get("credentials.scope").orElse(null),
+        millis(s, "credentials.refresh.margin.ms", d.refreshMargin(), 0),
+        millis(s, "credentials.refresh.wait.ms", d.refreshWait(), 1),
+        millis(s, "credentials.refresh.min.interval.ms", d.minRefreshInterval(), 0),
+        millis(s, "credentials.refresh.backoff.ms", d.refreshBackoff(), 1),
+        millis(s, "credentials.refresh.backoff.max.ms", d.refreshBackoffMax(), 1),
+        millis(s, "credentials.election.session.timeout.ms", d.electionSessionTimeout(), 1000),
+        staticExpiry);
+  }
+
+  private static Duration millis(Settings s, String key, Duration defaultValue, long min) {
+    return Duration.ofMillis(s.getLong(key, defaultValue.toMillis(), min, 86_400_000L * 30));
+  }
+
+  /** {@code ~/x} is {@code x} in the user's home directory. */
+  static Path expandHome(String path) {
+    return path.equals("~") || path.startsWith("~/")
+        ? Path.of(System.getProperty("user.home")).resolve(path.substring(Math.min(2, path.length())))
+        : Path.of(path);
   }
 
   private static OperatorPolicy operatorPolicy(Settings s) {
@@ -264,6 +340,7 @@ public record WorkerConfig(
     private String workerId = defaultWorkerId();
     private String anthropicBaseUrl = DEFAULT_BASE_URL;
     private Credentials credentials = Credentials.none();
+    private CredentialSettings credentialSettings = CredentialSettings.defaults();
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
     private Delivery delivery = Delivery.EXACTLY_ONCE;
@@ -310,6 +387,12 @@ public record WorkerConfig(
 
     public Builder credentials(Credentials v) {
       this.credentials = v;
+      return this;
+    }
+
+    /** How subscription credentials are found, shared and refreshed; default: the static token only. */
+    public Builder credentialSettings(CredentialSettings v) {
+      this.credentialSettings = v;
       return this;
     }
 
@@ -417,6 +500,7 @@ public record WorkerConfig(
 
     public WorkerConfig build() {
       return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
+          credentialSettings,
           maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
           replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
           replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, operatorPolicy, opsPort, opsBind,

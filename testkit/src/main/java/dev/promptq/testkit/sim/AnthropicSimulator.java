@@ -74,6 +74,7 @@ public final class AnthropicSimulator implements AutoCloseable {
   private final Set<Secret> oauthTokens;
   private final List<Responder> responders;
   private final SubscriptionQuota quota;
+  private final TokenAuthority tokens;
   private final AtomicReference<Duration> latency;
   private final Clock clock;
   private final AtomicLong ids = new AtomicLong();
@@ -93,6 +94,7 @@ public final class AnthropicSimulator implements AutoCloseable {
     this.quota = b.quotaLimit == 0 ? null : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock);
     this.latency = new AtomicReference<>(b.latency);
     this.clock = b.clock;
+    this.tokens = b.tokenTtl == null ? null : new TokenAuthority(b.clock, b.tokenTtl, b.clientId, b.tokenMarker);
     for (Route r : Route.values()) {
       successes.put(r, new AtomicLong());
     }
@@ -144,6 +146,24 @@ public final class AnthropicSimulator implements AutoCloseable {
     return successes.get(route).get();
   }
 
+  /**
+   * The OAuth token authority: issues expiring access tokens and single-use refresh tokens, and
+   * serves {@code POST /v1/oauth/token}.
+   *
+   * @throws IllegalStateException unless the builder set {@link Builder#oauthTokens}
+   */
+  public TokenAuthority tokens() {
+    if (tokens == null) {
+      throw new IllegalStateException("no token authority configured (Builder.oauthTokens)");
+    }
+    return tokens;
+  }
+
+  /** {@code baseUrl() + /v1/oauth/token}. */
+  public String tokenUrl() {
+    return baseUrl() + TokenAuthority.PATH;
+  }
+
   /** Subscription requests counted in the quota's current window. */
   public int quotaUsed() {
     return requireQuota().used();
@@ -172,6 +192,10 @@ public final class AnthropicSimulator implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) {
+    if (tokens != null && exchange.getRequestURI().getPath().equals(TokenAuthority.PATH)) {
+      answerTokenRequest(exchange);
+      return;
+    }
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
     try {
@@ -187,6 +211,28 @@ public final class AnthropicSimulator implements AutoCloseable {
       }
     } catch (RuntimeException | IOException e) {
       send(exchange, new Answer(null, null, SimResponse.error(500, "api_error", "simulator failure: " + e)));
+    }
+  }
+
+  /** The token endpoint answers at once and is not among {@link #calls()}. */
+  private void answerTokenRequest(HttpExchange ex) {
+    try (ex) {
+      SimResponse r;
+      if (!ex.getRequestMethod().equals("POST")) {
+        drain(ex);
+        r = new SimResponse(405, Map.of(), "{\"error\":\"invalid_request\"}");
+      } else {
+        r = tokens.refresh(ex.getRequestHeaders().getFirst("content-type"), ex.getRequestBody().readAllBytes());
+      }
+      byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("content-type", "application/json");
+      r.headers().forEach(ex.getResponseHeaders()::set);
+      ex.sendResponseHeaders(r.status(), bytes.length);
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(bytes);
+      }
+    } catch (IOException | RuntimeException e) {
+      // the client went away
     }
   }
 
@@ -247,7 +293,13 @@ public final class AnthropicSimulator implements AutoCloseable {
       }
       credential = Secret.of(authorization.substring(7));
       if (!oauthTokens.contains(credential)) {
-        return new Answer(route, null, SimResponse.error(401, "authentication_error", "Invalid bearer token"));
+        if (tokens == null || !tokens.knows(credential)) {
+          return new Answer(route, null, SimResponse.error(401, "authentication_error", "Invalid bearer token"));
+        }
+        Optional<SimResponse> refused = tokens.check(credential);
+        if (refused.isPresent()) {
+          return new Answer(route, null, refused.get());
+        }
       }
     }
     JsonNode parsed;
@@ -430,8 +482,31 @@ public final class AnthropicSimulator implements AutoCloseable {
     private int quotaLimit;
     private Duration quotaWindow;
     private double quotaWarnAt = 0.8;
+    private Duration tokenTtl;
+    private String clientId;
+    private String tokenMarker = "";
 
     private Builder() {}
+
+    /**
+     * Real OAuth token behaviour: access tokens issued by {@link AnthropicSimulator#tokens()} expire
+     * after {@code ttl}, refresh tokens are single-use, and {@code POST /v1/oauth/token} accepts
+     * requests naming {@code clientId} (null: any client id). Default: off.
+     */
+    public Builder oauthTokens(Duration ttl, String clientId) {
+      if (ttl == null || ttl.toSeconds() < 1) {
+        throw new IllegalArgumentException("token TTL must be at least 1 s: " + ttl);
+      }
+      this.tokenTtl = ttl;
+      this.clientId = clientId;
+      return this;
+    }
+
+    /** A string every issued token contains, for leak tests; default none. */
+    public Builder tokenMarker(String marker) {
+      this.tokenMarker = marker;
+      return this;
+    }
 
     /**
      * A window quota on the subscription route: {@code limit} requests per {@code window}, 429 with

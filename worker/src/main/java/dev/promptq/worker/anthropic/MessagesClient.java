@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
-import dev.promptq.worker.credentials.Credentials;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
@@ -53,7 +52,6 @@ public final class MessagesClient implements AutoCloseable {
   private final OkHttpClient http;
   private final ExecutorService dispatcherThreads;
   private final HttpUrl messagesUrl;
-  private final Credentials credentials;
   private final ObjectMapper mapper = JobCodec.newMapper();
   private final String userAgent;
 
@@ -62,13 +60,12 @@ public final class MessagesClient implements AutoCloseable {
    * @param maxConcurrentCalls calls in flight at once; further calls queue
    * @param callTimeout limit on one whole call
    */
-  public MessagesClient(String baseUrl, Credentials credentials, int maxConcurrentCalls, Duration callTimeout) {
+  public MessagesClient(String baseUrl, int maxConcurrentCalls, Duration callTimeout) {
     HttpUrl base = HttpUrl.parse(baseUrl);
     if (base == null) {
       throw new IllegalArgumentException("anthropic.base.url: " + baseUrl + " (not an http(s) URL)");
     }
     this.messagesUrl = base.newBuilder().addPathSegments("v1/messages").build();
-    this.credentials = credentials;
     this.userAgent = "promptq/" + version();
     AtomicInteger n = new AtomicInteger();
     this.dispatcherThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
@@ -94,14 +91,11 @@ public final class MessagesClient implements AutoCloseable {
   }
 
   /**
-   * Sends {@code body} on {@code route}. The future always completes normally, with an answer or
-   * a {@link CallOutcome.NoAnswer}.
-   *
-   * @throws IllegalStateException if this worker has no credential for {@code route} (a bug in the caller)
+   * Sends {@code body} on {@code route} with {@code secret}, the route's credential (an OAuth
+   * access token or an API key). The future always completes normally, with an answer or a
+   * {@link CallOutcome.NoAnswer}.
    */
-  public CompletableFuture<CallOutcome> send(Route route, ObjectNode body) {
-    Secret secret = credentials.secretFor(route)
-        .orElseThrow(() -> new IllegalStateException("no credential for route " + route.wireName()));
+  public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body) {
     Request.Builder rb = new Request.Builder()
         .url(messagesUrl)
         .header("anthropic-version", ANTHROPIC_VERSION)

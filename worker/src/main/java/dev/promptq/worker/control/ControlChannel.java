@@ -1,13 +1,20 @@
 package dev.promptq.worker.control;
 
+import dev.promptq.worker.credentials.GroupCredentials;
+import dev.promptq.worker.credentials.Refresher;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouteNotice;
 import dev.promptq.worker.spend.ApiSpend;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's side of the group's compacted control topic: publishes what this worker learns
- * (route notices, its API spend today) and applies what any member published, this one included,
- * to the {@link RouteGates} and the {@link ApiSpend}.
+ * (route notices, its API spend today, 401 reports, imported credentials) and applies what any
+ * member published, this one included, to the {@link RouteGates}, the {@link ApiSpend} and the
+ * {@link GroupCredentials}.
  *
  * <p>The records are those of {@link ControlRecords}; unknown keys are skipped.
  *
@@ -29,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * state before its first call. Owns the thread {@code promptq-control-<worker>}, its consumer and
  * its producer; {@link #close()} stops them.
  */
-public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Publisher, AutoCloseable {
+public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Publisher, GroupCredentials.Publisher,
+    Refresher.Control, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlChannel.class);
 
   private final String topic;
@@ -37,18 +46,21 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private final Producer<byte[], byte[]> producer;
   private final RouteGates gates;
   private final ApiSpend spend;
+  private final GroupCredentials credentials;
   private final ControlRecords records = new ControlRecords();
   private final Thread thread;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private volatile boolean running = true;
+  private final java.util.Queue<CompletableFuture<Void>> catchUpRequests = new ConcurrentLinkedQueue<>();
 
   public ControlChannel(String topic, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
-      RouteGates gates, ApiSpend spend, String workerId) {
+      RouteGates gates, ApiSpend spend, GroupCredentials credentials, String workerId) {
     this.topic = topic;
     this.consumer = consumer;
     this.producer = producer;
     this.gates = gates;
     this.spend = spend;
+    this.credentials = credentials;
     this.thread = new Thread(this::readLoop, "promptq-control-" + workerId);
     this.thread.setDaemon(true);
   }
@@ -80,6 +92,44 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
     send(records.encode(new ControlRecords.SpendTotal(scope, workerId, usd)));
   }
 
+  @Override
+  public void publish(ControlRecords.RefreshRequest request) {
+    send(records.encode(request));
+  }
+
+  @Override
+  public long publishAndWait(ControlRecords.SealedCredentials sealed) {
+    ControlRecords.Encoded r = records.encode(sealed);
+    try {
+      return producer.send(new ProducerRecord<>(topic, 0, r.key(), r.value())).get(30, TimeUnit.SECONDS).offset();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing credentials", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not publish credentials to the control topic " + topic + ": "
+          + (e.getCause() == null ? e : e.getCause()).getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public String topic() {
+    return topic;
+  }
+
+  @Override
+  public void awaitCaughtUp(Duration timeout) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    catchUpRequests.add(f);
+    consumer.wakeup();
+    try {
+      f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("control topic not read to its end within {}", timeout);
+    }
+  }
+
   private void send(ControlRecords.Encoded record) {
     String key = new String(record.key(), StandardCharsets.UTF_8);
     try {
@@ -99,12 +149,30 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp);
+      List<CompletableFuture<Void>> waiting = new ArrayList<>();
+      long waitingFor = -1;
       while (running) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          apply(r);
-        }
-        if (caughtUp.getCount() > 0 && consumer.position(tp) >= end) {
-          caughtUp.countDown();
+        try {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+            apply(r);
+          }
+          long position = consumer.position(tp);
+          if (caughtUp.getCount() > 0 && position >= end) {
+            caughtUp.countDown();
+          }
+          if (!catchUpRequests.isEmpty()) {
+            // read_committed: the end offset is the last stable offset, what this reader can reach
+            waitingFor = consumer.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp);
+            for (CompletableFuture<Void> f; (f = catchUpRequests.poll()) != null; ) {
+              waiting.add(f);
+            }
+          }
+          if (!waiting.isEmpty() && position >= waitingFor) {
+            waiting.forEach(f -> f.complete(null));
+            waiting.clear();
+          }
+        } catch (WakeupException e) {
+          // closing, or a catch-up request: the loop decides
         }
       }
     } catch (WakeupException e) {
@@ -134,9 +202,10 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
         log.warn("{} route held off until {} ({}, learned by worker {})", n.route().wireName(), n.until(),
             n.reason(), n.reporter());
       }
-    } else {
-      ControlRecords.SpendTotal t = (ControlRecords.SpendTotal) decoded.get();
+    } else if (decoded.get() instanceof ControlRecords.SpendTotal t) {
       spend.applyRemote(t.scope(), t.worker(), t.usd());
+    } else {
+      credentials.apply(decoded.get(), r.offset());
     }
   }
 

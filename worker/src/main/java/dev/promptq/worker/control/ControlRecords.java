@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
+import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.routing.RouteNotice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Optional;
 
 /**
@@ -22,19 +24,45 @@ import java.util.Optional;
  *       be used before {@code until}</td></tr>
  *   <tr><td>{@code spend/api/<scope>/<worker>}</td><td>{@code {"scope","worker","usd"}}: that
  *       worker's API spend in the scope ({@code day/<yyyy-mm-dd>} or {@code batch/<id>})</td></tr>
+ *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",
+ *       "expires_at","refreshable","source","by","at"}}: the group's OAuth credentials, AES-GCM
+ *       sealed ({@link dev.promptq.worker.credentials.CredentialCipher}); or
+ *       {@code {"state":"revoked","error","by","at"}} once the token endpoint refused them for good</td></tr>
+ *   <tr><td>{@code credentials/refresh-request/<worker>}</td><td>{@code {"worker","generation","at"}}:
+ *       that worker met a 401 with the credentials of {@code generation} (their record's offset)</td></tr>
+ *   <tr><td>{@code credentials/refresh-claim}</td><td>{@code {"worker","generation","at"}}: the
+ *       refresher is about to refresh {@code generation}</td></tr>
  * </table>
- * Other keys (the credentials of a later version) read as empty. Thread-safe.
+ * Only the sealed value holds a secret. Other keys read as empty. Thread-safe.
  */
 public final class ControlRecords {
   private static final String ROUTE = "route/";
   private static final String SPEND = "spend/api/";
+  /** The key of the group's subscription credentials. */
+  public static final String CREDENTIALS = "credentials/subscription";
+  private static final String REFRESH_REQUEST = "credentials/refresh-request/";
+  private static final String REFRESH_CLAIM = "credentials/refresh-claim";
 
   /** A worker's running API spend total in one scope. */
   public record SpendTotal(String scope, String worker, double usd) {}
 
+  /** The group's credentials, sealed; {@code expiresAt} (null when unknown) and the rest are in clear. */
+  public record SealedCredentials(CredentialCipher.Sealed sealed, Instant expiresAt, boolean refreshable,
+      String source, String by, Instant at) {}
+
+  /** The token endpoint refused the group's credentials for good: the subscription route is down until an import. */
+  public record CredentialsRevoked(String error, String by, Instant at) {}
+
+  /** A worker met a 401 with the credentials of {@code generation}. */
+  public record RefreshRequest(String worker, long generation, Instant at) {}
+
+  /** The refresher is about to refresh {@code generation}; written in a fenced transaction. */
+  public record RefreshClaim(String worker, long generation, Instant at) {}
+
   /** A key and value to write. */
   public record Encoded(byte[] key, byte[] value) {}
 
+  private static final Base64.Encoder B64E = Base64.getEncoder();
   private final ObjectMapper mapper = JobCodec.newMapper();
 
   public Encoded encode(RouteNotice n) {
@@ -52,8 +80,34 @@ public final class ControlRecords {
         mapper.createObjectNode().put("scope", s.scope()).put("worker", s.worker()).put("usd", s.usd()));
   }
 
+  public Encoded encode(SealedCredentials c) {
+    ObjectNode v = mapper.createObjectNode().put("state", "live").put("key_id", c.sealed().keyId())
+        .put("nonce", B64E.encodeToString(c.sealed().nonce())).put("sealed", B64E.encodeToString(c.sealed().ciphertext()));
+    if (c.expiresAt() != null) {
+      v.put("expires_at", c.expiresAt().toString());
+    }
+    v.put("refreshable", c.refreshable()).put("source", c.source()).put("by", c.by()).put("at", c.at().toString());
+    return encoded(CREDENTIALS, v);
+  }
+
+  public Encoded encode(CredentialsRevoked r) {
+    return encoded(CREDENTIALS, mapper.createObjectNode().put("state", "revoked").put("error", r.error())
+        .put("by", r.by()).put("at", r.at().toString()));
+  }
+
+  public Encoded encode(RefreshRequest r) {
+    return encoded(REFRESH_REQUEST + r.worker(), mapper.createObjectNode().put("worker", r.worker())
+        .put("generation", r.generation()).put("at", r.at().toString()));
+  }
+
+  public Encoded encode(RefreshClaim c) {
+    return encoded(REFRESH_CLAIM, mapper.createObjectNode().put("worker", c.worker())
+        .put("generation", c.generation()).put("at", c.at().toString()));
+  }
+
   /**
-   * Reads one record: a {@link RouteNotice}, a {@link SpendTotal}, or empty for a key of another kind.
+   * Reads one record: a {@link RouteNotice}, a {@link SpendTotal}, one of the credentials records,
+   * or empty for a key of another kind.
    *
    * @throws IllegalArgumentException if a record of a known kind is malformed
    */
@@ -62,7 +116,7 @@ public final class ControlRecords {
       return Optional.empty();
     }
     String k = new String(key, StandardCharsets.UTF_8);
-    if (!k.startsWith(ROUTE) && !k.startsWith(SPEND)) {
+    if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith("credentials/")) {
       return Optional.empty();
     }
     JsonNode v;
@@ -76,7 +130,29 @@ public final class ControlRecords {
           Instant.parse(v.path("until").asText()), v.path("reason").asText(), v.path("reporter").asText(),
           Instant.parse(v.path("at").asText())));
     }
-    return Optional.of(new SpendTotal(v.path("scope").asText(), v.path("worker").asText(), v.path("usd").asDouble()));
+    if (k.startsWith(SPEND)) {
+      return Optional.of(new SpendTotal(v.path("scope").asText(), v.path("worker").asText(), v.path("usd").asDouble()));
+    }
+    if (k.equals(CREDENTIALS)) {
+      if (v.path("state").asText().equals("revoked")) {
+        return Optional.of(new CredentialsRevoked(v.path("error").asText(), v.path("by").asText(),
+            Instant.parse(v.path("at").asText())));
+      }
+      return Optional.of(new SealedCredentials(new CredentialCipher.Sealed(v.path("key_id").asText(),
+          Base64.getDecoder().decode(v.path("nonce").asText()), Base64.getDecoder().decode(v.path("sealed").asText())),
+          v.hasNonNull("expires_at") ? Instant.parse(v.get("expires_at").asText()) : null,
+          v.path("refreshable").asBoolean(), v.path("source").asText(), v.path("by").asText(),
+          Instant.parse(v.path("at").asText())));
+    }
+    if (k.startsWith(REFRESH_REQUEST)) {
+      return Optional.of(new RefreshRequest(v.path("worker").asText(), v.path("generation").asLong(),
+          Instant.parse(v.path("at").asText())));
+    }
+    if (k.equals(REFRESH_CLAIM)) {
+      return Optional.of(new RefreshClaim(v.path("worker").asText(), v.path("generation").asLong(),
+          Instant.parse(v.path("at").asText())));
+    }
+    return Optional.empty();
   }
 
   private Encoded encoded(String key, JsonNode value) {

@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -154,6 +155,24 @@ public final class RouteGates implements AutoCloseable {
     later(this::signal, Duration.between(clock.instant(), until));
     signal();
     return wasOpen;
+  }
+
+  /**
+   * Opens {@code route} now if it is closed for one of {@code reasons} (e.g. new credentials
+   * arrived); the next call is a probe.
+   *
+   * @return true if it was closed for one of them
+   */
+  public boolean reopen(Route route, Set<String> reasons) {
+    synchronized (this) {
+      Gate g = gates.get(route);
+      if (!clock.instant().isBefore(g.closedUntil) || !reasons.contains(g.closedReason)) {
+        return false;
+      }
+      g.closedUntil = Instant.MIN;
+    }
+    signal();
+    return true;
   }
 
   /**

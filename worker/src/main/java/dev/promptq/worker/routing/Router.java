@@ -10,7 +10,8 @@ import dev.promptq.job.Route;
 import dev.promptq.job.Wait;
 import dev.promptq.worker.anthropic.CallOutcome;
 import dev.promptq.worker.anthropic.MessagesClient;
-import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.config.Secret;
+import dev.promptq.worker.credentials.SubscriptionTokens;
 import dev.promptq.worker.spend.ApiSpend;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,9 +49,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
+  /** The gate reason while the group refreshes refused credentials (see GroupCredentials). */
+  private static final String REFRESHING = "credentials_refreshing";
 
   private final MessagesClient client;
-  private final Credentials credentials;
+  private final Optional<Secret> apiKey;
+  private final SubscriptionTokens subscription;
   private final AnswerClassifier classifier;
   private final RouteGates gates;
   private final RouteNotice.Publisher notices;
@@ -61,11 +65,17 @@ public final class Router {
   private final Clock clock;
   private final AtomicInteger waiting = new AtomicInteger();
 
-  public Router(MessagesClient client, Credentials credentials, RouteGates gates, RouteNotice.Publisher notices,
-      ApiSpend spend, RouterSettings settings, OperatorPolicy operator, String workerId, Clock clock) {
+  /**
+   * @param apiKey the api route's credential, if this worker has one
+   * @param subscription the subscription's access tokens
+   */
+  public Router(MessagesClient client, Optional<Secret> apiKey, SubscriptionTokens subscription, RouteGates gates,
+      RouteNotice.Publisher notices, ApiSpend spend, RouterSettings settings, OperatorPolicy operator, String workerId,
+      Clock clock) {
     this.operator = operator;
     this.client = client;
-    this.credentials = credentials;
+    this.apiKey = apiKey;
+    this.subscription = subscription;
     this.classifier = new AnswerClassifier(clock);
     this.gates = gates;
     this.notices = notices;
@@ -138,8 +148,10 @@ public final class Router {
       if (firstBlocked == null) {
         firstBlocked = blocked;
       }
-      if (blocked.until() == null) {
-        break;  // open but taking one call at a time: wait for it rather than pay for a fallback
+      if (blocked.until() == null || blocked.reason().equals(REFRESHING)) {
+        // open but taking one call at a time, or new credentials on their way (a refresh takes
+        // well under a second): wait rather than pay for a fallback
+        break;
       }
     }
     if (firstBlocked == null) {
@@ -157,7 +169,16 @@ public final class Router {
 
   private CompletableFuture<JobResult> call(Run run, RouteGates.Permit permit) {
     Route route = permit.route();
-    return client.send(route, run.job.request()).thenCompose(outcome -> {
+    Secret secret;
+    if (route == Route.API) {
+      secret = apiKey.orElseThrow();
+      run.token = null;
+    } else {
+      // The gate is closed while there is no token: its absence here is a bug
+      run.token = subscription.current().orElseThrow(() -> new IllegalStateException("no subscription token"));
+      secret = run.token.secret();
+    }
+    return client.send(route, secret, run.job.request()).thenCompose(outcome -> {
       Verdict verdict = classifier.classify(outcome);
       Optional<UnifiedRateLimit> unified = Optional.empty();
       Double cost = null;
@@ -185,6 +206,17 @@ public final class Router {
       return done(run.finish(Outcome.ERRORED, route, null, r.error()));
     }
     run.failed(route, verdict.error());
+    if (verdict instanceof Verdict.Unauthorized && refreshes(route)) {
+      if (run.refreshedOnce) {
+        run.excluded.add(route);  // refused again with new credentials: not a matter of expiry
+        return step(run);
+      }
+      // Ask the group for new credentials and retry once with them; meanwhile the route is
+      // closed on this worker, so no other job spends a call on the refused token.
+      run.refreshedOnce = true;
+      run.beginWait(REFRESHING, clock.instant());
+      return subscription.rejected(run.token).thenCompose(fresh -> step(run));
+    }
     if (verdict instanceof Verdict.QuotaSpent || verdict instanceof Verdict.RouteRefused
         || verdict instanceof Verdict.Unauthorized) {
       return step(run);  // closeRouteFor closed the route: the next step falls back or waits
@@ -216,11 +248,16 @@ public final class Router {
       holdOffGroupWide(route, q.resetAt(), "subscription_quota_spent", q.error());
     } else if (verdict instanceof Verdict.RouteRefused r) {
       holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "route_refused", r.error());
-    } else if (verdict instanceof Verdict.Unauthorized u) {
+    } else if (verdict instanceof Verdict.Unauthorized u && !refreshes(route)) {
       holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "unauthorized", u.error());
     } else if (verdict instanceof Verdict.RateLimited r) {
       gates.close(route, now.plus(r.retryAfter()), "rate_limited");
     }
+  }
+
+  /** True if a 401 on {@code route} is cured by the group's refresh rather than a cool-down. */
+  private boolean refreshes(Route route) {
+    return route == Route.SUBSCRIPTION && subscription.refreshable();
   }
 
   /** Retries {@code route} after backoff, or stops using it for this job when its attempts are spent. */
@@ -286,6 +323,8 @@ public final class Router {
     final List<Attempt> attempts = new ArrayList<>();
     final List<Wait> waits = new ArrayList<>();
     int rateLimitedWaits;
+    boolean refreshedOnce;
+    SubscriptionTokens.Token token;
     Route lastRoute;
     ApiError lastError;
     String waitReason;
@@ -295,7 +334,8 @@ public final class Router {
       this.job = job;
       this.enqueuedAt = enqueuedAt;
       this.started = started;
-      this.routes = job.route().routes().stream().filter(credentials::has).toList();
+      this.routes = job.route().routes().stream()
+          .filter(r -> r == Route.API ? apiKey.isPresent() : subscription.available()).toList();
     }
 
     void failed(Route route, ApiError error) {

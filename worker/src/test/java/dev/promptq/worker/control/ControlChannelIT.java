@@ -9,6 +9,8 @@ import dev.promptq.kafka.TopicSetup;
 import dev.promptq.kafka.Topics;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.worker.credentials.CredentialSettings;
+import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouteNotice;
 import dev.promptq.worker.routing.RouterSettings;
@@ -20,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,7 +48,8 @@ class ControlChannelIT {
             new ByteArrayDeserializer(), new ByteArrayDeserializer()),
         new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
             new ByteArraySerializer(), new ByteArraySerializer()),
-        gates, spend, workerId);
+        gates, spend, new GroupCredentials(Optional.empty(), CredentialSettings.defaults(), gates, Clock.systemUTC(),
+            workerId), workerId);
     spend.publishTo(channel);
     channel.start(Duration.ofSeconds(30));
     toClose.add(channel);

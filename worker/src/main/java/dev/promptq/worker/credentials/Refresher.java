@@ -1,0 +1,347 @@
+package dev.promptq.worker.credentials;
+
+import dev.promptq.worker.control.ControlRecords;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group's one credentials refresher, while this worker holds the role
+ * ({@link RefresherElection} gives and takes it). Refresh tokens are single-use, so exactly one
+ * member may trade them, and a former refresher must not publish once replaced:
+ * <ol>
+ *   <li>On taking the role it reads the control topic to its end and calls
+ *       {@code initTransactions()} on a producer with the group's fixed {@code transactional.id},
+ *       which fences every earlier holder of that id.
+ *   <li>It refreshes {@link CredentialSettings#refreshMargin()} before the access token expires,
+ *       and on a worker's 401 report for the current generation (once per generation, and no more
+ *       often than {@link CredentialSettings#minRefreshInterval()}).
+ *   <li>Each refresh first commits a claim record in a transaction: a fenced former refresher
+ *       fails there, before it could spend the refresh token. Then it calls the token endpoint and
+ *       publishes the sealed new credentials in a second transaction.
+ *   <li>A 429, 5xx or no answer is retried with doubling backoff. A refusal ({@code invalid_grant}
+ *       and the like) is terminal unless the control topic shows newer credentials: it publishes
+ *       the revocation (the route goes down group-wide) and logs one ERROR naming the fix.
+ * </ol>
+ * Owns the thread {@code promptq-refresher-<worker>}, which runs all of the above; {@link #close()}
+ * stops it.
+ */
+public final class Refresher implements GroupCredentials.Listener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Refresher.class);
+
+  /** What the refresher needs of the control topic. */
+  public interface Control {
+    /** Returns once this worker has applied every committed control record, or after {@code timeout}. */
+    void awaitCaughtUp(Duration timeout);
+
+    String topic();
+  }
+
+  private final GroupCredentials credentials;
+  private final TokenEndpoint endpoint;
+  private final Supplier<Producer<byte[], byte[]>> producers;
+  private final Control control;
+  private final CredentialSettings settings;
+  private final String workerId;
+  private final Clock clock;
+  private final ControlRecords records = new ControlRecords();
+  private final ScheduledExecutorService thread;
+  private final AtomicBoolean leader = new AtomicBoolean();
+  private final Counter refreshed;
+  private final Counter unavailable;
+  private final Counter refused;
+  // confined to the refresher thread
+  private Producer<byte[], byte[]> producer;
+  private ScheduledFuture<?> next;
+  private long spentGeneration = -1;
+  private Instant lastRefresh = Instant.MIN;
+  private int failuresInARow;
+  private long warnedTooSoonFor = -1;
+
+  /**
+   * @param producers makes the transactional producer with the group's fixed {@code transactional.id}
+   */
+  public Refresher(GroupCredentials credentials, TokenEndpoint endpoint, Supplier<Producer<byte[], byte[]>> producers,
+      Control control, CredentialSettings settings, String workerId, Clock clock, MeterRegistry meters) {
+    this.credentials = credentials;
+    this.endpoint = endpoint;
+    this.producers = producers;
+    this.control = control;
+    this.settings = settings;
+    this.workerId = workerId;
+    this.clock = clock;
+    this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "promptq-refresher-" + workerId);
+      t.setDaemon(true);
+      return t;
+    });
+    this.refreshed = refreshCounter(meters, "success");
+    this.unavailable = refreshCounter(meters, "unavailable");
+    this.refused = refreshCounter(meters, "refused");
+  }
+
+  private static Counter refreshCounter(MeterRegistry meters, String outcome) {
+    return Counter.builder("promptq.credentials.refreshes")
+        .description("Calls to the OAuth token endpoint made by this worker as the group's refresher, by outcome")
+        .tag("outcome", outcome).register(meters);
+  }
+
+  /** True while this worker is the group's refresher. */
+  public boolean isLeader() {
+    return leader.get();
+  }
+
+  /** This worker was given the role. */
+  public void becomeLeader() {
+    submit(this::takeOver);
+  }
+
+  /** This worker lost the role (rebalance, shutdown). */
+  public void stepDown() {
+    submit(this::resign);
+  }
+
+  @Override
+  public void credentialsChanged() {
+    submit(this::scheduleNext);
+  }
+
+  @Override
+  public void refreshRequested(ControlRecords.RefreshRequest request) {
+    submit(() -> onRequest(request));
+  }
+
+  private void takeOver() {
+    if (leader.get()) {
+      return;
+    }
+    control.awaitCaughtUp(Duration.ofSeconds(30));
+    try {
+      producer = producers.get();
+      producer.initTransactions();  // fences every earlier refresher
+    } catch (KafkaException e) {
+      log.warn("worker {} could not take the refresher role: {}", workerId, e.toString());
+      closeProducer();
+      return;
+    }
+    leader.set(true);
+    log.info("worker {} is the group's credentials refresher", workerId);
+    scheduleNext();
+  }
+
+  private void resign() {
+    if (next != null) {
+      next.cancel(false);
+      next = null;
+    }
+    if (leader.compareAndSet(true, false)) {
+      log.info("worker {} is no longer the group's credentials refresher", workerId);
+    }
+    closeProducer();
+  }
+
+  private void scheduleNext() {
+    if (!leader.get()) {
+      return;
+    }
+    if (next != null) {
+      next.cancel(false);
+      next = null;
+    }
+    GroupCredentials.Snapshot s = credentials.snapshot();
+    if (s == null || s.revoked() || !s.credentials().refreshable() || s.credentials().expiresAt() == null) {
+      return;
+    }
+    Duration in = Duration.between(clock.instant(), s.credentials().expiresAt().minus(settings.refreshMargin()));
+    long generation = s.generation();
+    next = thread.schedule(guarded(() -> refresh(generation, "ahead of expiry")), Math.max(0, in.toMillis()),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void onRequest(ControlRecords.RefreshRequest r) {
+    GroupCredentials.Snapshot s = credentials.snapshot();
+    if (!leader.get() || s == null || r.generation() != s.generation()) {
+      return;  // not ours to act on, or about credentials already replaced
+    }
+    Instant earliest = lastRefresh.plus(settings.minRefreshInterval());
+    if (clock.instant().isBefore(earliest)) {
+      if (warnedTooSoonFor != s.generation()) {
+        warnedTooSoonFor = s.generation();
+        log.warn("worker {} reports a 401 for credentials refreshed at {}; not refreshing again before {} "
+            + "(credentials.refresh.min.interval.ms)", r.worker(), lastRefresh, earliest);
+      }
+      return;
+    }
+    refresh(s.generation(), "401 reported by worker " + r.worker());
+  }
+
+  private void refresh(long generation, String why) {
+    GroupCredentials.Snapshot s = credentials.snapshot();
+    if (!leader.get() || s == null || s.revoked() || s.generation() != generation || generation == spentGeneration
+        || !s.credentials().refreshable()) {
+      return;
+    }
+    Instant now = clock.instant();
+    try {
+      publish(records.encode(new ControlRecords.RefreshClaim(workerId, generation, now)));
+    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      fenced();
+      return;
+    } catch (KafkaException e) {
+      retryLater(generation, why, "control topic: " + e.getClass().getSimpleName(), null);
+      return;
+    }
+    TokenEndpoint.Outcome outcome = endpoint.refresh(s.credentials());
+    if (outcome instanceof TokenEndpoint.Refreshed r) {
+      spentGeneration = generation;
+      lastRefresh = clock.instant();
+      failuresInARow = 0;
+      refreshed.increment();
+      try {
+        long offset = publish(records.encode(credentials.seal().seal(r.credentials(), "refresh", workerId,
+            clock.instant())));
+        credentials.install(r.credentials(), offset, "refresh by " + workerId);
+        log.info("refreshed the group's subscription credentials ({}); the new access token expires at {}", why,
+            r.credentials().expiresAt());
+      } catch (ProducerFencedException | InvalidProducerEpochException e) {
+        log.warn("worker {} lost the refresher role while publishing refreshed credentials; they are lost and the "
+            + "group will need new ones if its refresher cannot refresh", workerId);
+        fenced();
+      } catch (KafkaException e) {
+        log.warn("could not publish refreshed credentials: {}", e.toString());
+      }
+    } else if (outcome instanceof TokenEndpoint.Unavailable u) {
+      unavailable.increment();
+      retryLater(generation, why, u.why(), u.retryAfter());
+    } else {
+      TokenEndpoint.Rejected j = (TokenEndpoint.Rejected) outcome;
+      refused.increment();
+      control.awaitCaughtUp(Duration.ofSeconds(10));
+      GroupCredentials.Snapshot after = credentials.snapshot();
+      if (after != null && after.generation() != generation) {
+        log.info("token endpoint refused generation {} ({}) but the group has newer credentials; using those",
+            generation, j.error());
+        scheduleNext();
+        return;
+      }
+      try {
+        long offset = publish(records.encode(new ControlRecords.CredentialsRevoked(j.error(), workerId,
+            clock.instant())));
+        credentials.revoke(j.error(), offset);
+      } catch (ProducerFencedException | InvalidProducerEpochException e) {
+        fenced();
+        return;
+      } catch (KafkaException e) {
+        log.warn("could not publish the revocation: {}", e.toString());
+      }
+      log.error("the token endpoint refused the group's refresh token (HTTP {} {}): the subscription route is down "
+          + "for the whole group and jobs follow their route policy. Fix: sign in again (`claude login` or "
+          + "`claude setup-token`) and run `./promptq credentials import [FILE]`", j.status(), j.error());
+    }
+  }
+
+  private void retryLater(long generation, String why, String failure, Duration retryAfter) {
+    failuresInARow++;
+    long cap = Math.min(settings.refreshBackoffMax().toMillis(),
+        settings.refreshBackoff().toMillis() << Math.min(failuresInARow - 1, 20));
+    long delay = retryAfter == null ? cap : Math.max(cap, retryAfter.toMillis());
+    log.warn("refresh failed ({}); retrying in {} ms", failure, delay);
+    if (next != null) {
+      next.cancel(false);
+    }
+    next = thread.schedule(guarded(() -> refresh(generation, why)), delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** Writes one record in a transaction of its own; returns its offset. */
+  private long publish(ControlRecords.Encoded record) {
+    producer.beginTransaction();
+    try {
+      RecordMetadata md = producer.send(new ProducerRecord<>(control.topic(), 0, record.key(), record.value())).get();
+      producer.commitTransaction();
+      return md.offset();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      abort();
+      throw new KafkaException("interrupted");
+    } catch (ExecutionException e) {
+      abort();
+      throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
+    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      throw e;
+    } catch (KafkaException e) {
+      abort();
+      throw e;
+    }
+  }
+
+  private void abort() {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException ignored) {
+      // fenced or broken: closing follows
+    }
+  }
+
+  private void fenced() {
+    log.info("worker {} was fenced by a newer credentials refresher; stepping down", workerId);
+    resign();
+  }
+
+  private void closeProducer() {
+    if (producer != null) {
+      try {
+        producer.close(Duration.ZERO);
+      } catch (KafkaException ignored) {
+        // closing anyway
+      }
+      producer = null;
+    }
+  }
+
+  private void submit(Runnable task) {
+    try {
+      thread.execute(guarded(task));
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // stopping
+    }
+  }
+
+  private static Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.warn("credentials refresher: {}", e.toString(), e);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    submit(this::resign);
+    thread.shutdown();
+    try {
+      thread.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    thread.shutdownNow();
+  }
+}

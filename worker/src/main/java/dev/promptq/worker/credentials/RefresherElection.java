@@ -1,0 +1,108 @@
+package dev.promptq.worker.credentials;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Elects the group's credentials refresher through Kafka: every worker that can refresh joins a
+ * consumer group of its own on the one-partition control topic; the member that is assigned the
+ * partition holds the role. Kafka's group coordinator gives the partition to one member at a time
+ * and moves it when that member leaves or stops heartbeating (its session timeout); the fixed
+ * {@code transactional.id} of {@link Refresher} fences a member that was removed while stalled.
+ *
+ * <p>The partition is paused at once: the election reads nothing and commits nothing. Owns the
+ * thread {@code promptq-election-<worker>} and its consumer; {@link #close()} leaves the group,
+ * which hands the role to another member at once.
+ */
+public final class RefresherElection implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RefresherElection.class);
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final String topic;
+  private final Refresher refresher;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  /**
+   * @param consumer a consumer whose {@code group.id} is the refresher group of this worker group
+   */
+  public RefresherElection(Consumer<byte[], byte[]> consumer, String topic, Refresher refresher, String workerId) {
+    this.consumer = consumer;
+    this.topic = topic;
+    this.refresher = refresher;
+    this.thread = new Thread(this::run, "promptq-election-" + workerId);
+    this.thread.setDaemon(true);
+  }
+
+  public RefresherElection start() {
+    thread.start();
+    return this;
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          if (!partitions.isEmpty()) {
+            consumer.pause(partitions);
+            refresher.becomeLeader();
+          }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          if (!partitions.isEmpty()) {
+            refresher.stepDown();
+          }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+          if (!partitions.isEmpty()) {
+            refresher.stepDown();
+          }
+        }
+      });
+      while (running) {
+        consumer.poll(Duration.ofSeconds(1));
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      if (running) {
+        log.error("refresher election stopped: {}", e.toString(), e);
+        refresher.stepDown();
+      }
+    } finally {
+      try {
+        consumer.close(Duration.ofSeconds(5));
+      } catch (RuntimeException ignored) {
+        // leaving anyway
+      }
+    }
+  }
+
+  /** Leaves the election (the role moves to another member) and stops the thread. */
+  @Override
+  public void close() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    consumer.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    refresher.stepDown();
+  }
+}
