@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       BatchCommand.class,
       BenchCommand.class,
+      CredentialsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class PromptQ implements Runnable {

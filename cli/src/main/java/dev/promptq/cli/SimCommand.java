@@ -6,6 +6,10 @@ import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.Directives;
 import dev.promptq.testkit.sim.RandomFaults;
 import dev.promptq.testkit.sim.SimFault;
+import dev.promptq.testkit.sim.TokenAuthority;
+import dev.promptq.worker.credentials.CredentialsFile;
+import dev.promptq.worker.credentials.OAuthCredentials;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +17,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,6 +69,20 @@ final class SimCommand implements Callable<Integer> {
       description = "Where --fault applies: subscription, api or both (default: ${DEFAULT-VALUE}).")
   String faultRoute;
 
+  @Option(names = "--token-ttl", paramLabel = "DURATION",
+      description = "Real OAuth token behaviour: issued access tokens expire after this (ISO-8601, e.g. PT1H), "
+          + "refresh tokens are single-use, POST /v1/oauth/token refreshes (default: off).")
+  Duration tokenTtl;
+
+  @Option(names = "--oauth-client-id", description = "With --token-ttl: the client id the token endpoint accepts "
+      + "(default: any).")
+  String oauthClientId;
+
+  @Option(names = "--login-file", paramLabel = "FILE",
+      description = "With --token-ttl: write a fresh login to FILE in the ~/.claude/.credentials.json shape "
+          + "(for `promptq credentials import FILE` or credentials.file).")
+  Path loginFile;
+
   @Override
   public Integer call() throws InterruptedException {
     if (latencyMs < 0) {
@@ -90,17 +109,32 @@ final class SimCommand implements Callable<Integer> {
         throw new PromptQ.UsageError("--fault: " + e.getMessage());
       }
     }
+    if (tokenTtl != null) {
+      if (tokenTtl.toSeconds() < 1) {
+        throw new PromptQ.UsageError("--token-ttl: " + tokenTtl + " (at least PT1S)");
+      }
+      b.oauthTokens(tokenTtl, oauthClientId);
+    } else if (loginFile != null || oauthClientId != null) {
+      throw new PromptQ.UsageError("--login-file and --oauth-client-id need --token-ttl");
+    }
     List<String> keys = new ArrayList<>(apiKeys);
     List<String> tokens = new ArrayList<>(oauthTokens);
     addEnv(keys, "ANTHROPIC_API_KEY");
     addEnv(tokens, "CLAUDE_CODE_OAUTH_TOKEN");
-    if (keys.isEmpty() && tokens.isEmpty()) {
+    if (keys.isEmpty() && tokens.isEmpty() && tokenTtl == null) {
       throw new PromptQ.UsageError("no credentials to accept: give --api-key and/or --oauth-token "
           + "(or set ANTHROPIC_API_KEY / CLAUDE_CODE_OAUTH_TOKEN)");
     }
     keys.forEach(k -> b.apiKey(Secret.of(k)));
     tokens.forEach(t -> b.oauthToken(Secret.of(t)));
     AnthropicSimulator sim = b.build().start();
+    if (loginFile != null) {
+      TokenAuthority.Issued login = sim.tokens().issue();
+      new CredentialsFile(loginFile).write(new OAuthCredentials(login.accessToken(), Optional.of(login.refreshToken()),
+          login.expiresAt(), List.of("user:inference"), "max"));
+      spec.commandLine().getOut().println("Wrote a login (access token expires at " + login.expiresAt() + ") to "
+          + loginFile + "; token endpoint " + sim.tokenUrl());
+    }
     GracefulStop stop = GracefulStop.onSignals(sim::close);
     spec.commandLine().getOut().println("Simulator ready at " + sim.baseUrl() + " (" + keys.size() + " API keys, "
         + tokens.size() + " OAuth tokens accepted" + (quota == null ? "" : ", subscription quota " + quota + " per "

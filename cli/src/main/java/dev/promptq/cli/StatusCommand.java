@@ -90,5 +90,14 @@ final class StatusCommand implements Callable<Integer> {
           : "route " + route + ": closed until " + r.until() + " (" + r.reason() + ", learned by " + r.reporter() + ")");
     }
     out.printf("API spend today: %.4f USD%n", s.apiSpendToday());
+    GroupStatus.SharedCredentials c = s.credentials();
+    if (c != null) {
+      out.println(c.state().equals("revoked")
+          ? "credentials: REVOKED (" + c.error() + ", reported by " + c.by() + " at " + c.at()
+              + "); fix: sign in again and run ./promptq credentials import"
+          : "credentials: live, access token expires at " + (c.expiresAt() == null ? "unknown" : c.expiresAt())
+              + " (" + c.source() + " by " + c.by() + " at " + c.at() + ")"
+              + (c.lastRefresher() == null ? "" : ", last refresh claimed by " + c.lastRefresher()));
+    }
   }
 }

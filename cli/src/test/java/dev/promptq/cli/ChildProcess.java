@@ -106,6 +106,18 @@ final class ChildProcess implements AutoCloseable {
     process.destroyForcibly().waitFor();
   }
 
+  /** Sends {@code signal} (e.g. {@code STOP}, {@code CONT}) with the system's {@code kill}. */
+  void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill -" + signal + " " + process.pid() + " failed");
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** SIGTERM: asks the process to stop; see {@link #awaitExit}. */
   void terminate() {
     process.destroy();

@@ -34,7 +34,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -362,7 +361,9 @@ public final class Worker implements AutoCloseable {
     Map<String, Object> d = new HashMap<>();
     d.put(ConsumerConfig.CLIENT_ID_CONFIG, "promptq-election-" + config.workerId());
     d.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+    // Sticky and cooperative: members joining or coming back do not move the role, and it moves
+    // only after its holder gave it up (revoked) or was removed from the group.
+    d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     Map<String, Object> p = clientProperties(config, d);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId() + ".credentials-refresher");
     long session = config.credentialSettings().electionSessionTimeout().toMillis();

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -171,8 +172,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     }
     Duration in = Duration.between(clock.instant(), s.credentials().expiresAt().minus(settings.refreshMargin()));
     long generation = s.generation();
-    next = thread.schedule(guarded(() -> refresh(generation, "ahead of expiry")), Math.max(0, in.toMillis()),
-        TimeUnit.MILLISECONDS);
+    next = later(() -> refresh(generation, "ahead of expiry"), Math.max(0, in.toMillis()));
   }
 
   private void onRequest(ControlRecords.RefreshRequest r) {
@@ -266,7 +266,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     if (next != null) {
       next.cancel(false);
     }
-    next = thread.schedule(guarded(() -> refresh(generation, why)), delay, TimeUnit.MILLISECONDS);
+    next = later(() -> refresh(generation, why), delay);
   }
 
   /** Writes one record in a transaction of its own; returns its offset. */
@@ -318,8 +318,16 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   private void submit(Runnable task) {
     try {
       thread.execute(guarded(task));
-    } catch (java.util.concurrent.RejectedExecutionException closed) {
+    } catch (RejectedExecutionException closed) {
       // stopping
+    }
+  }
+
+  private ScheduledFuture<?> later(Runnable task, long delayMs) {
+    try {
+      return thread.schedule(guarded(task), delayMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
+      return null;
     }
   }
 

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Elects the group's credentials refresher through Kafka: every worker that can refresh joins a
  * consumer group of its own on the one-partition control topic; the member that is assigned the
  * partition holds the role. Kafka's group coordinator gives the partition to one member at a time
- * and moves it when that member leaves or stops heartbeating (its session timeout); the fixed
+ * and moves it only when that member leaves or stops heartbeating (its session timeout): the
+ * assignment is cooperative and sticky, so members joining or coming back do not take it; the fixed
  * {@code transactional.id} of {@link Refresher} fences a member that was removed while stalled.
  *
  * <p>The partition is paused at once: the election reads nothing and commits nothing. Owns the

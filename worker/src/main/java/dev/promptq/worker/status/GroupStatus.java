@@ -16,6 +16,8 @@ import java.util.Map;
  * @param partitions per job partition: committed offset, end offset (read_committed), lag
  * @param routes per route closed now: until and reason; routes not listed are open
  * @param apiSpendToday the group's API spend today (UTC), USD
+ * @param credentials the group's shared subscription credentials, as far as they show without the
+ *     key; null when the group shares none
  */
 public record GroupStatus(
     String group,
@@ -24,6 +26,7 @@ public record GroupStatus(
     List<PartitionLag> partitions,
     Map<String, RouteState> routes,
     double apiSpendToday,
+    SharedCredentials credentials,
     Instant at) {
 
   public GroupStatus {
@@ -40,6 +43,13 @@ public record GroupStatus(
 
   /** A closed route: until when, why, and which worker learned it. */
   public record RouteState(Instant until, String reason, String reporter) {}
+
+  /**
+   * The group's shared credentials: {@code live} or {@code revoked}, when the access token expires,
+   * where they came from, and the worker that last claimed a refresh.
+   */
+  public record SharedCredentials(String state, Instant expiresAt, String source, String by, Instant at,
+      String error, String lastRefresher) {}
 
   public long totalLag() {
     return partitions.stream().mapToLong(PartitionLag::lag).sum();
@@ -71,6 +81,19 @@ public record GroupStatus(
       }
     }
     n.put("api_spend_today_usd", apiSpendToday);
+    if (credentials != null) {
+      ObjectNode c = n.putObject("credentials").put("state", credentials.state());
+      if (credentials.expiresAt() != null) {
+        c.put("expires_at", credentials.expiresAt().toString());
+      }
+      c.put("source", credentials.source()).put("by", credentials.by()).put("at", credentials.at().toString());
+      if (credentials.error() != null) {
+        c.put("error", credentials.error());
+      }
+      if (credentials.lastRefresher() != null) {
+        c.put("last_refresher", credentials.lastRefresher());
+      }
+    }
     return n;
   }
 }

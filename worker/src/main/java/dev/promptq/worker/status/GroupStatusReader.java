@@ -62,7 +62,7 @@ public final class GroupStatusReader {
       members.sort(Comparator.comparing(GroupStatus.Member::clientId));
       List<GroupStatus.PartitionLag> lag = lag(group);
       RoutesAndSpend control = readControl();
-      return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(),
+      return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(), control.credentials(),
           clock.instant());
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot read group " + group + ": " + e.getCause().getMessage(), e.getCause());
@@ -106,7 +106,8 @@ public final class GroupStatusReader {
     return lags;
   }
 
-  private record RoutesAndSpend(Map<String, GroupStatus.RouteState> routes, double spend) {}
+  private record RoutesAndSpend(Map<String, GroupStatus.RouteState> routes, double spend,
+      GroupStatus.SharedCredentials credentials) {}
 
   /** Reads the control topic to its end: the latest route notices and today's spend totals. */
   private RoutesAndSpend readControl() {
@@ -118,6 +119,8 @@ public final class GroupStatusReader {
     Map<String, Double> spendByWorker = new HashMap<>();
     String today = ApiSpend.dayScope(clock.instant());
     Instant deadline = clock.instant().plus(TIMEOUT);
+    GroupStatus.SharedCredentials credentials = null;
+    String refresher = null;
     while (controlReader.position(tp) < end && clock.instant().isBefore(deadline)) {
       for (ConsumerRecord<byte[], byte[]> r : controlReader.poll(Duration.ofMillis(200))) {
         Optional<Object> decoded;
@@ -135,9 +138,20 @@ public final class GroupStatusReader {
         } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.SpendTotal t
             && t.scope().equals(today)) {
           spendByWorker.merge(t.worker(), t.usd(), Math::max);
+        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.SealedCredentials c) {
+          credentials = new GroupStatus.SharedCredentials("live", c.expiresAt(), c.source(), c.by(), c.at(), null, null);
+        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.CredentialsRevoked c) {
+          credentials = new GroupStatus.SharedCredentials("revoked", null, "revoked", c.by(), c.at(), c.error(), null);
+        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.RefreshClaim c) {
+          refresher = c.worker();
         }
       }
     }
-    return new RoutesAndSpend(routes, spendByWorker.values().stream().mapToDouble(Double::doubleValue).sum());
+    if (credentials != null && refresher != null) {
+      credentials = new GroupStatus.SharedCredentials(credentials.state(), credentials.expiresAt(), credentials.source(),
+          credentials.by(), credentials.at(), credentials.error(), refresher);
+    }
+    return new RoutesAndSpend(routes, spendByWorker.values().stream().mapToDouble(Double::doubleValue).sum(),
+        credentials);
   }
 }
