@@ -175,7 +175,7 @@ class CredentialsLeakIT {
       sim.tokens().everIssued().forEach(s -> planted.add(s.reveal()));
       planted.add(apiKey.reveal());
       planted.add(key);
-      assertTrue(planted.size() > 10, "tokens issued: " + planted.size());
+      assertTrue(planted.size() >= 10, "a login and at least three rotations: " + planted.size());
       List<String> leaks = new ArrayList<>();
       for (int i = 0; i < outputs.size() - 1; i++) {
         for (String secret : planted) {

@@ -1,11 +1,13 @@
 package dev.promptq.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.promptq.config.Globs;
 import dev.promptq.config.Settings;
+import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.worker.routing.OperatorPolicy;
@@ -94,6 +96,39 @@ class WorkerConfigTest {
     assertEquals("api.budget.usd.per.day: lots (not a number)",
         assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
             "bootstrap.servers", "b", "api.budget.usd.per.day", "lots")))).getMessage());
+  }
+
+  @Test
+  void credentialSettingsAreReadAndCheckedWithoutEchoingTheKey() {
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    WorkerConfig c = WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
+        "credentials.file", "~/.claude/.credentials.json", "credentials.key", key, "credentials.client.id", "cid",
+        "credentials.token.url", "http://127.0.0.1:1/v1/oauth/token", "credentials.refresh.margin.ms", "6000",
+        "credentials.file.write.back", "false", "claude.oauth.token.expires.at", "2027-11-24T00:00:00Z")));
+    CredentialSettings cs = c.credentialSettings();
+    assertEquals(java.nio.file.Path.of(System.getProperty("user.home"), ".claude", ".credentials.json"), cs.file());
+    assertEquals(key, cs.key().reveal());
+    assertEquals("cid", cs.clientId());
+    assertEquals(java.time.Duration.ofSeconds(6), cs.refreshMargin());
+    assertEquals(false, cs.writeBack());
+    assertEquals(java.time.Instant.parse("2027-11-24T00:00:00Z"), cs.staticTokenExpiresAt());
+    assertTrue(cs.canRefresh());
+    assertFalse(cs.toString().contains(key), cs.toString());
+
+    String badKey = "c2hvcnQ=";  // 5 bytes
+    String m = assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+        "bootstrap.servers", "b", "credentials.key", badKey)))).getMessage();
+    assertTrue(m.startsWith("PROMPTQ_CREDENTIALS_KEY: 5 bytes"), m);
+    assertFalse(m.contains(badKey));
+    assertEquals("credentials.token.url: nope (not an http(s) URL)",
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+            "bootstrap.servers", "b", "credentials.token.url", "nope")))).getMessage());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+        "bootstrap.servers", "b", "claude.oauth.token.expires.at", "soon")))).getMessage()
+        .startsWith("claude.oauth.token.expires.at: soon (an ISO-8601 instant"));
+    assertEquals("credentials.refresh.margin.ms: -1 (must be between 0 and 2592000000)",
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+            "bootstrap.servers", "b", "credentials.refresh.margin.ms", "-1")))).getMessage());
   }
 
   @Test

@@ -39,6 +39,7 @@ public final class GroupCredentials implements SubscriptionTokens {
   static final String REFRESHING = "credentials_refreshing";
   static final String REVOKED = "credentials_revoked";
   private static final Duration UNTIL_IMPORTED = Duration.ofDays(365);
+  private static final Duration STATIC_EXPIRY_WARNING = Duration.ofDays(14);
 
   /** The credentials this worker holds now, their generation, and whether the group's were revoked. */
   public record Snapshot(OAuthCredentials credentials, long generation, String revokedError, String source) {
@@ -93,6 +94,11 @@ public final class GroupCredentials implements SubscriptionTokens {
       seal = null;
       snapshot = new Snapshot(new OAuthCredentials(staticToken.get(), Optional.empty(), settings.staticTokenExpiresAt(),
           List.of(), null), 0, null, "env");
+      Instant expiry = settings.staticTokenExpiresAt();
+      if (expiry != null && expiry.isBefore(clock.instant().plus(STATIC_EXPIRY_WARNING))) {
+        log.warn("CLAUDE_CODE_OAUTH_TOKEN expires at {} (claude.oauth.token.expires.at): create a new one with "
+            + "`claude setup-token` before then", expiry);
+      }
     } else if (settings.key() != null) {
       mode = Mode.GROUP;
       seal = new CredentialSeal(CredentialCipher.fromBase64(settings.key()));
