@@ -15,6 +15,7 @@ import dev.promptq.worker.credentials.Refresher;
 import dev.promptq.worker.credentials.RefresherElection;
 import dev.promptq.worker.credentials.TokenEndpoint;
 import dev.promptq.worker.ops.OpsServer;
+import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.Router;
@@ -67,6 +68,7 @@ public final class Worker implements AutoCloseable {
   private final RouteGates gates;
   private final ControlChannel control;
   private final GroupCredentials credentials;
+  private final QuotaGovernor quota;
   private final Refresher refresher;
   private final RefresherElection election;
   private final WorkerMetrics metrics = new WorkerMetrics();
@@ -130,7 +132,8 @@ public final class Worker implements AutoCloseable {
             config.workerId());
       }
     }
-    Router router = new Router(client, config.credentials().apiKey(), credentials, gates, control, spend,
+    this.quota = new QuotaGovernor(config.quota(), clock, config.workerId(), metrics.registry());
+    Router router = new Router(client, config.credentials().apiKey(), credentials, gates, control, spend, quota,
         config.router(), config.operatorPolicy(), config.workerId(), clock);
     ReplyPolicy replies = new ReplyPolicy(config.replyTopics(), config.topics());
     JobCodec codec = new JobCodec(config.jobLimits());
@@ -147,6 +150,7 @@ public final class Worker implements AutoCloseable {
             metrics, settings, clock)
         : Loops.atLeastOnce(consumer, new KafkaProducer<>(producerProperties(config, false), new ByteArraySerializer(),
             new ByteArraySerializer()), admin, router, codec, config.topics(), replies, metrics, settings, clock);
+    loop.onAssignment(quota::reshare);
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
     metrics.gauge("promptq.jobs.in.flight", "Jobs started and not yet finished", loop::inFlight);
     metrics.gauge("promptq.partitions.paused", "Job partitions paused by back-pressure (slots full or waiting)",
@@ -282,6 +286,7 @@ public final class Worker implements AutoCloseable {
       refresher.close();
     }
     client.close();
+    quota.close();
     gates.close();
     control.close();
     if (ops != null) {

@@ -9,6 +9,8 @@ import dev.promptq.config.Secret;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.worker.quota.Budget;
+import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
 import dev.promptq.worker.spend.PriceTable;
@@ -23,6 +25,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import okhttp3.HttpUrl;
 
@@ -51,6 +54,11 @@ import okhttp3.HttpUrl;
  *   <tr><td>credentials.refresh.min.interval.ms</td><td></td><td>60000</td><td>least time between on-demand refreshes</td></tr>
  *   <tr><td>credentials.refresh.backoff.ms</td><td></td><td>1000</td><td>first wait after a token endpoint 429/5xx, doubling</td></tr>
  *   <tr><td>credentials.refresh.backoff.max.ms</td><td></td><td>60000</td><td>longest such wait</td></tr>
+ *   <tr><td>quota.subscription.requests</td><td></td><td>none (not paced)</td><td>the group's subscription requests per window</td></tr>
+ *   <tr><td>quota.subscription.window.ms</td><td></td><td>18000000 (5 h)</td><td>the subscription budget's window</td></tr>
+ *   <tr><td>quota.api.requests.per.minute</td><td></td><td>none (not paced)</td><td>the group's API requests per minute</td></tr>
+ *   <tr><td>quota.lag.ms</td><td></td><td>250</td><td>the most a call's arrival may trail its permit; paced for</td></tr>
+ *   <tr><td>quota.ahead.margin</td><td></td><td>0.1</td><td>how far reported utilisation may run ahead of the pace before slowing</td></tr>
  *   <tr><td>credentials.election.session.timeout.ms</td><td></td><td>10000</td><td>how soon a dead refresher is replaced</td></tr>
  *   <tr><td>max.in.flight</td><td></td><td>256</td><td>jobs started and not yet committed, per worker</td></tr>
  *   <tr><td>call.timeout.ms</td><td></td><td>600000</td><td>limit on one API call</td></tr>
@@ -93,6 +101,7 @@ public record WorkerConfig(
     String anthropicBaseUrl,
     Credentials credentials,
     CredentialSettings credentialSettings,
+    QuotaSettings quota,
     int maxInFlight,
     Duration callTimeout,
     Delivery delivery,
@@ -123,6 +132,8 @@ public record WorkerConfig(
   public static final int DEFAULT_JOB_PARTITIONS = 12;
   /** Loopback: the ops endpoint is not reachable from other machines unless the operator says so. */
   public static final String DEFAULT_OPS_BIND = "127.0.0.1";
+  /** A Claude plan's usage window. */
+  public static final Duration DEFAULT_QUOTA_WINDOW = Duration.ofHours(5);
 
   /** Environment variables read by {@link #fromSettings}, and the keys they set. */
   public static final Map<String, String> ENV_KEYS = Map.of(
@@ -149,7 +160,8 @@ public record WorkerConfig(
       "ops.bind", "claude.oauth.token.expires.at", "credentials.file", "credentials.file.write.back", "credentials.key",
       "credentials.token.url", "credentials.client.id", "credentials.scope", "credentials.refresh.margin.ms",
       "credentials.refresh.wait.ms", "credentials.refresh.min.interval.ms", "credentials.refresh.backoff.ms",
-      "credentials.refresh.backoff.max.ms", "credentials.election.session.timeout.ms");
+      "credentials.refresh.backoff.max.ms", "credentials.election.session.timeout.ms", "quota.subscription.requests",
+      "quota.subscription.window.ms", "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms");
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -159,6 +171,7 @@ public record WorkerConfig(
     Objects.requireNonNull(anthropicBaseUrl, "anthropicBaseUrl");
     Objects.requireNonNull(credentials, "credentials");
     Objects.requireNonNull(credentialSettings, "credentialSettings");
+    Objects.requireNonNull(quota, "quota");
     Objects.requireNonNull(callTimeout, "callTimeout");
     Objects.requireNonNull(delivery, "delivery");
     Objects.requireNonNull(ordering, "ordering");
@@ -205,6 +218,7 @@ public record WorkerConfig(
         .anthropicBaseUrl(s.get("anthropic.base.url", DEFAULT_BASE_URL))
         .credentials(new Credentials(s.secret("claude.oauth.token"), s.secret("anthropic.api.key")))
         .credentialSettings(credentialSettings(s))
+        .quota(quotaSettings(s))
         .maxInFlight(s.getInt("max.in.flight", DEFAULT_MAX_IN_FLIGHT, 1, 100_000))
         .callTimeout(Duration.ofMillis(s.getLong("call.timeout.ms", DEFAULT_CALL_TIMEOUT.toMillis(), 1, 86_400_000L)))
         .delivery(Delivery.fromWireName(s.get("delivery", Delivery.EXACTLY_ONCE.wireName())))
@@ -228,6 +242,22 @@ public record WorkerConfig(
         .ops(s.getInt("ops.port", -1, -1, 65535), s.get("ops.bind", DEFAULT_OPS_BIND))
         .kafkaProperties(s.kafkaProperties())
         .build();
+  }
+
+  private static QuotaSettings quotaSettings(Settings s) {
+    Optional<Budget> subscription = s.get("quota.subscription.requests").isPresent()
+        ? Optional.of(new Budget(s.getInt("quota.subscription.requests", 0, 1, 100_000_000),
+            millis(s, "quota.subscription.window.ms", DEFAULT_QUOTA_WINDOW, 1000)))
+        : Optional.empty();
+    if (subscription.isEmpty() && s.get("quota.subscription.window.ms").isPresent()) {
+      throw new IllegalArgumentException("quota.subscription.window.ms: " + s.get("quota.subscription.window.ms").get()
+          + " (set quota.subscription.requests too)");
+    }
+    Optional<Budget> api = s.get("quota.api.requests.per.minute").isPresent()
+        ? Optional.of(new Budget(s.getInt("quota.api.requests.per.minute", 0, 1, 100_000_000), Duration.ofMinutes(1)))
+        : Optional.empty();
+    return new QuotaSettings(subscription, api, s.getDouble("quota.ahead.margin", 0.1, 0.0, 1.0),
+        millis(s, "quota.lag.ms", QuotaSettings.DEFAULT_LAG, 0));
   }
 
   private static CredentialSettings credentialSettings(Settings s) {
@@ -341,6 +371,7 @@ public record WorkerConfig(
     private String anthropicBaseUrl = DEFAULT_BASE_URL;
     private Credentials credentials = Credentials.none();
     private CredentialSettings credentialSettings = CredentialSettings.defaults();
+    private QuotaSettings quota = QuotaSettings.none();
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
     private Delivery delivery = Delivery.EXACTLY_ONCE;
@@ -393,6 +424,12 @@ public record WorkerConfig(
     /** How subscription credentials are found, shared and refreshed; default: the static token only. */
     public Builder credentialSettings(CredentialSettings v) {
       this.credentialSettings = v;
+      return this;
+    }
+
+    /** The group's budgets per route; default none (no pacing). */
+    public Builder quota(QuotaSettings v) {
+      this.quota = v;
       return this;
     }
 
@@ -500,7 +537,7 @@ public record WorkerConfig(
 
     public WorkerConfig build() {
       return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
-          credentialSettings,
+          credentialSettings, quota,
           maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
           replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
           replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, operatorPolicy, opsPort, opsBind,

@@ -87,6 +87,9 @@ class OpsEndpointIT {
       assertTrue(scrape.value("promptq_jobs_in_flight", Map.of()) >= 0);
       assertTrue(scrape.value("promptq_partitions_paused", Map.of()) >= 0);
       assertEquals(0.0, scrape.value("promptq_api_spend_today", Map.of()));
+      assertEquals(1.0, scrape.value("promptq_credentials_usable", Map.of()), "the static token is usable");
+      assertEquals(0.0, scrape.value("promptq_credentials_refresher", Map.of()), "a static token has no refresher");
+      assertTrue(Double.isNaN(scrape.value("promptq_credentials_expires_in_seconds", Map.of())), "expiry unknown");
       assertTrue(scrape.types().keySet().stream().anyMatch(f -> f.startsWith("kafka_consumer_")),
           "Kafka's client metrics: " + scrape.types().keySet());
       assertTrue(text.matches("(?s).*promptq_tokens_total\\{direction=\"output\",route=\"subscription\"} [1-9].*"), text);
@@ -97,7 +100,8 @@ class OpsEndpointIT {
       assertEquals("UP", h.path("status").asText());
       assertEquals(6, h.path("partitions").asInt());
       assertTrue(h.path("routes").path("subscription").path("open").asBoolean());
-      assertTrue(h.path("credentials").path("subscription").asBoolean());
+      assertEquals("static", h.path("credentials").path("subscription").path("state").asText());
+      assertTrue(h.path("credentials").path("api").asBoolean());
 
       for (String body : new String[] {text, health.body()}) {
         assertFalse(body.contains(TestPipeline.OAUTH_TOKEN.reveal()), "no token");

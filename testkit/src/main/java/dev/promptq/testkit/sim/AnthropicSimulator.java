@@ -91,7 +91,8 @@ public final class AnthropicSimulator implements AutoCloseable {
     this.apiKeys = Set.copyOf(b.apiKeys);
     this.oauthTokens = Set.copyOf(b.oauthTokens);
     this.responders = List.copyOf(b.responders);
-    this.quota = b.quotaLimit == 0 ? null : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock);
+    this.quota = b.quotaLimit == 0 ? null : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock,
+        b.quotaSliding);
     this.latency = new AtomicReference<>(b.latency);
     this.clock = b.clock;
     this.tokens = b.tokenTtl == null ? null : new TokenAuthority(b.clock, b.tokenTtl, b.clientId, b.tokenMarker);
@@ -482,6 +483,7 @@ public final class AnthropicSimulator implements AutoCloseable {
     private int quotaLimit;
     private Duration quotaWindow;
     private double quotaWarnAt = 0.8;
+    private boolean quotaSliding;
     private Duration tokenTtl;
     private String clientId;
     private String tokenMarker = "";
@@ -519,6 +521,15 @@ public final class AnthropicSimulator implements AutoCloseable {
       }
       this.quotaLimit = limit;
       this.quotaWindow = window;
+      return this;
+    }
+
+    /**
+     * A sliding window instead of a fixed one: at most {@code limit} requests in any
+     * {@code window}; the reset header says when the oldest counted request leaves it. Default fixed.
+     */
+    public Builder slidingQuotaWindow() {
+      this.quotaSliding = true;
       return this;
     }
 

@@ -6,10 +6,12 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * The subscription's window quota: {@code limit} requests per window. A window starts with the
- * first request after the previous one ended (as a Claude plan's five-hour window starts with the
- * first message). A request is counted when it is admitted and
- * uncounted if it is then answered with an error, so concurrent requests never overshoot.
+ * The subscription's window quota: {@code limit} requests per window, fixed or sliding. A fixed
+ * window starts with the first request after the previous one ended (as a Claude plan's five-hour
+ * window starts with the first message); a sliding window admits a request while fewer than
+ * {@code limit} were admitted in the {@code window} before it. A request is counted when it is
+ * admitted and uncounted if it is then answered with an error, so concurrent requests never
+ * overshoot.
  *
  * <p>Every subscription answer carries the unified headers: status ({@code allowed},
  * {@code allowed_warning} from {@code warnAt} utilisation, {@code rejected}), reset (epoch
@@ -20,10 +22,17 @@ final class SubscriptionQuota {
   private final Duration window;
   private final double warnAt;
   private final Clock clock;
+  private final boolean sliding;
+  private final java.util.ArrayDeque<Instant> admitted = new java.util.ArrayDeque<>();  // sliding only
   private Instant windowEnd = Instant.MIN;
   private int used;
 
   SubscriptionQuota(int limit, Duration window, double warnAt, Clock clock) {
+    this(limit, window, warnAt, clock, false);
+  }
+
+  SubscriptionQuota(int limit, Duration window, double warnAt, Clock clock, boolean sliding) {
+    this.sliding = sliding;
     if (limit < 1 || window.isZero() || window.isNegative()) {
       throw new IllegalArgumentException("quota: limit >= 1 and a positive window required");
     }
@@ -38,6 +47,19 @@ final class SubscriptionQuota {
 
   synchronized Admission admit() {
     Instant now = clock.instant();
+    if (sliding) {
+      while (!admitted.isEmpty() && !admitted.peekFirst().plus(window).isAfter(now)) {
+        admitted.pollFirst();
+      }
+      used = admitted.size();
+      windowEnd = admitted.isEmpty() ? now.plus(window) : admitted.peekFirst().plus(window);
+      if (used >= limit) {
+        return new Admission(false, UnifiedHeaders.of("rejected", windowEnd, 1.0));
+      }
+      admitted.addLast(now);
+      used++;
+      return new Admission(true, headers());
+    }
     if (!now.isBefore(windowEnd)) {
       windowEnd = now.plus(window);
       used = 0;
@@ -52,6 +74,9 @@ final class SubscriptionQuota {
   /** Gives back the count of an admitted request that was answered with an error. */
   synchronized void giveBack() {
     used = Math.max(0, used - 1);
+    if (sliding && !admitted.isEmpty()) {
+      admitted.pollLast();
+    }
   }
 
   synchronized int used() {

@@ -10,6 +10,7 @@ import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.Router;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -46,7 +47,8 @@ final class JobHandler {
     this.replies = replies;
   }
 
-  CompletableFuture<List<ProducerRecord<byte[], byte[]>>> handle(ConsumerRecord<byte[], byte[]> record) {
+  CompletableFuture<List<ProducerRecord<byte[], byte[]>>> handle(ConsumerRecord<byte[], byte[]> record,
+      BooleanSupplier handedBack) {
     JobCodec.Decoded decoded = codec.decodeJob(record.value());
     if (decoded instanceof JobCodec.Decoded.Invalid invalid) {
       return CompletableFuture.completedFuture(List.of(deadLetter(record, invalid.reason())));
@@ -63,8 +65,11 @@ final class JobHandler {
       return CompletableFuture.completedFuture(List.of(deadLetter(record, undeliverable.get())));
     }
     Instant enqueuedAt = Instant.ofEpochMilli(record.timestamp());
-    return router.run(job, enqueuedAt)
+    return router.run(job, enqueuedAt, handedBack)
         .thenApply(result -> {
+          if (handedBack.getAsBoolean()) {
+            return List.<ProducerRecord<byte[], byte[]>>of();  // the next owner answers it; nothing to count
+          }
           metrics.onResult(result);
           return List.of(reply(record, job, topic, partition, result));
         })

@@ -81,6 +81,7 @@ public final class JobLoop implements Runnable {
   private volatile int pausedPartitions;
   private volatile Instant stopDeadline = Instant.MAX;
   private volatile Set<TopicPartition> assignment = Set.of();
+  private volatile AssignmentListener assignmentListener = (owned, total) -> { };
   private volatile int inFlight;
   private Instant lastCommit;
   private ExecutorService commitThread;
@@ -158,6 +159,28 @@ public final class JobLoop implements Runnable {
     return finished;
   }
 
+  /** Told, on the loop's thread, how many job partitions this worker owns after each change. */
+  @FunctionalInterface
+  public interface AssignmentListener {
+    void assigned(int owned, int total);
+  }
+
+  /** Sets the listener of assignment changes; call before the loop runs. */
+  public void onAssignment(AssignmentListener listener) {
+    this.assignmentListener = listener;
+  }
+
+  private void tellAssignment() {
+    int total;
+    try {
+      total = consumer.partitionsFor(jobsTopic).size();
+    } catch (RuntimeException e) {
+      log.warn("cannot read the partition count of {}: {}", jobsTopic, e.toString());
+      return;
+    }
+    assignmentListener.assigned(assignment.size(), total);
+  }
+
   /** Completes when this loop first owns at least one job partition. */
   public CompletableFuture<Void> firstAssignment() {
     return firstAssignment;
@@ -184,7 +207,7 @@ public final class JobLoop implements Runnable {
     }
     inFlight++;
     byte[] key = settings.ordering() == Ordering.KEY ? record.key() : null;
-    state.runInKeyOrder(key, () -> handler.handle(record).whenComplete((outputs, bug) ->
+    state.runInKeyOrder(key, () -> handler.handle(record, state::handedBack).whenComplete((outputs, bug) ->
         mailbox.add(new Completion(state, record.offset(), key,
             bug == null ? outputs : List.of(handler.deadLetter(record, "internal worker error: " + bug))))));
   }
@@ -394,6 +417,7 @@ public final class JobLoop implements Runnable {
     for (TopicPartition tp : partitions) {
       PartitionState old = states.remove(tp);
       if (old != null) {
+        old.handBack();  // its jobs still waiting for a route never call: the next owner runs them
         inFlight -= old.unfinished();
       }
     }
@@ -420,11 +444,18 @@ public final class JobLoop implements Runnable {
       drop(partitions);
       log.info("revoked {} job partitions ({} running jobs handed back), now {}", partitions.size(), abandoned,
           assignment.size());
+      if (stopping) {
+        tellAssignment();
+      }
+      // Otherwise the listener hears at the end of this rebalance (onPartitionsAssigned, perhaps
+      // with nothing new): cooperative rebalancing gives revoked partitions to their new owner
+      // in a second round, and until then their share stays with this worker instead of no one.
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       if (partitions.isEmpty()) {
+        tellAssignment();  // the end of a rebalance that gave this worker nothing new
         return;
       }
       Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(new HashSet<>(partitions));
@@ -433,6 +464,7 @@ public final class JobLoop implements Runnable {
       }
       assignment = Set.copyOf(consumer.assignment());
       log.info("assigned {} job partitions, now {}", partitions.size(), assignment.size());
+      tellAssignment();
       firstAssignment.complete(null);
     }
 
@@ -440,6 +472,7 @@ public final class JobLoop implements Runnable {
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       drop(partitions);
       log.warn("lost {} job partitions; their running jobs are dropped uncommitted", partitions.size());
+      tellAssignment();
     }
   }
 }

@@ -22,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class PartitionState {
   final TopicPartition partition;
+  private volatile boolean handedBack;
   /** Offsets polled and not yet below the commit point, mapped to whether their job is done. */
   private final TreeMap<Long, Boolean> tracked = new TreeMap<>();
   /** Offsets at or above the commit point that a previous owner finished (from commit metadata). */
@@ -193,5 +194,14 @@ final class PartitionState {
     public int hashCode() {
       return java.util.Arrays.hashCode(bytes);
     }
+  }
+
+  /** Marks the partition as no longer this worker's: jobs of it that have not called yet must not. */
+  void handBack() {
+    handedBack = true;
+  }
+
+  boolean handedBack() {
+    return handedBack;
   }
 }

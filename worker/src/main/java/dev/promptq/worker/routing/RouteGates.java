@@ -133,6 +133,28 @@ public final class RouteGates implements AutoCloseable {
     }
   }
 
+  /** Gives back a permit unused (the call did not happen, e.g. no quota permit): no verdict to learn from. */
+  public void release(Permit permit) {
+    boolean slotFreed;
+    synchronized (this) {
+      Gate g = gates.get(permit.route());
+      slotFreed = g.oneAtATime(clock.instant());
+      g.inFlight--;
+    }
+    if (slotFreed) {
+      signal();
+    }
+  }
+
+  /** Completes (on the timer thread) at {@code when}; never for null. */
+  public CompletableFuture<Void> at(Instant when) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    if (when != null) {
+      later(() -> f.complete(null), Duration.between(clock.instant(), when));
+    }
+    return f;
+  }
+
   /**
    * Closes {@code route} until {@code until} (extends, never shortens, a closure); afterwards it
    * takes one probe call at a time until a success.

@@ -12,6 +12,7 @@ import dev.promptq.worker.anthropic.CallOutcome;
 import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.config.Secret;
 import dev.promptq.worker.credentials.SubscriptionTokens;
+import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.spend.ApiSpend;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +61,7 @@ public final class Router {
   private final RouteGates gates;
   private final RouteNotice.Publisher notices;
   private final ApiSpend spend;
+  private final QuotaGovernor quota;
   private final RouterSettings settings;
   private final OperatorPolicy operator;
   private final String workerId;
@@ -70,8 +73,9 @@ public final class Router {
    * @param subscription the subscription's access tokens
    */
   public Router(MessagesClient client, Optional<Secret> apiKey, SubscriptionTokens subscription, RouteGates gates,
-      RouteNotice.Publisher notices, ApiSpend spend, RouterSettings settings, OperatorPolicy operator, String workerId,
-      Clock clock) {
+      RouteNotice.Publisher notices, ApiSpend spend, QuotaGovernor quota, RouterSettings settings, OperatorPolicy operator,
+      String workerId, Clock clock) {
+    this.quota = quota;
     this.operator = operator;
     this.client = client;
     this.apiKey = apiKey;
@@ -91,7 +95,15 @@ public final class Router {
    * @param enqueuedAt when the job was written to Kafka
    */
   public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt) {
-    Run run = new Run(job, enqueuedAt, clock.instant());
+    return run(job, enqueuedAt, () -> false);
+  }
+
+  /**
+   * Runs {@code job} unless {@code handedBack} turns true before it calls a route (its partition
+   * went to another worker, which will run it): then it ends {@code canceled} without a call.
+   */
+  public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt, BooleanSupplier handedBack) {
+    Run run = new Run(job, enqueuedAt, clock.instant(), handedBack);
     Optional<ApiError> refused = operator.refusal(job);
     if (refused.isPresent()) {
       return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, null, null, refused.get()));
@@ -122,13 +134,19 @@ public final class Router {
   /** Picks a route and calls it, or waits for one, or ends the job. */
   private CompletableFuture<JobResult> step(Run run) {
     Instant now = clock.instant();
+    if (run.handedBack.getAsBoolean()) {
+      return done(run.finish(Outcome.CANCELED, null, null, new ApiError("handed_back",
+          "the job's partition moved to another worker before it called", 0)));
+    }
     if (run.job.deadline() != null && !now.isBefore(run.job.deadline())) {
       return done(run.finish(Outcome.EXPIRED, null, null, new ApiError("expired",
           "deadline " + run.job.deadline() + " passed " + (run.attempts.isEmpty() ? "before the job started"
               : "before an answer"), 0)));
     }
     RouteGates.Blocked firstBlocked = null;
+    String firstReason = null;
     String budgetSpent = null;
+    List<CompletableFuture<Void>> permitWaits = new ArrayList<>();
     for (Route route : run.routes) {
       if (run.excluded.contains(route)) {
         continue;
@@ -141,30 +159,44 @@ public final class Router {
       }
       RouteGates.Entry entry = gates.enter(route);
       if (entry instanceof RouteGates.Permit permit) {
-        run.endWait(now);
-        return call(run, permit);
+        if (quota.tryAcquire(route)) {
+          run.endWait(now);
+          return call(run, permit);
+        }
+        // Open, but this worker's share of the route's budget has no permit due: try the next
+        // route of the policy, or wait for the permit.
+        gates.release(permit);
+        permitWaits.add(quota.nextPermit(route));
+        firstReason = firstReason == null ? route.wireName() + "_paced" : firstReason;
+        continue;
       }
       RouteGates.Blocked blocked = (RouteGates.Blocked) entry;
       if (firstBlocked == null) {
         firstBlocked = blocked;
       }
+      firstReason = firstReason == null ? blocked.reason() : firstReason;
       if (blocked.until() == null || blocked.reason().equals(REFRESHING)) {
         // open but taking one call at a time, or new credentials on their way (a refresh takes
         // well under a second): wait rather than pay for a fallback
         break;
       }
     }
-    if (firstBlocked == null) {
+    if (firstBlocked == null && permitWaits.isEmpty()) {
       ApiError error = budgetSpent != null ? new ApiError("api_budget_exhausted", budgetSpent, 0) : run.lastError;
       return done(run.finish(Outcome.ERRORED, run.lastRoute, null, error));
     }
-    Instant wake = firstBlocked.until();
+    Instant wake = firstBlocked == null ? null : firstBlocked.until();
     if (budgetSpent != null && spend.dayBudgetSpent()) {
       wake = earliest(wake, spend.nextDay());
     }
     wake = earliest(wake, run.job.deadline());
-    run.beginWait(budgetSpent != null ? "api_budget_spent" : firstBlocked.reason(), now);
-    return gates.nextChange(firstBlocked.version(), wake).thenCompose(v -> step(run));
+    run.beginWait(budgetSpent != null ? "api_budget_spent" : firstReason, now);
+    List<CompletableFuture<Void>> wakes = new ArrayList<>(permitWaits);
+    wakes.add(firstBlocked != null ? gates.nextChange(firstBlocked.version(), wake) : gates.at(wake));
+    return CompletableFuture.anyOf(wakes.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+      permitWaits.forEach(f -> f.cancel(false));  // a permit this job no longer waits for goes to the next waiter
+      return step(run);
+    });
   }
 
   private CompletableFuture<JobResult> call(Run run, RouteGates.Permit permit) {
@@ -185,6 +217,7 @@ public final class Router {
       if (outcome instanceof CallOutcome.Answered a) {
         if (route == Route.SUBSCRIPTION) {
           unified = UnifiedRateLimit.from(a.headers());
+          unified.ifPresent(quota::observe);
         } else if (a.body().has("usage")) {
           cost = spend.costOf(run.job.request().path("model").asText(), a.body().get("usage"));
           spend.record(cost, run.job.batch());
@@ -330,7 +363,10 @@ public final class Router {
     String waitReason;
     Instant waitSince;
 
-    Run(Job job, Instant enqueuedAt, Instant started) {
+    final BooleanSupplier handedBack;
+
+    Run(Job job, Instant enqueuedAt, Instant started, BooleanSupplier handedBack) {
+      this.handedBack = handedBack;
       this.job = job;
       this.enqueuedAt = enqueuedAt;
       this.started = started;

@@ -1,0 +1,183 @@
+package dev.promptq.worker.quota;
+
+import dev.promptq.job.Route;
+import dev.promptq.worker.routing.UnifiedRateLimit;
+import io.github.resilience4j.micrometer.tagged.RateLimiterMetricNames;
+import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics;
+import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the group inside each route's {@link Budget}: every worker takes the share of the budget
+ * that its share of the job partitions gives it, recomputed on every rebalance
+ * ({@link #reshare}), so the sum over the group never exceeds the budget however many workers
+ * there are. Calls on a route with a budget need a permit ({@link #tryAcquire}); a job without one
+ * takes another route of its policy or waits ({@link #nextPermit}) without polling.
+ *
+ * <p>The subscription's answers steer the pace ({@link #observe}): when the five-hour utilisation
+ * they report runs ahead of the budget's pace by more than {@link QuotaSettings#aheadMargin()}
+ * (the real quota is smaller than the budget, or other clients use it), the worker slows to the
+ * rate that spends the rest by the reset; a {@code rejected} answer closes the route group-wide
+ * (the router does that).
+ *
+ * <p>Owns the thread {@code promptq-quota-<worker>} that wakes waiting jobs; {@link #close()}
+ * stops it. Thread-safe.
+ */
+public final class QuotaGovernor implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(QuotaGovernor.class);
+
+  private final QuotaSettings settings;
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+  private final Map<Route, RoutePermits> permits = new EnumMap<>(Route.class);
+  private final Map<Route, Optional<UnifiedRateLimit>> lastSeen = new EnumMap<>(Route.class);
+  private volatile double share;
+
+  public QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters) {
+    this(settings, clock, workerId, meters, System::nanoTime);
+  }
+
+  QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters, Supplier<Long> nanoTime) {
+    this.settings = settings;
+    this.clock = clock;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "promptq-quota-" + workerId);
+      t.setDaemon(true);
+      return t;
+    });
+    RateLimiterRegistry registry = RateLimiterRegistry.ofDefaults();
+    settings.subscription().ifPresent(b -> permits.put(Route.SUBSCRIPTION,
+        new RoutePermits(Route.SUBSCRIPTION, b, settings.lag(), workerId, registry, timer, nanoTime)));
+    settings.api().ifPresent(b -> permits.put(Route.API, new RoutePermits(Route.API, b, settings.lag(), workerId, registry, timer,
+        nanoTime)));
+    // resilience4j's own meters of the limiters, under promptq's names
+    TaggedRateLimiterMetrics.ofRateLimiterRegistry(RateLimiterMetricNames.custom()
+        .availablePermissionsMetricName("promptq.quota.permits.available")
+        .waitingThreadsMetricName("promptq.quota.waiting.threads").build(), registry).bindTo(meters);
+    for (RoutePermits p : permits.values()) {
+      String route = p == permits.get(Route.API) ? Route.API.wireName() : Route.SUBSCRIPTION.wireName();
+      Gauge.builder("promptq.quota.budget", p, x -> x.budget().requests())
+          .description("The group's budget of requests per window for the route").tag("route", route).register(meters);
+      Gauge.builder("promptq.quota.window.seconds", p, x -> x.budget().window().toSeconds())
+          .description("The budget's window").tag("route", route).register(meters);
+      Gauge.builder("promptq.quota.share", p, RoutePermits::perWindow)
+          .description("This worker's requests per window: its share of the budget at its pace").tag("route", route)
+          .register(meters);
+      Gauge.builder("promptq.quota.pace", p, RoutePermits::pace)
+          .description("1 at the budget's full rate; less when the route's answers say it runs ahead")
+          .tag("route", route).register(meters);
+      FunctionCounter.builder("promptq.quota.permits", p, RoutePermits::granted)
+          .description("Permits this worker took for calls on the route").tag("route", route).register(meters);
+    }
+  }
+
+  /** True if calls on {@code route} need a permit. */
+  public boolean paces(Route route) {
+    return permits.containsKey(route);
+  }
+
+  /** Takes a permit for a call on {@code route} if one is due (always, for a route without a budget). */
+  public boolean tryAcquire(Route route) {
+    RoutePermits p = permits.get(route);
+    return p == null || p.tryAcquire();
+  }
+
+  /** Completes when a permit on {@code route} is due; cancel it if no longer needed. */
+  public CompletableFuture<Void> nextPermit(Route route) {
+    RoutePermits p = permits.get(route);
+    return p == null ? CompletableFuture.completedFuture(null) : p.nextPermit();
+  }
+
+  /** This worker owns {@code owned} of the {@code total} job partitions now. */
+  public void reshare(int owned, int total) {
+    double s = total <= 0 ? 0 : (double) owned / total;
+    if (s == share && !permits.isEmpty() && share != 0) {
+      return;
+    }
+    share = s;
+    for (Map.Entry<Route, RoutePermits> e : permits.entrySet()) {
+      e.getValue().reshare(s);
+      log.info("{} budget share: {} of {} requests per {} ({} of {} job partitions)", e.getKey().wireName(),
+          String.format("%.1f", e.getValue().perWindow()), e.getValue().budget().requests(),
+          e.getValue().budget().window(), owned, total);
+    }
+  }
+
+  /** This worker's share of the job partitions (0..1). */
+  public double share() {
+    return share;
+  }
+
+  /** Reads the unified rate-limit headers of a subscription answer: slows down when it runs ahead. */
+  public void observe(UnifiedRateLimit u) {
+    synchronized (lastSeen) {
+      lastSeen.put(Route.SUBSCRIPTION, Optional.of(u));
+    }
+    RoutePermits p = permits.get(Route.SUBSCRIPTION);
+    if (p == null || u.resetAt() == null || Double.isNaN(u.utilization()) || u.rejected()) {
+      return;
+    }
+    double pace = paceFor(u, p.budget(), clock.instant(), settings.aheadMargin());
+    if (p.pace(pace)) {
+      log.info("subscription at {}% of its quota, {}% into its window: pace {}%", Math.round(u.utilization() * 100),
+          Math.round(elapsed(u, p.budget(), clock.instant()) * 100), Math.round(pace * 100));
+    }
+  }
+
+  /** The last unified headers seen on {@code route}, for status and metrics. */
+  public Optional<UnifiedRateLimit> lastSeen(Route route) {
+    synchronized (lastSeen) {
+      return lastSeen.getOrDefault(route, Optional.empty());
+    }
+  }
+
+  /**
+   * The pace for answers reporting {@code u}: 1 while the utilisation is within {@code margin} of
+   * the share of the window gone by; else the rate that spends the rest of the quota by the reset
+   * (at least 0.05).
+   */
+  static double paceFor(UnifiedRateLimit u, Budget budget, Instant now, double margin) {
+    double elapsed = elapsed(u, budget, now);
+    if (u.utilization() <= elapsed + margin) {
+      return 1.0;
+    }
+    double left = Math.max(0, 1 - u.utilization());
+    double timeLeft = Math.max(1e-6, 1 - elapsed);
+    return Math.max(0.05, Math.min(1.0, left / timeLeft));
+  }
+
+  private static double elapsed(UnifiedRateLimit u, Budget budget, Instant now) {
+    double remaining = Duration.between(now, u.resetAt()).toMillis() / (double) budget.window().toMillis();
+    return Math.max(0, Math.min(1, 1 - remaining));
+  }
+
+  /** The budget of {@code route}, if paced. */
+  public Optional<Budget> budget(Route route) {
+    return Optional.ofNullable(permits.get(route)).map(RoutePermits::budget);
+  }
+
+  /** This worker's requests per window on {@code route} now (0 without a budget). */
+  public double perWindow(Route route) {
+    RoutePermits p = permits.get(route);
+    return p == null ? 0 : p.perWindow();
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}

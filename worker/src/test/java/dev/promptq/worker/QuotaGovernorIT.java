@@ -1,0 +1,190 @@
+package dev.promptq.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.promptq.job.JobResult;
+import dev.promptq.job.Outcome;
+import dev.promptq.job.Route;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.testkit.junit.SharedKafka;
+import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.RecordedCall;
+import dev.promptq.worker.quota.Budget;
+import dev.promptq.worker.quota.QuotaSettings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The quota governor against the simulator's window quota: a group of workers with three times
+ * more jobs than the subscription's budget never exceeds the budget in any window (no quota 429)
+ * and uses at least 95% of each full window, also while workers join and leave; with
+ * {@code subscription_first} the excess flows to the API at the API's own budget.
+ */
+@ExtendWith(SharedKafka.class)
+class QuotaGovernorIT {
+  static final int R = 300;
+  static final Duration W = Duration.ofSeconds(15);
+
+  private static TestPipeline pipeline(EmbeddedKafka kafka) {
+    return new TestPipeline(kafka, AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+        .apiKey(TestPipeline.API_KEY).subscriptionQuota(R, W).latency(Duration.ofMillis(20)));
+  }
+
+  private static WorkerConfig member(TestPipeline p, String id, QuotaSettings quota) {
+    // Heartbeats every 500 ms: members hear of a rebalance within half a second (Kafka's default 3 s
+    // would leave the partitions of a leaving worker unowned, and their share unused, that long).
+    return p.workerConfig(id).quota(quota).jobPartitions(12).revocationGrace(Duration.ofMillis(500))
+        .kafkaProperties(Map.of("heartbeat.interval.ms", 500, "session.timeout.ms", 6000)).build();
+  }
+
+  private static QuotaSettings subscriptionBudget() {
+    return new QuotaSettings(Optional.of(new Budget(R, W)), Optional.empty(), 0.1);
+  }
+
+  /** Subscription calls answered 200, oldest first. */
+  private static List<Instant> served(TestPipeline p) {
+    return p.sim.calls().stream().filter(c -> c.route() == Route.SUBSCRIPTION && c.status() == 200)
+        .map(RecordedCall::at).sorted().toList();
+  }
+
+  static int maxInAnyWindow(List<Instant> at, Duration window) {
+    int max = 0;
+    int from = 0;
+    for (int to = 0; to < at.size(); to++) {
+      while (!at.get(from).plus(window).isAfter(at.get(to))) {
+        from++;
+      }
+      max = Math.max(max, to - from + 1);
+    }
+    return max;
+  }
+
+  /** Calls in each of the simulator's fixed windows that ended while jobs still waited, from the first call. */
+  static List<Integer> fullWindows(List<Instant> at, Duration window, Instant lastJobDone) {
+    List<Integer> counts = new ArrayList<>();
+    Instant start = at.get(0);
+    while (!start.plus(window).isAfter(lastJobDone)) {
+      Instant s = start;
+      counts.add((int) at.stream().filter(t -> !t.isBefore(s) && t.isBefore(s.plus(window))).count());
+      Instant next = at.stream().filter(t -> !t.isBefore(s.plus(window))).findFirst().orElse(null);
+      if (next == null) {
+        break;
+      }
+      start = next;  // the simulator's next window starts with the first request after this one ended
+    }
+    return counts;
+  }
+
+  private static Set<String> submit(TestPipeline p, String prefix, int n, RoutePolicy policy) {
+    Set<String> ids = new java.util.LinkedHashSet<>();
+    for (int i = 0; i < n; i++) {
+      String id = prefix + "-" + i;
+      p.client().submit(dev.promptq.job.Job.of(id, p.request("job " + id)).withRoute(policy));
+      ids.add(id);
+    }
+    p.client().flush();
+    return ids;
+  }
+
+  private static long quota429s(TestPipeline p) {
+    return p.sim.calls().stream().filter(c -> c.route() == Route.SUBSCRIPTION && c.status() == 429).count();
+  }
+
+  private static Instant lastAnswer(Map<String, JobResult> results) {
+    return results.values().stream().map(JobResult::finishedAt).max(Instant::compareTo).orElseThrow();
+  }
+
+  private static void report(String name, List<Instant> at, List<Integer> windows) {
+    System.out.printf("%s: %d subscription calls, max %d in any %s window (budget %d), full windows %s%n",
+        name, at.size(), maxInAnyWindow(at, W), W, R, windows);
+  }
+
+  @Test
+  void threeWorkersStayWithinTheBudgetInEveryWindowAndUseNearlyAllOfIt(EmbeddedKafka kafka) {
+    try (TestPipeline p = pipeline(kafka)) {
+      for (int i = 1; i <= 3; i++) {
+        p.startWorker(member(p, "q" + i, subscriptionBudget()));
+      }
+      p.awaitGroupFormed();
+      Set<String> ids = submit(p, "paced", 3 * R, RoutePolicy.SUBSCRIPTION_ONLY);
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+
+      assertTrue(results.values().stream().allMatch(r -> r.outcome() == Outcome.SUCCEEDED));
+      assertEquals(0, quota429s(p), "no quota 429");
+      List<Instant> at = served(p);
+      List<Integer> windows = fullWindows(at, W, lastAnswer(results));
+      report("3 workers", at, windows);
+      assertTrue(maxInAnyWindow(at, W) <= R, "at most the budget in any window");
+      assertTrue(windows.size() >= 2, "full windows: " + windows);
+      assertTrue(windows.stream().allMatch(n -> n >= 0.95 * R), "at least 95% of each full window: " + windows);
+    }
+  }
+
+  @Test
+  void aWorkerJoiningAndOneLeavingKeepTheGroupWithinTheBudget(EmbeddedKafka kafka) {
+    try (TestPipeline p = pipeline(kafka)) {
+      List<Worker> workers = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        workers.add(p.startWorker(member(p, "j" + i, subscriptionBudget())));
+      }
+      p.awaitGroupFormed();
+      Set<String> ids = submit(p, "churn", 3 * R, RoutePolicy.SUBSCRIPTION_ONLY);
+      await().atMost(Duration.ofSeconds(60)).until(() -> served(p).size() >= R / 2);
+      Worker joined = p.startWorker(member(p, "j4", subscriptionBudget()));
+      await().atMost(Duration.ofSeconds(60)).until(() -> !joined.assignment().isEmpty());
+      await().atMost(Duration.ofSeconds(60)).until(() -> served(p).size() >= 3 * R / 2);
+      workers.get(0).close();
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+
+      assertTrue(results.values().stream().allMatch(r -> r.outcome() == Outcome.SUCCEEDED));
+      assertEquals(0, quota429s(p), "no quota 429");
+      List<Instant> at = served(p);
+      List<Integer> windows = fullWindows(at, W, lastAnswer(results));
+      report("3 workers, +1, -1", at, windows);
+      assertTrue(maxInAnyWindow(at, W) <= R, "at most the budget in any window");
+      assertTrue(windows.size() >= 2, "full windows: " + windows);
+      assertTrue(windows.stream().allMatch(n -> n >= 0.95 * R), "at least 95% of each full window: " + windows);
+    }
+  }
+
+  @Test
+  void withSubscriptionFirstTheExcessFlowsToTheApiAtItsOwnBudget(EmbeddedKafka kafka) {
+    int apiPerMinute = 240;
+    QuotaSettings both = new QuotaSettings(Optional.of(new Budget(R, W)),
+        Optional.of(new Budget(apiPerMinute, Duration.ofMinutes(1))), 0.1);
+    try (TestPipeline p = pipeline(kafka)) {
+      for (int i = 1; i <= 3; i++) {
+        p.startWorker(member(p, "x" + i, both));
+      }
+      p.awaitGroupFormed();
+      Set<String> ids = submit(p, "excess", 3 * R, RoutePolicy.SUBSCRIPTION_FIRST);
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+
+      assertTrue(results.values().stream().allMatch(r -> r.outcome() == Outcome.SUCCEEDED));
+      assertEquals(0, quota429s(p), "no quota 429");
+      List<Instant> at = served(p);
+      List<Instant> api = p.sim.calls().stream().filter(c -> c.route() == Route.API).map(RecordedCall::at).sorted()
+          .toList();
+      List<Integer> windows = fullWindows(at, W, lastAnswer(results));
+      Duration span = Duration.between(at.get(0), lastAnswer(results));
+      double apiAllowed = apiPerMinute * span.toMillis() / 60_000.0;
+      report("subscription_first with an API budget", at, windows);
+      System.out.printf("  api: %d calls in %s (its budget allows %.0f)%n", api.size(), span, apiAllowed);
+      assertTrue(maxInAnyWindow(at, W) <= R, "at most the subscription budget in any window");
+      assertTrue(windows.stream().allMatch(n -> n >= 0.95 * R), "at least 95% of each full window: " + windows);
+      assertTrue(api.size() <= apiAllowed + 4, "the API at most at its budget: " + api.size());
+      assertTrue(api.size() >= 0.8 * apiAllowed, "the excess flows to the API: " + api.size() + " of " + apiAllowed);
+      assertEquals(ids.size(), at.size() + api.size(), "every job answered by one call");
+    }
+  }
+}
