@@ -61,6 +61,10 @@ final class SimCommand implements Callable<Integer> {
       description = "The quota window, ISO-8601, starting at its first request (default: ${DEFAULT-VALUE}).")
   Duration quotaWindow;
 
+  @Option(names = "--quota-sliding",
+      description = "A sliding quota window (at most N in any window) instead of a fixed one starting at its first request.")
+  boolean quotaSliding;
+
   @Option(names = "--fault", paramLabel = "ROW=P",
       description = "Answer a failure-table row with probability P (repeatable), e.g. overloaded=0.05.")
   Map<String, Double> faults = new LinkedHashMap<>();
@@ -97,6 +101,9 @@ final class SimCommand implements Callable<Integer> {
             + " (must be at least 1 per a positive window)");
       }
       b.subscriptionQuota(quota, quotaWindow);
+      if (quotaSliding) {
+        b.slidingQuotaWindow();
+      }
     }
     if (!faults.isEmpty()) {
       Map<SimFault, Double> byFault = new EnumMap<>(SimFault.class);

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {
       "Shows a worker group on one screen: members and their job partitions, lag per partition, "
-          + "group-wide route states and today's API spend. --json prints the same for scripts."
+          + "group-wide route states, budgets (used, remaining, utilisation, next reset), today's API spend and "
+          + "the shared credentials. --json prints the same for scripts."
     })
 final class StatusCommand implements Callable<Integer> {
 
@@ -88,6 +89,13 @@ final class StatusCommand implements Callable<Integer> {
       GroupStatus.RouteState r = s.routes().get(route);
       out.println(r == null ? "route " + route + ": open"
           : "route " + route + ": closed until " + r.until() + " (" + r.reason() + ", learned by " + r.reporter() + ")");
+    }
+    for (Map.Entry<String, GroupStatus.Quota> e : new java.util.TreeMap<>(s.quotas()).entrySet()) {
+      GroupStatus.Quota q = e.getValue();
+      out.printf("quota %s: %d per %s, used %d, remaining %d, utilisation %.0f%%, paced at %.1f per window by %d "
+          + "workers%s%n", e.getKey(), q.budget(), java.time.Duration.ofMillis(q.windowMs()), q.used(), q.remaining(),
+          q.utilization() * 100, q.perWindow(), q.workers(),
+          q.reset() == null ? "" : ", resets at " + q.reset() + (q.status() == null ? "" : " (" + q.status() + ")"));
     }
     out.printf("API spend today: %.4f USD%n", s.apiSpendToday());
     GroupStatus.SharedCredentials c = s.credentials();

@@ -63,6 +63,9 @@ import okhttp3.OkHttpClient;
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
+  /** How often a worker publishes its view of the budgets for {@code ./promptq status}. */
+  static final Duration QUOTA_VIEW_INTERVAL = Duration.ofSeconds(5);
+
   private final WorkerConfig config;
   private final MessagesClient client;
   private final RouteGates gates;
@@ -151,6 +154,7 @@ public final class Worker implements AutoCloseable {
         : Loops.atLeastOnce(consumer, new KafkaProducer<>(producerProperties(config, false), new ByteArraySerializer(),
             new ByteArraySerializer()), admin, router, codec, config.topics(), replies, metrics, settings, clock);
     loop.onAssignment(quota::reshare);
+    quota.publishTo(control, QUOTA_VIEW_INTERVAL, config.workerId());
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
     metrics.gauge("promptq.jobs.in.flight", "Jobs started and not yet finished", loop::inFlight);
     metrics.gauge("promptq.partitions.paused", "Job partitions paused by back-pressure (slots full or waiting)",

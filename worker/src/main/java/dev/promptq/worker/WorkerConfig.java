@@ -57,7 +57,7 @@ import okhttp3.HttpUrl;
  *   <tr><td>quota.subscription.requests</td><td></td><td>none (not paced)</td><td>the group's subscription requests per window</td></tr>
  *   <tr><td>quota.subscription.window.ms</td><td></td><td>18000000 (5 h)</td><td>the subscription budget's window</td></tr>
  *   <tr><td>quota.api.requests.per.minute</td><td></td><td>none (not paced)</td><td>the group's API requests per minute</td></tr>
- *   <tr><td>quota.lag.ms</td><td></td><td>250</td><td>the most a call's arrival may trail its permit; paced for</td></tr>
+ *   <tr><td>quota.lag.ms</td><td></td><td>1000</td><td>the most a call's arrival may trail its permit; paced for</td></tr>
  *   <tr><td>quota.ahead.margin</td><td></td><td>0.1</td><td>how far reported utilisation may run ahead of the pace before slowing</td></tr>
  *   <tr><td>credentials.election.session.timeout.ms</td><td></td><td>10000</td><td>how soon a dead refresher is replaced</td></tr>
  *   <tr><td>max.in.flight</td><td></td><td>256</td><td>jobs started and not yet committed, per worker</td></tr>

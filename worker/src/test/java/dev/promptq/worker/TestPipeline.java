@@ -106,6 +106,14 @@ final class TestPipeline implements AutoCloseable {
     await().atMost(Duration.ofSeconds(60)).until(() -> workers.stream().allMatch(w -> !w.assignment().isEmpty()));
   }
 
+  List<Worker> workers() {
+    return workers;
+  }
+
+  String bootstrapServers() {
+    return bootstrapServers;
+  }
+
   PromptQClient client() {
     if (client == null) {
       client = PromptQClient.create(new ClientConfig(bootstrapServers, topics, 6, Map.of()));

@@ -2,6 +2,7 @@ package dev.promptq.worker.control;
 
 import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.credentials.Refresher;
+import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouteNotice;
 import dev.promptq.worker.spend.ApiSpend;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * its producer; {@link #close()} stops them.
  */
 public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Publisher, GroupCredentials.Publisher,
-    Refresher.Control, AutoCloseable {
+    Refresher.Control, QuotaGovernor.Publisher, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlChannel.class);
 
   private final String topic;
@@ -90,6 +91,11 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   @Override
   public void publish(String scope, String workerId, double usd) {
     send(records.encode(new ControlRecords.SpendTotal(scope, workerId, usd)));
+  }
+
+  @Override
+  public void publish(ControlRecords.QuotaView view) {
+    send(records.encode(view));
   }
 
   @Override
@@ -202,6 +208,8 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
         log.warn("{} route held off until {} ({}, learned by worker {})", n.route().wireName(), n.until(),
             n.reason(), n.reporter());
       }
+    } else if (decoded.get() instanceof ControlRecords.QuotaView) {
+      // for ./promptq status; workers keep their own
     } else if (decoded.get() instanceof ControlRecords.SpendTotal t) {
       spend.applyRemote(t.scope(), t.worker(), t.usd());
     } else {

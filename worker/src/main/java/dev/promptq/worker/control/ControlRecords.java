@@ -24,6 +24,10 @@ import java.util.Optional;
  *       be used before {@code until}</td></tr>
  *   <tr><td>{@code spend/api/<scope>/<worker>}</td><td>{@code {"scope","worker","usd"}}: that
  *       worker's API spend in the scope ({@code day/<yyyy-mm-dd>} or {@code batch/<id>})</td></tr>
+ *   <tr><td>{@code quota/<route>/<worker>}</td><td>{@code {"route","worker","budget","window_ms",
+ *       "per_window","used","utilization","reset","status","at"}}: that worker's share of the
+ *       route's budget and its calls in the last window; for the subscription also the last unified
+ *       headers it saw (utilisation, reset, status)</td></tr>
  *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",
  *       "expires_at","refreshable","source","by","at"}}: the group's OAuth credentials, AES-GCM
  *       sealed ({@link dev.promptq.worker.credentials.CredentialCipher}); or
@@ -38,6 +42,7 @@ import java.util.Optional;
 public final class ControlRecords {
   private static final String ROUTE = "route/";
   private static final String SPEND = "spend/api/";
+  private static final String QUOTA = "quota/";
   /** The key of the group's subscription credentials. */
   public static final String CREDENTIALS = "credentials/subscription";
   private static final String REFRESH_REQUEST = "credentials/refresh-request/";
@@ -59,6 +64,16 @@ public final class ControlRecords {
   /** The refresher is about to refresh {@code generation}; written in a fenced transaction. */
   public record RefreshClaim(String worker, long generation, Instant at) {}
 
+  /**
+   * One worker's view of a route's budget.
+   *
+   * @param utilization the last unified utilisation seen (subscription), or NaN
+   * @param reset the last unified reset seen, or null
+   * @param status the last unified status seen, or null
+   */
+  public record QuotaView(String route, String worker, int budget, long windowMs, double perWindow, int used,
+      double utilization, Instant reset, String status, Instant at) {}
+
   /** A key and value to write. */
   public record Encoded(byte[] key, byte[] value) {}
 
@@ -78,6 +93,22 @@ public final class ControlRecords {
   public Encoded encode(SpendTotal s) {
     return encoded(SPEND + s.scope() + "/" + s.worker(),
         mapper.createObjectNode().put("scope", s.scope()).put("worker", s.worker()).put("usd", s.usd()));
+  }
+
+  public Encoded encode(QuotaView q) {
+    ObjectNode v = mapper.createObjectNode().put("route", q.route()).put("worker", q.worker()).put("budget", q.budget())
+        .put("window_ms", q.windowMs()).put("per_window", q.perWindow()).put("used", q.used());
+    if (!Double.isNaN(q.utilization())) {
+      v.put("utilization", q.utilization());
+    }
+    if (q.reset() != null) {
+      v.put("reset", q.reset().toString());
+    }
+    if (q.status() != null) {
+      v.put("status", q.status());
+    }
+    v.put("at", q.at().toString());
+    return encoded(QUOTA + q.route() + "/" + q.worker(), v);
   }
 
   public Encoded encode(SealedCredentials c) {
@@ -116,7 +147,7 @@ public final class ControlRecords {
       return Optional.empty();
     }
     String k = new String(key, StandardCharsets.UTF_8);
-    if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith("credentials/")) {
+    if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith(QUOTA) && !k.startsWith("credentials/")) {
       return Optional.empty();
     }
     JsonNode v;
@@ -132,6 +163,13 @@ public final class ControlRecords {
     }
     if (k.startsWith(SPEND)) {
       return Optional.of(new SpendTotal(v.path("scope").asText(), v.path("worker").asText(), v.path("usd").asDouble()));
+    }
+    if (k.startsWith(QUOTA)) {
+      return Optional.of(new QuotaView(v.path("route").asText(), v.path("worker").asText(), v.path("budget").asInt(),
+          v.path("window_ms").asLong(), v.path("per_window").asDouble(), v.path("used").asInt(),
+          v.has("utilization") ? v.get("utilization").asDouble() : Double.NaN,
+          v.hasNonNull("reset") ? Instant.parse(v.get("reset").asText()) : null,
+          v.hasNonNull("status") ? v.get("status").asText() : null, Instant.parse(v.path("at").asText())));
     }
     if (k.equals(CREDENTIALS)) {
       if (v.path("state").asText().equals("revoked")) {

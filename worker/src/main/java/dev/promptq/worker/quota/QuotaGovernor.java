@@ -1,6 +1,7 @@
 package dev.promptq.worker.quota;
 
 import dev.promptq.job.Route;
+import dev.promptq.worker.control.ControlRecords;
 import dev.promptq.worker.routing.UnifiedRateLimit;
 import io.github.resilience4j.micrometer.tagged.RateLimiterMetricNames;
 import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics;
@@ -80,6 +81,9 @@ public final class QuotaGovernor implements AutoCloseable {
       Gauge.builder("promptq.quota.pace", p, RoutePermits::pace)
           .description("1 at the budget's full rate; less when the route's answers say it runs ahead")
           .tag("route", route).register(meters);
+      Gauge.builder("promptq.quota.used", p, RoutePermits::usedInWindow)
+          .description("This worker's calls on the route within the budget's last window").tag("route", route)
+          .register(meters);
       FunctionCounter.builder("promptq.quota.permits", p, RoutePermits::granted)
           .description("Permits this worker took for calls on the route").tag("route", route).register(meters);
     }
@@ -163,6 +167,40 @@ public final class QuotaGovernor implements AutoCloseable {
   private static double elapsed(UnifiedRateLimit u, Budget budget, Instant now) {
     double remaining = Duration.between(now, u.resetAt()).toMillis() / (double) budget.window().toMillis();
     return Math.max(0, Math.min(1, 1 - remaining));
+  }
+
+  /** Where a worker's views of its budgets go: the control topic. */
+  @FunctionalInterface
+  public interface Publisher {
+    void publish(ControlRecords.QuotaView view);
+  }
+
+  /** Publishes this worker's view of each budget to {@code publisher} every {@code interval}. */
+  public void publishTo(Publisher publisher, Duration interval, String workerId) {
+    if (permits.isEmpty()) {
+      return;
+    }
+    timer.scheduleAtFixedRate(() -> {
+      try {
+        views(workerId).forEach(publisher::publish);
+      } catch (RuntimeException e) {
+        log.warn("could not publish the quota view: {}", e.toString());
+      }
+    }, interval.toMillis(), interval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** This worker's view of each budget now. */
+  public java.util.List<ControlRecords.QuotaView> views(String workerId) {
+    java.util.List<ControlRecords.QuotaView> out = new java.util.ArrayList<>();
+    Instant now = clock.instant();
+    permits.forEach((route, p) -> {
+      Optional<UnifiedRateLimit> u = lastSeen(route);
+      out.add(new ControlRecords.QuotaView(route.wireName(), workerId, p.budget().requests(),
+          p.budget().window().toMillis(), p.perWindow(), p.usedInWindow(),
+          u.map(UnifiedRateLimit::utilization).orElse(Double.NaN), u.map(UnifiedRateLimit::resetAt).orElse(null),
+          u.map(UnifiedRateLimit::status).orElse(null), now));
+    });
+    return out;
   }
 
   /** The budget of {@code route}, if paced. */

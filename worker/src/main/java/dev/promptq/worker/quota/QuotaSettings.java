@@ -13,10 +13,10 @@ import java.util.Optional;
  *     pace before the governor slows down (the real quota is smaller than the budget, or someone
  *     else uses it); default 0.1
  * @param lag the most a call's arrival at the API may trail its permit (connection set-up,
- *     scheduling); the pace leaves room for it; default 250 ms ({@code quota.lag.ms})
+ *     scheduling, a cold connection); the pace leaves room for it; default 1 s ({@code quota.lag.ms})
  */
 public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag) {
-  public static final Duration DEFAULT_LAG = Duration.ofMillis(250);
+  public static final Duration DEFAULT_LAG = Duration.ofSeconds(1);
 
   public QuotaSettings {
     subscription = subscription == null ? Optional.empty() : subscription;

@@ -36,6 +36,7 @@ final class RoutePermits {
   private final ScheduledExecutorService timer;
   private final Supplier<Long> nanoTime;
   private final Deque<CompletableFuture<Void>> waiters = new ArrayDeque<>();
+  private final Deque<Long> recentGrants = new ArrayDeque<>();  // nanos of grants within the window
   private final AtomicLong granted = new AtomicLong();
   private volatile long lastGrantNanos;
   private volatile boolean everGranted;
@@ -64,6 +65,17 @@ final class RoutePermits {
   /** This worker's permits per window now. */
   double perWindow() {
     return perWindow;
+  }
+
+  /** Permits granted within the last window. */
+  int usedInWindow() {
+    long since = nanoTime.get() - budget.window().toNanos();
+    synchronized (recentGrants) {
+      while (!recentGrants.isEmpty() && recentGrants.peekFirst() <= since) {
+        recentGrants.pollFirst();
+      }
+      return recentGrants.size();
+    }
   }
 
   synchronized double pace() {
@@ -98,6 +110,9 @@ final class RoutePermits {
       lastGrantNanos = nanoTime.get();
       everGranted = true;
       granted.incrementAndGet();
+      synchronized (recentGrants) {
+        recentGrants.addLast(lastGrantNanos);
+      }
       return true;
     }
     return false;

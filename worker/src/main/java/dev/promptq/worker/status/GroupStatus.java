@@ -27,12 +27,29 @@ public record GroupStatus(
     Map<String, RouteState> routes,
     double apiSpendToday,
     SharedCredentials credentials,
+    Map<String, Quota> quotas,
     Instant at) {
 
   public GroupStatus {
     members = List.copyOf(members);
     partitions = List.copyOf(partitions);
     routes = Map.copyOf(routes);
+    quotas = Map.copyOf(quotas);
+  }
+
+  /**
+   * A route's budget as the workers report it (views at most {@code 15 s} old).
+   *
+   * @param perWindow the group's pace, requests per window (the sum of the workers' shares)
+   * @param used the group's calls in the last window
+   * @param utilization the API's own figure for the subscription when reported, else used / budget
+   * @param reset when the subscription's window resets, if reported
+   */
+  public record Quota(int budget, long windowMs, double perWindow, int used, double utilization, Instant reset,
+      String status, int workers) {
+    public int remaining() {
+      return Math.max(0, budget - used);
+    }
   }
 
   /** A group member: its client id, host and owned job partitions. */
@@ -81,6 +98,19 @@ public record GroupStatus(
       }
     }
     n.put("api_spend_today_usd", apiSpendToday);
+    ObjectNode qs = n.putObject("quotas");
+    quotas.forEach((route, q) -> {
+      ObjectNode qn = qs.putObject(route).put("budget", q.budget()).put("window_ms", q.windowMs())
+          .put("pace_per_window", Math.round(q.perWindow() * 10) / 10.0).put("used", q.used())
+          .put("remaining", q.remaining()).put("utilization", Math.round(q.utilization() * 1000) / 1000.0)
+          .put("workers", q.workers());
+      if (q.reset() != null) {
+        qn.put("reset", q.reset().toString());
+      }
+      if (q.status() != null) {
+        qn.put("status", q.status());
+      }
+    });
     if (credentials != null) {
       ObjectNode c = n.putObject("credentials").put("state", credentials.state());
       if (credentials.expiresAt() != null) {

@@ -62,7 +62,7 @@ public final class GroupStatusReader {
       members.sort(Comparator.comparing(GroupStatus.Member::clientId));
       List<GroupStatus.PartitionLag> lag = lag(group);
       RoutesAndSpend control = readControl();
-      return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(), control.credentials(),
+      return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(), control.credentials(), control.quotas(),
           clock.instant());
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot read group " + group + ": " + e.getCause().getMessage(), e.getCause());
@@ -107,7 +107,22 @@ public final class GroupStatusReader {
   }
 
   private record RoutesAndSpend(Map<String, GroupStatus.RouteState> routes, double spend,
-      GroupStatus.SharedCredentials credentials) {}
+      GroupStatus.SharedCredentials credentials, Map<String, GroupStatus.Quota> quotas) {}
+
+  /** Views older than this come from workers that stopped: they no longer speak for the group. */
+  static final Duration QUOTA_VIEW_FRESH = Duration.ofSeconds(15);
+
+  private GroupStatus.Quota quota(List<ControlRecords.QuotaView> views) {
+    ControlRecords.QuotaView latest = views.stream().max(java.util.Comparator.comparing(ControlRecords.QuotaView::at))
+        .orElseThrow();
+    ControlRecords.QuotaView reported = views.stream().filter(v -> !Double.isNaN(v.utilization()))
+        .max(java.util.Comparator.comparing(ControlRecords.QuotaView::at)).orElse(null);
+    int used = views.stream().mapToInt(ControlRecords.QuotaView::used).sum();
+    return new GroupStatus.Quota(latest.budget(), latest.windowMs(),
+        views.stream().mapToDouble(ControlRecords.QuotaView::perWindow).sum(), used,
+        reported != null ? reported.utilization() : (double) used / latest.budget(),
+        reported != null ? reported.reset() : null, reported != null ? reported.status() : null, views.size());
+  }
 
   /** Reads the control topic to its end: the latest route notices and today's spend totals. */
   private RoutesAndSpend readControl() {
@@ -121,6 +136,7 @@ public final class GroupStatusReader {
     Instant deadline = clock.instant().plus(TIMEOUT);
     GroupStatus.SharedCredentials credentials = null;
     String refresher = null;
+    Map<String, ControlRecords.QuotaView> quotaViews = new HashMap<>();
     while (controlReader.position(tp) < end && clock.instant().isBefore(deadline)) {
       for (ConsumerRecord<byte[], byte[]> r : controlReader.poll(Duration.ofMillis(200))) {
         Optional<Object> decoded;
@@ -144,6 +160,8 @@ public final class GroupStatusReader {
           credentials = new GroupStatus.SharedCredentials("revoked", null, "revoked", c.by(), c.at(), c.error(), null);
         } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.RefreshClaim c) {
           refresher = c.worker();
+        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.QuotaView q) {
+          quotaViews.put(q.route() + "/" + q.worker(), q);
         }
       }
     }
@@ -151,7 +169,13 @@ public final class GroupStatusReader {
       credentials = new GroupStatus.SharedCredentials(credentials.state(), credentials.expiresAt(), credentials.source(),
           credentials.by(), credentials.at(), credentials.error(), refresher);
     }
+    Instant freshSince = clock.instant().minus(QUOTA_VIEW_FRESH);
+    Map<String, List<ControlRecords.QuotaView>> byRoute = new HashMap<>();
+    quotaViews.values().stream().filter(v -> v.at().isAfter(freshSince))
+        .forEach(v -> byRoute.computeIfAbsent(v.route(), r -> new java.util.ArrayList<>()).add(v));
+    Map<String, GroupStatus.Quota> quotas = new HashMap<>();
+    byRoute.forEach((route, views) -> quotas.put(route, quota(views)));
     return new RoutesAndSpend(routes, spendByWorker.values().stream().mapToDouble(Double::doubleValue).sum(),
-        credentials);
+        credentials, quotas);
   }
 }
