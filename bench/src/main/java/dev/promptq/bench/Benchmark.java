@@ -21,7 +21,9 @@ import java.util.UUID;
  *   <li>1 s simulator latency: jobs/s for several max-in-flight values next to Little's bound
  *       (in-flight / latency);
  *   <li>the same workload through a naive worker (poll, call synchronously, produce, commit);
- *   <li>added latency per job (end-to-end minus simulator latency) under a steady load, and memory.
+ *   <li>added latency per job (end-to-end minus simulator latency) under a steady load, and memory;
+ *   <li>the quota governor: the share of a subscription budget a group of 1, 3 and 6 workers uses in
+ *       each full window, and its violations (quota 429s, the most calls in any window).
  * </ol>
  */
 public final class Benchmark {
@@ -38,15 +40,18 @@ public final class Benchmark {
    * @param steadySeconds length of the added-latency run
    */
   public record Options(int zeroLatencyJobs, List<Integer> inFlights, int waves, Duration latency, int naiveJobs,
-      int steadyRate, int steadySeconds) {
+      int steadyRate, int steadySeconds, List<Integer> quotaWorkers, int quotaBudget, Duration quotaWindow,
+      int quotaWindows) {
 
     public static Options full() {
-      return new Options(20_000, List.of(64, 256, 1024), 6, Duration.ofSeconds(1), 6, 100, 10);
+      return new Options(20_000, List.of(64, 256, 1024), 6, Duration.ofSeconds(1), 6, 100, 10, List.of(1, 3, 6), 600,
+          Duration.ofSeconds(15), 3);
     }
 
     /** A few seconds' run that exercises every scenario; its figures mean little. */
     public static Options quick() {
-      return new Options(500, List.of(16), 2, Duration.ofMillis(200), 2, 20, 2);
+      return new Options(500, List.of(16), 2, Duration.ofMillis(200), 2, 20, 2, List.of(2), 60, Duration.ofSeconds(3),
+          1);
     }
   }
 
@@ -119,6 +124,30 @@ public final class Benchmark {
             options.inFlights().get(options.inFlights().size() - 1), peak.heapMb(), peak.rssMb(), peak.threads());
       }
       out.printf("%n   simulator calls answered: %,d subscription%n", sim.successes(Route.SUBSCRIPTION));
+
+      quota(kafka);
+    }
+  }
+
+  /** Section 5 alone ({@code ./promptq bench --quota}). */
+  public void runQuota(Path workDir) throws Exception {
+    out.printf("promptq quota benchmark: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().tempParent(workDir).build().start()) {
+      quota(kafka);
+    }
+  }
+
+  private void quota(EmbeddedKafka kafka) throws InterruptedException {
+    out.printf("%n5. Quota governor: subscription budget %d per %s, the simulator's fixed window quota the same, "
+        + "more subscription_only jobs than the budget, %d full windows measured%n", options.quotaBudget(),
+        options.quotaWindow(), options.quotaWindows());
+    QuotaScenario quota = new QuotaScenario(kafka.bootstrapServers());
+    for (int workers : options.quotaWorkers()) {
+      QuotaScenario.Result r = quota.run(workers, options.quotaBudget(), options.quotaWindow(), options.quotaWindows());
+      out.printf("   %d workers: budget used per window %s = min %.1f%%, mean %.1f%%; violations: %d quota 429s, "
+          + "most in any window %d of %d%n", workers, r.windows(), r.minUse(options.quotaBudget()) * 100,
+          r.meanUse(options.quotaBudget()) * 100, r.rejected(), r.maxInAnyWindow(), options.quotaBudget());
     }
   }
 }

@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
       "",
       "Runs on an embedded broker and the simulator in this process (a few minutes): promptq next to a "
           + "plain Kafka loop at zero latency, at 1 s latency for several max-in-flight values next to "
-          + "Little's bound, a naive worker, and the added latency per job. docs/BENCHMARKS.md explains "
-          + "the figures."
+          + "Little's bound, a naive worker, the added latency per job, and the quota governor's use of a "
+          + "budget with 1, 3 and 6 workers. docs/BENCHMARKS.md explains the figures."
     })
 final class BenchCommand implements Callable<Integer> {
 
@@ -50,6 +50,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "A run of a few seconds that exercises every scenario; figures mean little.")
   boolean quick;
 
+  @Option(names = "--quota", description = "Only the quota governor's section: 1, 3 and 6 workers against a budget (about 4 minutes).")
+  boolean quotaOnly;
+
   @Option(names = "--work-dir", defaultValue = ".promptq/bench", description = "Where the broker's temporary data goes (default: ${DEFAULT-VALUE}).")
   Path workDir;
 
@@ -58,7 +61,12 @@ final class BenchCommand implements Callable<Integer> {
     Files.createDirectories(workDir);
     PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true,
         java.nio.charset.StandardCharsets.UTF_8);
-    new Benchmark(quick ? Benchmark.Options.quick() : Benchmark.Options.full(), out).run(workDir);
+    Benchmark b = new Benchmark(quick ? Benchmark.Options.quick() : Benchmark.Options.full(), out);
+    if (quotaOnly) {
+      b.runQuota(workDir);
+    } else {
+      b.run(workDir);
+    }
     out.flush();
     return 0;
   }

@@ -30,6 +30,19 @@ final class ChildProcess implements AutoCloseable {
     reader.start();
   }
 
+  /**
+   * The environment of a child worker on {@code bootstrap}, topics {@code prefix}, group
+   * {@code prefix-workers}, API at {@code baseUrl}: a mutable map, for credentials and more.
+   */
+  static Map<String, String> workerEnv(String bootstrap, String prefix, String baseUrl) {
+    return new java.util.HashMap<>(Map.of(
+        "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
+        "PROMPTQ_BOOTSTRAP_SERVERS", bootstrap,
+        "PROMPTQ_TOPIC_PREFIX", prefix,
+        "PROMPTQ_GROUP_ID", prefix + "-workers",
+        "ANTHROPIC_BASE_URL", baseUrl));
+  }
+
   /** Starts {@code promptq ARGS} from the shaded jar with exactly {@code env} as environment. */
   static ChildProcess start(Path jar, Path logDir, String name, Map<String, String> env, String... args)
       throws IOException {

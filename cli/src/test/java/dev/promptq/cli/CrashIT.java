@@ -62,13 +62,8 @@ class CrashIT {
           return Optional.empty();
         }).build().start();
         PromptQClient client = PromptQClient.create(ClientConfig.of(kafka.bootstrapServers()).withTopics(topics))) {
-      Map<String, String> env = new HashMap<>(Map.of(
-          "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
-          "PROMPTQ_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-          "PROMPTQ_TOPIC_PREFIX", prefix,
-          "PROMPTQ_GROUP_ID", prefix + "-workers",
-          "ANTHROPIC_BASE_URL", sim.baseUrl(),
-          "CLAUDE_CODE_OAUTH_TOKEN", token.reveal()));
+      Map<String, String> env = ChildProcess.workerEnv(kafka.bootstrapServers(), prefix, sim.baseUrl());
+      env.put("CLAUDE_CODE_OAUTH_TOKEN", token.reveal());
       List<ChildProcess> workers = new ArrayList<>();
       try {
         for (int i = 1; i <= 3; i++) {

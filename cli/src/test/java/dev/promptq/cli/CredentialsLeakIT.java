@@ -35,7 +35,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,16 +83,11 @@ class CredentialsLeakIT {
       Path file = logs.resolve("credentials.json");
       new CredentialsFile(file).write(new OAuthCredentials(login.accessToken(), Optional.of(login.refreshToken()),
           login.expiresAt(), List.of("user:inference"), "max"));
-      Map<String, String> env = new HashMap<>(Map.of(
-          "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
-          "PROMPTQ_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-          "PROMPTQ_TOPIC_PREFIX", prefix,
-          "PROMPTQ_GROUP_ID", prefix + "-workers",
-          "ANTHROPIC_BASE_URL", sim.baseUrl(),
-          "ANTHROPIC_API_KEY", apiKey.reveal(),
-          "PROMPTQ_CREDENTIALS_KEY", key,
-          "PROMPTQ_OAUTH_CLIENT_ID", CLIENT,
-          "PROMPTQ_LOG_LEVEL", "DEBUG"));
+      Map<String, String> env = ChildProcess.workerEnv(kafka.bootstrapServers(), prefix, sim.baseUrl());
+      env.put("ANTHROPIC_API_KEY", apiKey.reveal());
+      env.put("PROMPTQ_CREDENTIALS_KEY", key);
+      env.put("PROMPTQ_OAUTH_CLIENT_ID", CLIENT);
+      env.put("PROMPTQ_LOG_LEVEL", "DEBUG");
       Path jar = target.resolve("promptq.jar");
       List<String> outputs = new ArrayList<>();
       List<ChildProcess> children = new ArrayList<>();

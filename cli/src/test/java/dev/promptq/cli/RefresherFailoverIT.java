@@ -88,15 +88,10 @@ class RefresherFailoverIT {
       Path file = logs.resolve("credentials.json");
       new CredentialsFile(file).write(new OAuthCredentials(login.accessToken(), Optional.of(login.refreshToken()),
           login.expiresAt(), List.of("user:inference"), "max"));
-      Map<String, String> env = new HashMap<>(Map.of(
-          "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
-          "PROMPTQ_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-          "PROMPTQ_TOPIC_PREFIX", prefix,
-          "PROMPTQ_GROUP_ID", prefix + "-workers",
-          "ANTHROPIC_BASE_URL", sim.baseUrl(),
-          "ANTHROPIC_API_KEY", apiKey.reveal(),
-          "PROMPTQ_CREDENTIALS_KEY", key,
-          "PROMPTQ_OAUTH_CLIENT_ID", CLIENT));
+      Map<String, String> env = ChildProcess.workerEnv(kafka.bootstrapServers(), prefix, sim.baseUrl());
+      env.put("ANTHROPIC_API_KEY", apiKey.reveal());
+      env.put("PROMPTQ_CREDENTIALS_KEY", key);
+      env.put("PROMPTQ_OAUTH_CLIENT_ID", CLIENT);
       Path jar = target.resolve("promptq.jar");
       try (ChildProcess imp = ChildProcess.start(jar, logs, "import", env, "credentials", "import", file.toString())) {
         assertEquals(0, imp.awaitExit(Duration.ofSeconds(90)), imp.stdout());

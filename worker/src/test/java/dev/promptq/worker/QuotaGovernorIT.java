@@ -12,6 +12,7 @@ import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.RecordedCall;
+import dev.promptq.testkit.sim.WindowCounts;
 import dev.promptq.worker.quota.Budget;
 import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.status.GroupStatus;
@@ -74,33 +75,7 @@ class QuotaGovernorIT {
         .map(RecordedCall::at).sorted().toList();
   }
 
-  static int maxInAnyWindow(List<Instant> at, Duration window) {
-    int max = 0;
-    int from = 0;
-    for (int to = 0; to < at.size(); to++) {
-      while (!at.get(from).plus(window).isAfter(at.get(to))) {
-        from++;
-      }
-      max = Math.max(max, to - from + 1);
-    }
-    return max;
-  }
 
-  /** Calls in each of the simulator's fixed windows that ended while jobs still waited, from the first call. */
-  static List<Integer> fullWindows(List<Instant> at, Duration window, Instant lastJobDone) {
-    List<Integer> counts = new ArrayList<>();
-    Instant start = at.get(0);
-    while (!start.plus(window).isAfter(lastJobDone)) {
-      Instant s = start;
-      counts.add((int) at.stream().filter(t -> !t.isBefore(s) && t.isBefore(s.plus(window))).count());
-      Instant next = at.stream().filter(t -> !t.isBefore(s.plus(window))).findFirst().orElse(null);
-      if (next == null) {
-        break;
-      }
-      start = next;  // the simulator's next window starts with the first request after this one ended
-    }
-    return counts;
-  }
 
   /** One api_only job on each of the 12 job partitions: every worker's HTTP connection is warm. */
   private static Set<String> warmUp(TestPipeline p) {
@@ -117,6 +92,24 @@ class QuotaGovernorIT {
     }
     warm.forEach(java.util.concurrent.CompletableFuture::join);
     return new java.util.HashSet<>(warm.stream().map(f -> f.join().id()).toList());
+  }
+
+  /**
+   * Every job answered once and successfully; no quota 429; at most the budget in any window; at
+   * least 95% of it in each of the first three windows.
+   */
+  private static void assertPacedWithinBudget(TestPipeline p, Set<String> expected, Set<String> warm, String name) {
+    Map<String, JobResult> results = p.assertExactlyOneResultEach(expected);
+    warm.forEach(results::remove);
+    assertTrue(results.values().stream().allMatch(r -> r.outcome() == Outcome.SUCCEEDED));
+    assertEquals(0, quota429s(p), "no quota 429");
+    List<Instant> at = served(p);
+    List<Integer> windows = WindowCounts.fixedWindows(at, W, lastAnswer(results));
+    report(name, at, windows);
+    assertTrue(WindowCounts.maxInAnyWindow(at, W) <= R, "at most the budget in any window");
+    assertTrue(windows.size() >= 3, "full windows: " + windows);
+    assertTrue(windows.subList(0, 3).stream().allMatch(n -> n >= 0.95 * R),
+        "at least 95% of each of the first three windows: " + windows);
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
@@ -154,7 +147,7 @@ class QuotaGovernorIT {
 
   private static void report(String name, List<Instant> at, List<Integer> windows) {
     System.out.printf("%s: %d subscription calls, max %d in any %s window (budget %d), full windows %s%n",
-        name, at.size(), maxInAnyWindow(at, W), W, R, windows);
+        name, at.size(), WindowCounts.maxInAnyWindow(at, W), W, R, windows);
   }
 
   @Test
@@ -180,18 +173,7 @@ class QuotaGovernorIT {
           "promptq_quota_permits_total", "promptq_quota_permits_available", "promptq_quota_pace")) {
         assertTrue(scrape.contains(meter + "{"), meter + " in " + scrape.lines().filter(l -> l.contains("quota")).toList());
       }
-      Map<String, JobResult> results = p.assertExactlyOneResultEach(union(ids, warm));
-      warm.forEach(results::remove);
-
-      assertTrue(results.values().stream().allMatch(r -> r.outcome() == Outcome.SUCCEEDED));
-      assertEquals(0, quota429s(p), "no quota 429");
-      List<Instant> at = served(p);
-      List<Integer> windows = fullWindows(at, W, lastAnswer(results));
-      report("3 workers", at, windows);
-      assertTrue(maxInAnyWindow(at, W) <= R, "at most the budget in any window");
-      assertTrue(windows.size() >= 3, "full windows: " + windows);
-      assertTrue(windows.subList(0, 3).stream().allMatch(n -> n >= 0.95 * R),
-          "at least 95% of each of the first three windows: " + windows);
+      assertPacedWithinBudget(p, union(ids, warm), warm, "3 workers");
     }
   }
 
@@ -210,18 +192,7 @@ class QuotaGovernorIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> !joined.assignment().isEmpty());
       await().atMost(Duration.ofSeconds(60)).until(() -> served(p).size() >= 2 * R);
       workers.get(0).close();
-      Map<String, JobResult> results = p.assertExactlyOneResultEach(union(ids, warm));
-      warm.forEach(results::remove);
-
-      assertTrue(results.values().stream().allMatch(r -> r.outcome() == Outcome.SUCCEEDED));
-      assertEquals(0, quota429s(p), "no quota 429");
-      List<Instant> at = served(p);
-      List<Integer> windows = fullWindows(at, W, lastAnswer(results));
-      report("3 workers, +1, -1", at, windows);
-      assertTrue(maxInAnyWindow(at, W) <= R, "at most the budget in any window");
-      assertTrue(windows.size() >= 3, "full windows: " + windows);
-      assertTrue(windows.subList(0, 3).stream().allMatch(n -> n >= 0.95 * R),
-          "at least 95% of each of the first three windows: " + windows);
+      assertPacedWithinBudget(p, union(ids, warm), warm, "3 workers, +1, -1");
     }
   }
 
@@ -245,12 +216,12 @@ class QuotaGovernorIT {
       List<Instant> at = served(p);
       List<Instant> api = p.sim.calls().stream().filter(c -> c.route() == Route.API && !c.at().isBefore(at.get(0)))
           .map(RecordedCall::at).sorted().toList();
-      List<Integer> windows = fullWindows(at, W, lastAnswer(results));
+      List<Integer> windows = WindowCounts.fixedWindows(at, W, lastAnswer(results));
       Duration span = Duration.between(at.get(0), lastAnswer(results));
       double apiAllowed = apiPerMinute * span.toMillis() / 60_000.0;
       report("subscription_first with an API budget", at, windows);
       System.out.printf("  api: %d calls in %s (its budget allows %.0f)%n", api.size(), span, apiAllowed);
-      assertTrue(maxInAnyWindow(at, W) <= R, "at most the subscription budget in any window");
+      assertTrue(WindowCounts.maxInAnyWindow(at, W) <= R, "at most the subscription budget in any window");
       assertTrue(windows.size() >= 2 && windows.subList(0, 2).stream().allMatch(n -> n >= 0.95 * R),
           "at least 95% of each of the first two windows: " + windows);
       assertTrue(api.size() <= apiAllowed + 4, "the API at most at its budget: " + api.size());
