@@ -1,6 +1,7 @@
 package dev.promptq.worker.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.promptq.config.Secret;
 import dev.promptq.job.ApiError;
 import dev.promptq.job.Attempt;
 import dev.promptq.job.Job;
@@ -10,7 +11,6 @@ import dev.promptq.job.Route;
 import dev.promptq.job.Wait;
 import dev.promptq.worker.anthropic.CallOutcome;
 import dev.promptq.worker.anthropic.MessagesClient;
-import dev.promptq.config.Secret;
 import dev.promptq.worker.credentials.SubscriptionTokens;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.spend.ApiSpend;
