@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {
       "Shows a worker group on one screen: members and their job partitions, lag per partition, "
-          + "group-wide route states, budgets (used, remaining, utilisation, next reset), today's API spend and "
-          + "the shared credentials. --json prints the same for scripts."
+          + "group-wide route states, budgets (used, remaining, utilisation, next reset), today's API spend, "
+          + "the shared credentials and the group's recent errors. --json prints the same for scripts."
     })
 final class StatusCommand implements Callable<Integer> {
 
@@ -98,6 +98,12 @@ final class StatusCommand implements Callable<Integer> {
           q.reset() == null ? "" : ", resets at " + q.reset() + (q.status() == null ? "" : " (" + q.status() + ")"));
     }
     out.printf("API spend today: %.4f USD%n", s.apiSpendToday());
+    if (!s.recentErrors().isEmpty()) {
+      out.println("recent errors (newest first):");
+      for (GroupStatus.RecentError e : s.recentErrors()) {
+        out.printf("  %s  %-12s %-11s %-20s %s%n", e.at(), e.worker(), e.kind(), e.job(), e.detail());
+      }
+    }
     GroupStatus.SharedCredentials c = s.credentials();
     if (c != null) {
       out.println(c.state().equals("revoked")

@@ -26,7 +26,8 @@ class BenchIT {
     for (String expected : new String[] {
         "plain consume-transform-produce loop", "promptq worker, exactly_once", "promptq worker, at_least_once",
         "Little's bound", "naive worker:", "p50", "of which before the worker starts a job",
-        "after it finishes", "peak during the max-in-flight"}) {
+        "after it finishes", "peak during the max-in-flight", "5. Quota governor", "2 workers: budget used per window",
+        "quota 429s, most in any window"}) {
       assertTrue(report.contains(expected), "missing '" + expected + "' in:\n" + report);
     }
   }

@@ -75,6 +75,14 @@ class StatusIT {
       int partitions = workers.stream().mapToInt(w -> w.assignment().size()).sum();
       assertTrue(client.submitAndAwait(Job.of("spent", request("[sim:subscription:quota_spent*1]")),
           Duration.ofSeconds(60)).join().succeeded());
+      ObjectNode bad = request("bad");
+      bad.put("unknown_field", 1);
+      assertEquals("errored", client.submitAndAwait(Job.of("rejected-job", bad), Duration.ofSeconds(60)).join()
+          .outcome().wireName());
+      // the worker publishes its recent errors from its control thread, within half a second
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> readJson(run("status", "--json",
+          "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", prefix, "--group-id", group))
+          .path("recent_errors").size() > 0);
 
       JsonNode status = readJson(run("status", "--json", "--bootstrap-servers", kafka.bootstrapServers(),
           "--topic-prefix", prefix, "--group-id", group));
@@ -88,11 +96,16 @@ class StatusIT {
       assertEquals("subscription_quota_spent", status.path("routes").path("subscription").path("reason").asText());
       assertEquals(true, status.path("routes").path("api").path("open").asBoolean());
       assertTrue(status.path("api_spend_today_usd").asDouble() > 0, "the fallback call cost something");
+      JsonNode error = status.path("recent_errors").get(0);
+      assertEquals("errored", error.path("kind").asText());
+      assertEquals("rejected-job", error.path("job").asText());
+      assertTrue(error.path("detail").asText().startsWith("invalid_request_error (400)"), error.toString());
 
       String text = run("status", "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", prefix,
           "--group-id", group);
       assertTrue(text.startsWith("group " + group + ": Stable, 2 members, lag 0"), text);
       assertTrue(text.contains("route subscription: closed until "), text);
+      assertTrue(text.contains("recent errors (newest first):"), text);
     } finally {
       workers.forEach(w -> w.close(Duration.ofSeconds(5)));
     }

@@ -24,14 +24,17 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -81,6 +84,8 @@ public final class Worker implements AutoCloseable {
   private final JobLoop loop;
   private final Thread thread;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Instant brokerCheckedAt;
+  private volatile boolean brokerReachable;
   private final ObjectMapper json = JobCodec.newMapper();
 
   private Worker(WorkerConfig config, Clock clock) {
@@ -155,6 +160,7 @@ public final class Worker implements AutoCloseable {
             new ByteArraySerializer()), admin, router, codec, config.topics(), replies, metrics, settings, clock);
     loop.onAssignment(quota::reshare);
     quota.publishTo(control, QUOTA_VIEW_INTERVAL, config.workerId());
+    control.reportErrors(metrics.recentErrors(), config.workerId());
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
     metrics.gauge("promptq.jobs.in.flight", "Jobs started and not yet finished", loop::inFlight);
     metrics.gauge("promptq.partitions.paused", "Job partitions paused by back-pressure (slots full or waiting)",
@@ -166,8 +172,9 @@ public final class Worker implements AutoCloseable {
     if (config.apiBudgetPerDay() != null) {
       metrics.gauge("promptq.api.budget.day", "The group's API budget per UTC day in USD", config::apiBudgetPerDay);
     }
-    metrics.gauge("promptq.credentials.expires.in", "Seconds until the subscription's access token expires "
-        + "(negative once expired; NaN when unknown)", credentials::secondsUntilExpiry);
+    io.micrometer.core.instrument.Gauge.builder("promptq.credentials.expires.in", credentials::secondsUntilExpiry)
+        .description("Seconds until the subscription's access token expires (negative once expired; NaN when unknown)")
+        .baseUnit("seconds").register(metrics.registry());
     metrics.gauge("promptq.credentials.usable", "1 while this worker holds usable subscription credentials",
         () -> credentials.state().equals("live") || credentials.state().equals("static") ? 1 : 0);
     metrics.gauge("promptq.credentials.refresher", "1 while this worker is the group's credentials refresher",
@@ -189,6 +196,9 @@ public final class Worker implements AutoCloseable {
     h.put("group", config.groupId());
     h.put("partitions", loop.assignment().size());
     h.put("in_flight", loop.inFlight());
+    boolean reachable = brokerReachable();
+    h.putObject("kafka").put("reachable", reachable);
+    h.put("ready", up && reachable && !loop.assignment().isEmpty());
     ObjectNode creds = h.putObject("credentials");
     ObjectNode sub = creds.putObject("subscription").put("state", credentials.state());
     GroupCredentials.Snapshot snap = credentials.snapshot();
@@ -208,6 +218,27 @@ public final class Worker implements AutoCloseable {
           () -> route.put("open", true));
     }
     return new OpsServer.Health(up, h.toString());
+  }
+
+  /** Whether the brokers answered a cluster description within 2 s; asked at most every 5 s. */
+  private boolean brokerReachable() {
+    Instant now = Instant.now();
+    if (brokerCheckedAt != null && Duration.between(brokerCheckedAt, now).compareTo(Duration.ofSeconds(5)) < 0) {
+      return brokerReachable;
+    }
+    boolean ok;
+    try {
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs(2_000)).nodes().get(2, TimeUnit.SECONDS);
+      ok = true;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      ok = false;
+    }
+    brokerReachable = ok;
+    brokerCheckedAt = now;
+    return ok;
   }
 
   /** Where {@code /metrics} and {@code /health} are served, when {@code ops.port} is set. */

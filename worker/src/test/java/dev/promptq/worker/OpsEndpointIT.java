@@ -99,6 +99,8 @@ class OpsEndpointIT {
       JsonNode h = p.codec.mapper().readTree(health.body());
       assertEquals("UP", h.path("status").asText());
       assertEquals(6, h.path("partitions").asInt());
+      assertTrue(h.path("kafka").path("reachable").asBoolean(), "the broker answers");
+      assertTrue(h.path("ready").asBoolean(), "ready: running, broker reachable, partitions owned");
       assertTrue(h.path("routes").path("subscription").path("open").asBoolean());
       assertEquals("static", h.path("credentials").path("subscription").path("state").asText());
       assertTrue(h.path("credentials").path("api").asBoolean());

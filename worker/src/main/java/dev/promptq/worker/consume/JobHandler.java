@@ -109,7 +109,7 @@ final class JobHandler {
   }
 
   ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
-    metrics.onDeadLetter();
+    metrics.onDeadLetter(record.topic() + "-" + record.partition() + "@" + record.offset(), reason);
     log.warn("dead letter from {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
     Headers headers = new RecordHeaders(record.headers().toArray());
     headers.add(ReplyHeaders.DLQ_REASON, ReplyHeaders.utf8(reason));

@@ -2,6 +2,7 @@ package dev.promptq.worker.control;
 
 import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.credentials.Refresher;
+import dev.promptq.worker.ops.RecentErrors;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouteNotice;
@@ -53,6 +54,9 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private volatile boolean running = true;
   private final java.util.Queue<CompletableFuture<Void>> catchUpRequests = new ConcurrentLinkedQueue<>();
+  private volatile RecentErrors errors;
+  private volatile String errorsWorker;
+  private long errorsPublished = -1;  // reader thread only
 
   public ControlChannel(String topic, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
       RouteGates gates, ApiSpend spend, GroupCredentials credentials, String workerId) {
@@ -117,6 +121,21 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
     }
   }
 
+  /** Publishes {@code errors} (for {@code ./promptq status}) from the reader thread whenever they change, at most twice a second. */
+  public void reportErrors(RecentErrors recent, String workerId) {
+    this.errorsWorker = workerId;
+    this.errors = recent;
+  }
+
+  private void publishErrorsIfChanged() {
+    RecentErrors e = errors;
+    if (e == null || e.version() == errorsPublished) {
+      return;
+    }
+    errorsPublished = e.version();
+    send(records.encode(new ControlRecords.WorkerErrors(errorsWorker, e.entries())));
+  }
+
   @Override
   public String topic() {
     return topic;
@@ -177,6 +196,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
             waiting.forEach(f -> f.complete(null));
             waiting.clear();
           }
+          publishErrorsIfChanged();
         } catch (WakeupException e) {
           // closing, or a catch-up request: the loop decides
         }
@@ -208,7 +228,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
         log.warn("{} route held off until {} ({}, learned by worker {})", n.route().wireName(), n.until(),
             n.reason(), n.reporter());
       }
-    } else if (decoded.get() instanceof ControlRecords.QuotaView) {
+    } else if (decoded.get() instanceof ControlRecords.QuotaView || decoded.get() instanceof ControlRecords.WorkerErrors) {
       // for ./promptq status; workers keep their own
     } else if (decoded.get() instanceof ControlRecords.SpendTotal t) {
       spend.applyRemote(t.scope(), t.worker(), t.usd());

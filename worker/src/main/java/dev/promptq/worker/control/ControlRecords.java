@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
 import dev.promptq.worker.credentials.CredentialCipher;
+import dev.promptq.worker.ops.RecentErrors;
 import dev.promptq.worker.routing.RouteNotice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,6 +31,8 @@ import java.util.Optional;
  *       "per_window","used","utilization","reset","status","at"}}: that worker's share of the
  *       route's budget and its calls in the last window; for the subscription also the last unified
  *       headers it saw (utilisation, reset, status)</td></tr>
+ *   <tr><td>{@code errors/<worker>}</td><td>{@code {"worker","errors":[{"at","kind","job","detail"}]}}:
+ *       that worker's last errors, newest first</td></tr>
  *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",
  *       "expires_at","refreshable","source","by","at"}}: the group's OAuth credentials, AES-GCM
  *       sealed ({@link dev.promptq.worker.credentials.CredentialCipher}); or
@@ -43,6 +48,7 @@ public final class ControlRecords {
   private static final String ROUTE = "route/";
   private static final String SPEND = "spend/api/";
   private static final String QUOTA = "quota/";
+  private static final String ERRORS = "errors/";
   /** The key of the group's subscription credentials. */
   public static final String CREDENTIALS = "credentials/subscription";
   private static final String REFRESH_REQUEST = "credentials/refresh-request/";
@@ -74,6 +80,9 @@ public final class ControlRecords {
   public record QuotaView(String route, String worker, int budget, long windowMs, double perWindow, int used,
       double utilization, Instant reset, String status, Instant at) {}
 
+  /** A worker's last errors, newest first. */
+  public record WorkerErrors(String worker, List<RecentErrors.Entry> errors) {}
+
   /** A key and value to write. */
   public record Encoded(byte[] key, byte[] value) {}
 
@@ -93,6 +102,15 @@ public final class ControlRecords {
   public Encoded encode(SpendTotal s) {
     return encoded(SPEND + s.scope() + "/" + s.worker(),
         mapper.createObjectNode().put("scope", s.scope()).put("worker", s.worker()).put("usd", s.usd()));
+  }
+
+  public Encoded encode(WorkerErrors w) {
+    ObjectNode v = mapper.createObjectNode().put("worker", w.worker());
+    var list = v.putArray("errors");
+    for (RecentErrors.Entry e : w.errors()) {
+      list.addObject().put("at", e.at().toString()).put("kind", e.kind()).put("job", e.job()).put("detail", e.detail());
+    }
+    return encoded(ERRORS + w.worker(), v);
   }
 
   public Encoded encode(QuotaView q) {
@@ -147,7 +165,8 @@ public final class ControlRecords {
       return Optional.empty();
     }
     String k = new String(key, StandardCharsets.UTF_8);
-    if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith(QUOTA) && !k.startsWith("credentials/")) {
+    if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith(QUOTA) && !k.startsWith(ERRORS)
+        && !k.startsWith("credentials/")) {
       return Optional.empty();
     }
     JsonNode v;
@@ -163,6 +182,14 @@ public final class ControlRecords {
     }
     if (k.startsWith(SPEND)) {
       return Optional.of(new SpendTotal(v.path("scope").asText(), v.path("worker").asText(), v.path("usd").asDouble()));
+    }
+    if (k.startsWith(ERRORS)) {
+      List<RecentErrors.Entry> list = new ArrayList<>();
+      for (JsonNode e : v.path("errors")) {
+        list.add(new RecentErrors.Entry(Instant.parse(e.path("at").asText()), e.path("kind").asText(),
+            e.path("job").asText(), e.path("detail").asText()));
+      }
+      return Optional.of(new WorkerErrors(v.path("worker").asText(), list));
     }
     if (k.startsWith(QUOTA)) {
       return Optional.of(new QuotaView(v.path("route").asText(), v.path("worker").asText(), v.path("budget").asInt(),

@@ -33,6 +33,12 @@ import java.util.function.Supplier;
  */
 public final class WorkerMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final RecentErrors recentErrors = new RecentErrors(java.time.Clock.systemUTC());
+
+  /** The last errors of this worker, for status. */
+  public RecentErrors recentErrors() {
+    return recentErrors;
+  }
 
   public PrometheusMeterRegistry registry() {
     return registry;
@@ -45,6 +51,7 @@ public final class WorkerMetrics {
 
   /** Counts a finished job and its calls. */
   public void onResult(JobResult r) {
+    recentErrors.onResult(r);
     Counter.builder("promptq.jobs").description("Jobs finished, by outcome and the route that answered")
         .tag("outcome", r.outcome().wireName()).tag("route", r.route() == null ? "none" : r.route().wireName())
         .register(registry).increment();
@@ -73,7 +80,8 @@ public final class WorkerMetrics {
     }
   }
 
-  public void onDeadLetter() {
+  public void onDeadLetter(String origin, String reason) {
+    recentErrors.onDeadLetter(origin, reason);
     Counter.builder("promptq.dead.letters").description("Records that were not valid jobs, sent to the DLQ")
         .register(registry).increment();
   }

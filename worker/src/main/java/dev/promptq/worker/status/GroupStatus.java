@@ -28,6 +28,7 @@ public record GroupStatus(
     double apiSpendToday,
     SharedCredentials credentials,
     Map<String, Quota> quotas,
+    List<RecentError> recentErrors,
     Instant at) {
 
   public GroupStatus {
@@ -35,7 +36,11 @@ public record GroupStatus(
     partitions = List.copyOf(partitions);
     routes = Map.copyOf(routes);
     quotas = Map.copyOf(quotas);
+    recentErrors = List.copyOf(recentErrors);
   }
+
+  /** One of the group's recent errors, as its worker reported it. */
+  public record RecentError(Instant at, String worker, String kind, String job, String detail) {}
 
   /**
    * A route's budget as the workers report it (views at most {@code 15 s} old).
@@ -111,6 +116,11 @@ public record GroupStatus(
         qn.put("status", q.status());
       }
     });
+    ArrayNode errors = n.putArray("recent_errors");
+    for (RecentError e : recentErrors) {
+      errors.addObject().put("at", e.at().toString()).put("worker", e.worker()).put("kind", e.kind())
+          .put("job", e.job()).put("detail", e.detail());
+    }
     if (credentials != null) {
       ObjectNode c = n.putObject("credentials").put("state", credentials.state());
       if (credentials.expiresAt() != null) {

@@ -62,7 +62,7 @@ public final class GroupStatusReader {
       members.sort(Comparator.comparing(GroupStatus.Member::clientId));
       List<GroupStatus.PartitionLag> lag = lag(group);
       RoutesAndSpend control = readControl();
-      return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(), control.credentials(), control.quotas(),
+      return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(), control.credentials(), control.quotas(), control.errors(),
           clock.instant());
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot read group " + group + ": " + e.getCause().getMessage(), e.getCause());
@@ -107,7 +107,11 @@ public final class GroupStatusReader {
   }
 
   private record RoutesAndSpend(Map<String, GroupStatus.RouteState> routes, double spend,
-      GroupStatus.SharedCredentials credentials, Map<String, GroupStatus.Quota> quotas) {}
+      GroupStatus.SharedCredentials credentials, Map<String, GroupStatus.Quota> quotas,
+      List<GroupStatus.RecentError> errors) {}
+
+  /** How many of the group's recent errors status shows. */
+  static final int RECENT_ERRORS = 10;
 
   /** Views older than this come from workers that stopped: they no longer speak for the group. */
   static final Duration QUOTA_VIEW_FRESH = Duration.ofSeconds(15);
@@ -137,6 +141,7 @@ public final class GroupStatusReader {
     GroupStatus.SharedCredentials credentials = null;
     String refresher = null;
     Map<String, ControlRecords.QuotaView> quotaViews = new HashMap<>();
+    Map<String, ControlRecords.WorkerErrors> errorsByWorker = new HashMap<>();
     while (controlReader.position(tp) < end && clock.instant().isBefore(deadline)) {
       for (ConsumerRecord<byte[], byte[]> r : controlReader.poll(Duration.ofMillis(200))) {
         Optional<Object> decoded;
@@ -162,6 +167,8 @@ public final class GroupStatusReader {
           refresher = c.worker();
         } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.QuotaView q) {
           quotaViews.put(q.route() + "/" + q.worker(), q);
+        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.WorkerErrors w) {
+          errorsByWorker.put(w.worker(), w);
         }
       }
     }
@@ -175,7 +182,11 @@ public final class GroupStatusReader {
         .forEach(v -> byRoute.computeIfAbsent(v.route(), r -> new java.util.ArrayList<>()).add(v));
     Map<String, GroupStatus.Quota> quotas = new HashMap<>();
     byRoute.forEach((route, views) -> quotas.put(route, quota(views)));
+    List<GroupStatus.RecentError> errors = errorsByWorker.values().stream()
+        .flatMap(w -> w.errors().stream().map(e -> new GroupStatus.RecentError(e.at(), w.worker(), e.kind(), e.job(),
+            e.detail())))
+        .sorted(java.util.Comparator.comparing(GroupStatus.RecentError::at).reversed()).limit(RECENT_ERRORS).toList();
     return new RoutesAndSpend(routes, spendByWorker.values().stream().mapToDouble(Double::doubleValue).sum(),
-        credentials, quotas);
+        credentials, quotas, errors);
   }
 }
