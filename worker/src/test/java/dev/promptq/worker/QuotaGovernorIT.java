@@ -170,7 +170,8 @@ class QuotaGovernorIT {
       });
       String scrape = p.workers().get(0).metrics().scrape();
       for (String meter : List.of("promptq_quota_budget", "promptq_quota_share", "promptq_quota_used",
-          "promptq_quota_permits_total", "promptq_quota_permits_available", "promptq_quota_pace")) {
+          "promptq_quota_permits_total", "promptq_quota_permits_available", "promptq_quota_pace",
+          "promptq_quota_utilization", "promptq_quota_reset_seconds")) {
         assertTrue(scrape.contains(meter + "{"), meter + " in " + scrape.lines().filter(l -> l.contains("quota")).toList());
       }
       assertPacedWithinBudget(p, union(ids, warm), warm, "3 workers");

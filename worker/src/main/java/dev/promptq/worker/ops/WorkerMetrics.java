@@ -27,6 +27,11 @@ import java.util.function.Supplier;
  *   <tr><td>promptq.jobs.waiting</td><td>gauge</td><td></td></tr>
  *   <tr><td>promptq.route.open</td><td>gauge (1 open, 0 closed)</td><td>route</td></tr>
  *   <tr><td>promptq.api.spend.today, promptq.api.budget.day</td><td>gauges (USD)</td><td></td></tr>
+ *   <tr><td>promptq.credentials.expires.in (seconds), promptq.credentials.usable, promptq.credentials.refresher</td><td>gauges</td><td></td></tr>
+ *   <tr><td>promptq.credentials.refreshes</td><td>counter</td><td>outcome (success, unavailable, refused)</td></tr>
+ *   <tr><td>promptq.quota.budget, .window, .share, .used, .pace, .utilization, .reset</td><td>gauges</td><td>route</td></tr>
+ *   <tr><td>promptq.quota.permits</td><td>counter</td><td>route</td></tr>
+ *   <tr><td>promptq.quota.permits.available, promptq.quota.waiting.threads</td><td>resilience4j's rate limiter meters</td><td>name</td></tr>
  *   <tr><td>kafka.consumer.*</td><td>Kafka's own metrics of the jobs consumer</td><td>Kafka's</td></tr>
  * </table>
  * Thread-safe.

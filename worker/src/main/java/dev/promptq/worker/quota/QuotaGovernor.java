@@ -84,6 +84,15 @@ public final class QuotaGovernor implements AutoCloseable {
       Gauge.builder("promptq.quota.used", p, RoutePermits::usedInWindow)
           .description("This worker's calls on the route within the budget's last window").tag("route", route)
           .register(meters);
+      Route r = Route.fromWireName(route);
+      Gauge.builder("promptq.quota.utilization", this, g -> g.lastSeen(r).map(UnifiedRateLimit::utilization)
+              .orElse(Double.NaN))
+          .description("The route's utilisation as its last answer reported it (subscription: the five-hour figure)")
+          .tag("route", route).register(meters);
+      Gauge.builder("promptq.quota.reset", this, g -> g.lastSeen(r).map(UnifiedRateLimit::resetAt)
+              .map(t -> (double) t.getEpochSecond()).orElse(Double.NaN))
+          .description("When the route's window resets, as its last answer reported it (epoch seconds)")
+          .baseUnit("seconds").tag("route", route).register(meters);
       FunctionCounter.builder("promptq.quota.permits", p, RoutePermits::granted)
           .description("Permits this worker took for calls on the route").tag("route", route).register(meters);
     }
