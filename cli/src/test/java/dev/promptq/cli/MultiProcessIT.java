@@ -102,6 +102,7 @@ class MultiProcessIT {
     assertEquals(2, w.awaitExit(Duration.ofSeconds(60)));
     List<String> stderr = Files.readAllLines(w.stderrFile());
     assertEquals(List.of("promptq worker: no credentials: set CLAUDE_CODE_OAUTH_TOKEN (subscription; "
-        + "`claude setup-token` prints one) and/or ANTHROPIC_API_KEY (pay-per-token API)"), stderr);
+        + "`claude setup-token` prints one) and/or ANTHROPIC_API_KEY (pay-per-token API), or "
+        + "PROMPTQ_CREDENTIALS_KEY to use the subscription credentials the group shares"), stderr);
   }
 }

@@ -372,8 +372,8 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Every worker able to refresh has needed at least one credential source: the static token,
-   * the API key, a credentials file or the group's key.
+   * A worker needs at least one credential source: the static token, the API key, a credentials
+   * file or the group's key (with which it waits for the group's credentials).
    */
   private static void requireSomeCredential(WorkerConfig config) {
     if (config.credentialSettings().key() == null && config.credentialSettings().file() == null) {

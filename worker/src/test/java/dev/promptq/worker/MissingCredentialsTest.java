@@ -17,6 +17,7 @@ class MissingCredentialsTest {
     MissingCredentialsException e = assertThrows(MissingCredentialsException.class, () -> Worker.start(config));
 
     assertEquals("no credentials: set CLAUDE_CODE_OAUTH_TOKEN (subscription; `claude setup-token` prints one)"
-        + " and/or ANTHROPIC_API_KEY (pay-per-token API)", e.getMessage());
+        + " and/or ANTHROPIC_API_KEY (pay-per-token API), or PROMPTQ_CREDENTIALS_KEY to use the subscription"
+        + " credentials the group shares", e.getMessage());
   }
 }

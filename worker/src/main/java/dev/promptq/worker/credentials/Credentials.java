@@ -43,7 +43,8 @@ public record Credentials(Optional<Secret> oauthToken, Optional<Secret> apiKey) 
   public Credentials requireAny() {
     if (oauthToken.isEmpty() && apiKey.isEmpty()) {
       throw new MissingCredentialsException("no credentials: set " + OAUTH_TOKEN_ENV
-          + " (subscription; `claude setup-token` prints one) and/or " + API_KEY_ENV + " (pay-per-token API)");
+          + " (subscription; `claude setup-token` prints one) and/or " + API_KEY_ENV + " (pay-per-token API), or "
+          + CredentialCipher.KEY_ENV + " to use the subscription credentials the group shares");
     }
     return this;
   }
