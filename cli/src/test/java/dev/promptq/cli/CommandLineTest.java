@@ -54,6 +54,14 @@ class CommandLineTest {
   }
 
   @Test
+  void aWorkerWithNoBrokerToReachFailsFastNamingTheSetting() {
+    int code = run("worker", "--bootstrap-servers", "127.0.0.1:1", "--set", "anthropic.api.key=sk-ant-api03-x");
+    assertEquals(1, code);
+    assertTrue(err.toString().contains("bootstrap.servers: 127.0.0.1:1 (no broker answered within 10 s)"),
+        err.toString());
+  }
+
+  @Test
   void badWorkerSettingsSayWhichKeyAndValue() {
     int code = run("worker", "--max-in-flight", "0");
     assertEquals(2, code);

@@ -93,6 +93,7 @@ public final class Worker implements AutoCloseable {
     requireSomeCredential(config);
     this.admin = Admin.create(clientProperties(config, Map.of()));
     try {
+      requireBrokers(admin, config.bootstrapServers());
       TopicSetup.ensure(admin, config.topics(), new TopicSetup.Spec(config.jobPartitions(), config.replicationFactor()),
           Duration.ofSeconds(60));
     } catch (RuntimeException e) {
@@ -218,6 +219,26 @@ public final class Worker implements AutoCloseable {
           () -> route.put("open", true));
     }
     return new OpsServer.Health(up, h.toString());
+  }
+
+  /** How long a starting worker waits for any broker to answer before it gives up. */
+  static final Duration BROKER_WAIT = Duration.ofSeconds(10);
+
+  /**
+   * Fails fast when no broker answers: a typo in {@code bootstrap.servers} should not look like a
+   * worker that hangs for a minute.
+   */
+  private static void requireBrokers(Admin admin, String bootstrap) {
+    try {
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) BROKER_WAIT.toMillis())).nodes()
+          .get(BROKER_WAIT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reaching the brokers", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("bootstrap.servers: " + bootstrap + " (no broker answered within "
+          + BROKER_WAIT.toSeconds() + " s)", e);
+    }
   }
 
   /** Whether the brokers answered a cluster description within 2 s; asked at most every 5 s. */
