@@ -7,8 +7,6 @@ import dev.promptq.testkit.sim.Directives;
 import dev.promptq.testkit.sim.RandomFaults;
 import dev.promptq.testkit.sim.SimFault;
 import dev.promptq.testkit.sim.TokenAuthority;
-import dev.promptq.worker.credentials.CredentialsFile;
-import dev.promptq.worker.credentials.OAuthCredentials;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,7 +15,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -136,9 +133,7 @@ final class SimCommand implements Callable<Integer> {
     tokens.forEach(t -> b.oauthToken(Secret.of(t)));
     AnthropicSimulator sim = b.build().start();
     if (loginFile != null) {
-      TokenAuthority.Issued login = sim.tokens().issue();
-      new CredentialsFile(loginFile).write(new OAuthCredentials(login.accessToken(), Optional.of(login.refreshToken()),
-          login.expiresAt(), List.of("user:inference"), "max"));
+      TokenAuthority.Issued login = sim.tokens().login(loginFile);
       spec.commandLine().getOut().println("Wrote a login (access token expires at " + login.expiresAt() + ") to "
           + loginFile + "; token endpoint " + sim.tokenUrl());
     }

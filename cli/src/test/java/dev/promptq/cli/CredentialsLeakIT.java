@@ -21,8 +21,6 @@ import dev.promptq.testkit.kafka.TopicReader;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.TokenAuthority;
 import dev.promptq.testkit.sim.TokenAuthority.RefreshResult;
-import dev.promptq.worker.credentials.CredentialsFile;
-import dev.promptq.worker.credentials.OAuthCredentials;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,7 +35,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
@@ -79,10 +76,8 @@ class CredentialsLeakIT {
     try (AnthropicSimulator sim = AnthropicSimulator.builder().apiKey(apiKey).oauthTokens(Duration.ofSeconds(6), CLIENT)
         .tokenMarker(marker).build().start();
         PromptQClient client = PromptQClient.create(ClientConfig.of(kafka.bootstrapServers()).withTopics(topics))) {
-      TokenAuthority.Issued login = sim.tokens().issue();
       Path file = logs.resolve("credentials.json");
-      new CredentialsFile(file).write(new OAuthCredentials(login.accessToken(), Optional.of(login.refreshToken()),
-          login.expiresAt(), List.of("user:inference"), "max"));
+      TokenAuthority.Issued login = sim.tokens().login(file);
       Map<String, String> env = ChildProcess.workerEnv(kafka.bootstrapServers(), prefix, sim.baseUrl());
       env.put("ANTHROPIC_API_KEY", apiKey.reveal());
       env.put("PROMPTQ_CREDENTIALS_KEY", key);

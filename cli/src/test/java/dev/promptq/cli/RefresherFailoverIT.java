@@ -20,10 +20,7 @@ import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.kafka.TopicReader;
 import dev.promptq.testkit.sim.AnthropicSimulator;
-import dev.promptq.testkit.sim.TokenAuthority;
 import dev.promptq.testkit.sim.TokenAuthority.RefreshResult;
-import dev.promptq.worker.credentials.CredentialsFile;
-import dev.promptq.worker.credentials.OAuthCredentials;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +37,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -84,10 +80,8 @@ class RefresherFailoverIT {
     try (AnthropicSimulator sim = AnthropicSimulator.builder().apiKey(apiKey).oauthTokens(TTL, CLIENT)
         .latency(Duration.ofMillis(20)).build().start();
         PromptQClient client = PromptQClient.create(ClientConfig.of(kafka.bootstrapServers()).withTopics(topics))) {
-      TokenAuthority.Issued login = sim.tokens().issue();
       Path file = logs.resolve("credentials.json");
-      new CredentialsFile(file).write(new OAuthCredentials(login.accessToken(), Optional.of(login.refreshToken()),
-          login.expiresAt(), List.of("user:inference"), "max"));
+      sim.tokens().login(file);
       Map<String, String> env = ChildProcess.workerEnv(kafka.bootstrapServers(), prefix, sim.baseUrl());
       env.put("ANTHROPIC_API_KEY", apiKey.reveal());
       env.put("PROMPTQ_CREDENTIALS_KEY", key);

@@ -39,8 +39,13 @@ public final class Secret {
 
   /** The first 8 hex digits of the value's SHA-256: enough to tell credentials apart, useless to an attacker. */
   public String fingerprint() {
+    return fingerprintOf(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** The same tag for secret bytes (e.g. an encryption key): the first 8 hex digits of their SHA-256. */
+  public static String fingerprintOf(byte[] secret) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(secret);
       return HexFormat.of().formatHex(d, 0, 4);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -77,6 +77,7 @@ public final class Worker implements AutoCloseable {
   private final QuotaGovernor quota;
   private final Refresher refresher;
   private final RefresherElection election;
+  private final OkHttpClient tokenHttp;  // the refresher's, only with a refresher
   private final WorkerMetrics metrics = new WorkerMetrics();
   private final OpsServer ops;
   private final KafkaClientMetrics kafkaMetrics;
@@ -123,8 +124,8 @@ public final class Worker implements AutoCloseable {
       throw e;
     }
     if (credentials.shared() && config.credentialSettings().canRefresh()) {
-      this.refresher = new Refresher(credentials, new TokenEndpoint(new OkHttpClient.Builder()
-          .callTimeout(Duration.ofSeconds(30)).build(), config.credentialSettings().tokenUrl(),
+      this.tokenHttp = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
+      this.refresher = new Refresher(credentials, new TokenEndpoint(tokenHttp, config.credentialSettings().tokenUrl(),
           config.credentialSettings().clientId(), config.credentialSettings().scope(), clock),
           () -> new KafkaProducer<>(refresherProducerProperties(config), new ByteArraySerializer(),
               new ByteArraySerializer()),
@@ -134,6 +135,7 @@ public final class Worker implements AutoCloseable {
           new ByteArrayDeserializer(), new ByteArrayDeserializer()), config.topics().control(), refresher,
           config.workerId()).start();
     } else {
+      this.tokenHttp = null;
       this.refresher = null;
       this.election = null;
       if (credentials.shared()) {
@@ -229,37 +231,34 @@ public final class Worker implements AutoCloseable {
    * worker that hangs for a minute.
    */
   private static void requireBrokers(Admin admin, String bootstrap) {
-    try {
-      admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) BROKER_WAIT.toMillis())).nodes()
-          .get(BROKER_WAIT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while reaching the brokers", e);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    if (!clusterAnswers(admin, BROKER_WAIT)) {
       throw new IllegalStateException("bootstrap.servers: " + bootstrap + " (no broker answered within "
-          + BROKER_WAIT.toSeconds() + " s)", e);
+          + BROKER_WAIT.toSeconds() + " s)");
     }
   }
 
   /** Whether the brokers answered a cluster description within 2 s; asked at most every 5 s. */
   private boolean brokerReachable() {
     Instant now = Instant.now();
-    if (brokerCheckedAt != null && Duration.between(brokerCheckedAt, now).compareTo(Duration.ofSeconds(5)) < 0) {
-      return brokerReachable;
+    if (brokerCheckedAt == null || Duration.between(brokerCheckedAt, now).compareTo(Duration.ofSeconds(5)) >= 0) {
+      brokerReachable = clusterAnswers(admin, Duration.ofSeconds(2));
+      brokerCheckedAt = now;
     }
-    boolean ok;
+    return brokerReachable;
+  }
+
+  /** True if a broker describes the cluster within {@code timeout}. */
+  private static boolean clusterAnswers(Admin admin, Duration timeout) {
     try {
-      admin.describeCluster(new DescribeClusterOptions().timeoutMs(2_000)).nodes().get(2, TimeUnit.SECONDS);
-      ok = true;
-    } catch (Exception e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      ok = false;
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis())).nodes()
+          .get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return false;
     }
-    brokerReachable = ok;
-    brokerCheckedAt = now;
-    return ok;
   }
 
   /** Where {@code /metrics} and {@code /health} are served, when {@code ops.port} is set. */
@@ -340,6 +339,7 @@ public final class Worker implements AutoCloseable {
     if (election != null) {
       election.close();
       refresher.close();
+      tokenHttp.connectionPool().evictAll();
     }
     client.close();
     quota.close();

@@ -75,13 +75,18 @@ class SharedCredentialsIT {
   }
 
   /** A Claude Code-shaped credentials file holding a fresh login of the simulator. */
-  private Path login(TestPipeline p) throws IOException {
-    TokenAuthority.Issued i = p.sim.tokens().issue();
+  private Path login(TestPipeline p) {
     Path f = dir.resolve(".credentials.json");
-    Files.writeString(f, "{\"claudeAiOauth\":{\"accessToken\":\"" + i.accessToken().reveal() + "\",\"refreshToken\":\""
-        + i.refreshToken().reveal() + "\",\"expiresAt\":" + i.expiresAt().toEpochMilli()
-        + ",\"scopes\":[\"user:inference\"],\"subscriptionType\":\"max\"}}");
+    p.sim.tokens().login(f);
     return f;
+  }
+
+  /** Three members: the first seeds the group from {@code file}, the others have no file. */
+  private static void startThree(TestPipeline p, String prefix, Path file, Duration margin) {
+    p.startWorker(member(p, prefix + "1", file, margin));
+    p.startWorker(member(p, prefix + "2", null, margin));
+    p.startWorker(member(p, prefix + "3", null, margin));
+    p.awaitGroupFormed();
   }
 
   private static List<JobResult> run(TestPipeline p, String prefix, int n, RoutePolicy policy) {
@@ -97,10 +102,7 @@ class SharedCredentialsIT {
   void credentialsFromOneWorkersFileReachTheOthersAndRotationsAreWrittenBack(EmbeddedKafka kafka) throws IOException {
     try (TestPipeline p = pipeline(kafka, Duration.ofSeconds(8))) {
       Path file = login(p);
-      p.startWorker(member(p, "seed", file, Duration.ofSeconds(4)));
-      p.startWorker(member(p, "no-file-1", null, Duration.ofSeconds(4)));
-      p.startWorker(member(p, "no-file-2", null, Duration.ofSeconds(4)));
-      p.awaitGroupFormed();
+      startThree(p, "seed-", file, Duration.ofSeconds(4));
       // 8 s tokens refreshed 4 s ahead: at least two rotations while jobs run
       await().atMost(Duration.ofSeconds(30)).until(() -> p.sim.tokens().refreshes(RefreshResult.SUCCESS) >= 2);
       List<JobResult> results = run(p, "seeded", 60, RoutePolicy.SUBSCRIPTION_ONLY);
@@ -122,10 +124,7 @@ class SharedCredentialsIT {
   void aStormOf401sFromThreeWorkersCausesOneRefreshAndEveryJobSucceeds(EmbeddedKafka kafka) throws IOException {
     try (TestPipeline p = pipeline(kafka, Duration.ofMinutes(30))) {
       Path file = login(p);
-      p.startWorker(member(p, "s1", file, Duration.ofSeconds(1)));
-      p.startWorker(member(p, "s2", null, Duration.ofSeconds(1)));
-      p.startWorker(member(p, "s3", null, Duration.ofSeconds(1)));
-      p.awaitGroupFormed();
+      startThree(p, "s", file, Duration.ofSeconds(1));
       run(p, "warm", 6, RoutePolicy.SUBSCRIPTION_ONLY);
 
       p.sim.tokens().expireAccessTokens();  // revoked server-side: every worker's next call is a 401
@@ -161,10 +160,7 @@ class SharedCredentialsIT {
       throws IOException {
     try (TestPipeline p = pipeline(kafka, Duration.ofMinutes(30)); LogCapture logs = new LogCapture()) {
       Path file = login(p);
-      p.startWorker(member(p, "r1", file, Duration.ofSeconds(1)));
-      p.startWorker(member(p, "r2", null, Duration.ofSeconds(1)));
-      p.startWorker(member(p, "r3", null, Duration.ofSeconds(1)));
-      p.awaitGroupFormed();
+      startThree(p, "r", file, Duration.ofSeconds(1));
       run(p, "before", 6, RoutePolicy.SUBSCRIPTION_ONLY);
 
       p.sim.tokens().revokeRefreshTokens();  // signed out elsewhere

@@ -93,6 +93,29 @@ public final class TokenAuthority {
     }
   }
 
+  /**
+   * Issues a fresh pair and writes it to {@code file} in the shape of Claude Code's
+   * {@code ~/.claude/.credentials.json} (mode 0600 where the file system has modes), as a login
+   * on that machine would.
+   */
+  public Issued login(java.nio.file.Path file) {
+    Issued i = issue();
+    com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+    root.putObject("claudeAiOauth").put("accessToken", i.accessToken().reveal())
+        .put("refreshToken", i.refreshToken().reveal()).put("expiresAt", i.expiresAt().toEpochMilli())
+        .put("subscriptionType", "max").putArray("scopes").add("user:inference");
+    try {
+      java.nio.file.Files.write(file, mapper.writeValueAsBytes(root));
+      java.nio.file.Files.setPosixFilePermissions(file,
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException noModes) {
+      // not a POSIX file system
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return i;
+  }
+
   /** Revokes every refresh token issued so far (a logout elsewhere): their next use is {@code invalid_grant}. */
   public void revokeRefreshTokens() {
     refreshTokens.replaceAll((k, v) -> false);

@@ -57,6 +57,8 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private volatile RecentErrors errors;
   private volatile String errorsWorker;
   private long errorsPublished = -1;  // reader thread only
+  private long errorsPublishedAt = System.nanoTime() - ERRORS_INTERVAL_NANOS;  // reader thread only
+  private static final long ERRORS_INTERVAL_NANOS = 500_000_000L;
 
   public ControlChannel(String topic, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
       RouteGates gates, ApiSpend spend, GroupCredentials credentials, String workerId) {
@@ -129,10 +131,12 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
 
   private void publishErrorsIfChanged() {
     RecentErrors e = errors;
-    if (e == null || e.version() == errorsPublished) {
+    long now = System.nanoTime();
+    if (e == null || e.version() == errorsPublished || now - errorsPublishedAt < ERRORS_INTERVAL_NANOS) {
       return;
     }
     errorsPublished = e.version();
+    errorsPublishedAt = now;
     send(records.encode(new ControlRecords.WorkerErrors(errorsWorker, e.entries())));
   }
 

@@ -3,10 +3,8 @@ package dev.promptq.worker.credentials;
 import dev.promptq.config.Secret;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
@@ -34,7 +32,7 @@ public final class CredentialCipher {
 
   private CredentialCipher(byte[] keyBytes) {
     this.key = new SecretKeySpec(keyBytes, "AES");
-    this.keyId = keyId(keyBytes);
+    this.keyId = Secret.fingerprintOf(keyBytes);
   }
 
   /**
@@ -95,15 +93,6 @@ public final class CredentialCipher {
       throw new IllegalArgumentException("sealed credentials fail authentication (altered or another key)");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM unavailable", e);
-    }
-  }
-
-  private static String keyId(byte[] keyBytes) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(keyBytes);
-      return HexFormat.of().formatHex(d, 0, 4);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class GroupCredentials implements SubscriptionTokens {
   private static final Logger log = LoggerFactory.getLogger(GroupCredentials.class);
   static final String MISSING = "credentials_missing";
-  static final String REFRESHING = "credentials_refreshing";
+  /** The subscription gate's reason while the group refreshes refused credentials. */
+  public static final String REFRESHING = "credentials_refreshing";
   static final String REVOKED = "credentials_revoked";
   private static final Duration UNTIL_IMPORTED = Duration.ofDays(365);
   private static final Duration STATIC_EXPIRY_WARNING = Duration.ofDays(14);

@@ -36,12 +36,12 @@ public final class RecentErrors {
     }
     ApiError e = r.error();
     add(new Entry(clock.instant(), r.outcome().wireName(), r.id(),
-        e == null ? "" : short_(e.type() + (e.status() > 0 ? " (" + e.status() + ")" : "") + ": " + e.message())));
+        e == null ? "" : clip(e.type() + (e.status() > 0 ? " (" + e.status() + ")" : "") + ": " + e.message())));
   }
 
   /** Records a dead letter and its reason. */
   public void onDeadLetter(String origin, String reason) {
-    add(new Entry(clock.instant(), "dead_letter", origin, short_(reason)));
+    add(new Entry(clock.instant(), "dead_letter", origin, clip(reason)));
   }
 
   /** The entries, newest first. */
@@ -62,7 +62,7 @@ public final class RecentErrors {
     version++;
   }
 
-  private static String short_(String s) {
+  private static String clip(String s) {
     return s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "...";
   }
 }

@@ -69,8 +69,10 @@ public final class QuotaGovernor implements AutoCloseable {
     TaggedRateLimiterMetrics.ofRateLimiterRegistry(RateLimiterMetricNames.custom()
         .availablePermissionsMetricName("promptq.quota.permits.available")
         .waitingThreadsMetricName("promptq.quota.waiting.threads").build(), registry).bindTo(meters);
-    for (RoutePermits p : permits.values()) {
-      String route = p == permits.get(Route.API) ? Route.API.wireName() : Route.SUBSCRIPTION.wireName();
+    for (Map.Entry<Route, RoutePermits> e : permits.entrySet()) {
+      Route r = e.getKey();
+      RoutePermits p = e.getValue();
+      String route = r.wireName();
       Gauge.builder("promptq.quota.budget", p, x -> x.budget().requests())
           .description("The group's budget of requests per window for the route").tag("route", route).register(meters);
       Gauge.builder("promptq.quota.window.seconds", p, x -> x.budget().window().toSeconds())
@@ -84,7 +86,6 @@ public final class QuotaGovernor implements AutoCloseable {
       Gauge.builder("promptq.quota.used", p, RoutePermits::usedInWindow)
           .description("This worker's calls on the route within the budget's last window").tag("route", route)
           .register(meters);
-      Route r = Route.fromWireName(route);
       Gauge.builder("promptq.quota.utilization", this, g -> g.lastSeen(r).map(UnifiedRateLimit::utilization)
               .orElse(Double.NaN))
           .description("The route's utilisation as its last answer reported it (subscription: the five-hour figure)")
@@ -118,8 +119,8 @@ public final class QuotaGovernor implements AutoCloseable {
   /** This worker owns {@code owned} of the {@code total} job partitions now. */
   public void reshare(int owned, int total) {
     double s = total <= 0 ? 0 : (double) owned / total;
-    if (s == share && !permits.isEmpty() && share != 0) {
-      return;
+    if (s == share) {
+      return;  // the end of a rebalance that changed nothing here
     }
     share = s;
     for (Map.Entry<Route, RoutePermits> e : permits.entrySet()) {

@@ -11,6 +11,7 @@ import dev.promptq.job.Route;
 import dev.promptq.job.Wait;
 import dev.promptq.worker.anthropic.CallOutcome;
 import dev.promptq.worker.anthropic.MessagesClient;
+import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.credentials.SubscriptionTokens;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.spend.ApiSpend;
@@ -51,8 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
-  /** The gate reason while the group refreshes refused credentials (see GroupCredentials). */
-  private static final String REFRESHING = "credentials_refreshing";
 
   private final MessagesClient client;
   private final Optional<Secret> apiKey;
@@ -175,7 +174,7 @@ public final class Router {
         firstBlocked = blocked;
       }
       firstReason = firstReason == null ? blocked.reason() : firstReason;
-      if (blocked.until() == null || blocked.reason().equals(REFRESHING)) {
+      if (blocked.until() == null || blocked.reason().equals(GroupCredentials.REFRESHING)) {
         // open but taking one call at a time, or new credentials on their way (a refresh takes
         // well under a second): wait rather than pay for a fallback
         break;
@@ -247,7 +246,7 @@ public final class Router {
       // Ask the group for new credentials and retry once with them; meanwhile the route is
       // closed on this worker, so no other job spends a call on the refused token.
       run.refreshedOnce = true;
-      run.beginWait(REFRESHING, clock.instant());
+      run.beginWait(GroupCredentials.REFRESHING, clock.instant());
       return subscription.rejected(run.token).thenCompose(fresh -> step(run));
     }
     if (verdict instanceof Verdict.QuotaSpent || verdict instanceof Verdict.RouteRefused
