@@ -8,17 +8,32 @@ import java.util.Objects;
  * @param route the route called
  * @param status the HTTP status, or 0 when no answer arrived
  * @param errorType the API error type ({@code rate_limit_error}, ...), a transport error name
- *     ({@code timeout}, {@code connection_error}), or null on success
+ *     ({@code timeout}, {@code connection_error}, {@code cli_error}), or null on success
  * @param latencyMs wall time of the call
  * @param costUsd what an api-route answer cost, from its usage and the price table; null for the
  *     subscription route and for answers without usage
+ * @param transport how the call went: {@code http} (null is read as http) or {@code claude_cli}
+ *     (Claude Code's headless mode)
+ * @param cliCostUsd Claude Code's own estimate of the call at API list prices
+ *     ({@code total_cost_usd}); nothing is charged for it on a subscription. Null but for
+ *     {@code claude_cli} calls
  */
-public record Attempt(Route route, int status, String errorType, long latencyMs, Double costUsd) {
+public record Attempt(Route route, int status, String errorType, long latencyMs, Double costUsd, String transport,
+    Double cliCostUsd) {
+  public static final String HTTP = "http";
+  public static final String CLAUDE_CLI = "claude_cli";
+
   public Attempt {
     Objects.requireNonNull(route, "route");
+    transport = transport == null ? HTTP : transport;
   }
 
-  /** An attempt without a cost. */
+  /** An http attempt. */
+  public Attempt(Route route, int status, String errorType, long latencyMs, Double costUsd) {
+    this(route, status, errorType, latencyMs, costUsd, HTTP, null);
+  }
+
+  /** An http attempt without a cost. */
   public Attempt(Route route, int status, String errorType, long latencyMs) {
     this(route, status, errorType, latencyMs, null);
   }

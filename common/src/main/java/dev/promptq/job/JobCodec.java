@@ -273,11 +273,23 @@ public final class JobCodec {
     for (Attempt a : r.attempts()) {
       ObjectNode an = attempts.addObject();
       an.put("route", a.route().wireName());
+      if (!a.transport().equals(Attempt.HTTP)) {
+        an.put("transport", a.transport());
+      }
       an.put("status", a.status());
       an.put("error_type", a.errorType());
       an.put("latency_ms", a.latencyMs());
       if (a.costUsd() != null) {
         an.put("cost_usd", a.costUsd());
+      }
+      if (a.cliCostUsd() != null) {
+        an.put("cli_cost_usd", a.cliCostUsd());
+      }
+    }
+    if (!r.notes().isEmpty()) {
+      ArrayNode notes = node.putArray("notes");
+      for (RouteNote n : r.notes()) {
+        notes.addObject().put("route", n.route().wireName()).put("reason", n.reason()).put("detail", n.detail());
       }
     }
     if (!r.waits().isEmpty()) {
@@ -324,7 +336,14 @@ public final class JobCodec {
           a.path("status").asInt(),
           a.path("error_type").isTextual() ? a.path("error_type").asText() : null,
           a.path("latency_ms").asLong(),
-          a.path("cost_usd").isNumber() ? a.get("cost_usd").asDouble() : null));
+          a.path("cost_usd").isNumber() ? a.get("cost_usd").asDouble() : null,
+          a.path("transport").isTextual() ? a.get("transport").asText() : Attempt.HTTP,
+          a.path("cli_cost_usd").isNumber() ? a.get("cli_cost_usd").asDouble() : null));
+    }
+    List<RouteNote> notes = new ArrayList<>();
+    for (JsonNode rn : n.path("notes")) {
+      notes.add(new RouteNote(Route.fromWireName(rn.path("route").asText()), rn.path("reason").asText(),
+          rn.path("detail").asText()));
     }
     List<Wait> waits = new ArrayList<>();
     for (JsonNode w : n.path("waits")) {
@@ -348,7 +367,8 @@ public final class JobCodec {
         instant(n, "enqueued_at"),
         instant(n, "started_at"),
         instant(n, "finished_at"),
-        waits);
+        waits,
+        notes);
   }
 
   /** Serializes any tree to compact UTF-8 JSON. */

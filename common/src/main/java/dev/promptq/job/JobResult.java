@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param startedAt when the worker started it
  * @param finishedAt when the worker finished it
  * @param waits the times the job waited for a route (quota, budget, backoff), in order
+ * @param notes routes of its policy the job could not take the usual way, and why
  */
 public record JobResult(
     String id,
@@ -36,13 +37,23 @@ public record JobResult(
     Instant enqueuedAt,
     Instant startedAt,
     Instant finishedAt,
-    List<Wait> waits) {
+    List<Wait> waits,
+    List<RouteNote> notes) {
 
   public JobResult {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(outcome, "outcome");
     attempts = attempts == null ? List.of() : List.copyOf(attempts);
     waits = waits == null ? List.of() : List.copyOf(waits);
+    notes = notes == null ? List.of() : List.copyOf(notes);
+  }
+
+  /** A result without notes. */
+  public JobResult(String id, Outcome outcome, Route route, JsonNode message, ApiError error, List<Attempt> attempts,
+      JsonNode usage, JsonNode metadata, String workerId, Instant enqueuedAt, Instant startedAt, Instant finishedAt,
+      List<Wait> waits) {
+    this(id, outcome, route, message, error, attempts, usage, metadata, workerId, enqueuedAt, startedAt, finishedAt,
+        waits, List.of());
   }
 
   /** A result that never waited. */

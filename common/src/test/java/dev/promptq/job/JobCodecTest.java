@@ -115,15 +115,19 @@ class JobCodecTest {
   void aResultSurvivesEncodeAndDecode() {
     JobResult result = new JobResult("r1", Outcome.ERRORED, Route.API, null,
         new ApiError("overloaded_error", "Overloaded", 529),
-        List.of(new Attempt(Route.SUBSCRIPTION, 429, "rate_limit_error", 12),
+        List.of(new Attempt(Route.SUBSCRIPTION, 429, "rate_limit_error", 12, null, Attempt.CLAUDE_CLI, 0.0),
             new Attempt(Route.API, 529, "overloaded_error", 30, 0.0025), new Attempt(Route.API, 529, null, 3, 0.001)),
         null, codec.mapper().createObjectNode().put("n", 1), "w1",
         Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:01Z"), Instant.parse("2026-01-01T00:00:03Z"),
-        List.of(new Wait("backoff", 40), new Wait("api_budget_spent", 1200)));
+        List.of(new Wait("backoff", 40), new Wait("api_budget_spent", 1200)),
+        List.of(new RouteNote(Route.SUBSCRIPTION, "claude_cli_cannot_express", "messages.0.content.1 is an image")));
 
     JobResult back = codec.decodeResult(codec.encodeResult(result));
 
     assertEquals(result, back);
+    assertEquals("claude_cli", codec.resultToNode(result).path("attempts").get(0).path("transport").asText());
+    assertTrue(codec.resultToNode(result).path("attempts").get(1).path("transport").isMissingNode(),
+        "http, the usual transport, is not written");
     assertEquals(0.0035, back.apiCostUsd(), 1e-12);
     assertEquals(0.0035, codec.resultToNode(result).path("api_cost_usd").asDouble(), 1e-12);
     assertEquals(1000, back.queueTime().toMillis());

@@ -6,6 +6,9 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
 import dev.promptq.kafka.TopicSetup;
 import dev.promptq.worker.anthropic.MessagesClient;
+import dev.promptq.worker.anthropic.Transports;
+import dev.promptq.worker.claudecli.ClaudeCliSettings;
+import dev.promptq.worker.claudecli.ClaudeCliTransport;
 import dev.promptq.worker.consume.JobLoop;
 import dev.promptq.worker.consume.Loops;
 import dev.promptq.worker.consume.ReplyPolicy;
@@ -70,7 +73,7 @@ public final class Worker implements AutoCloseable {
   static final Duration QUOTA_VIEW_INTERVAL = Duration.ofSeconds(5);
 
   private final WorkerConfig config;
-  private final MessagesClient client;
+  private final Transports transports;
   private final RouteGates gates;
   private final ControlChannel control;
   private final GroupCredentials credentials;
@@ -101,7 +104,12 @@ public final class Worker implements AutoCloseable {
       admin.close();
       throw e;
     }
-    this.client = new MessagesClient(config.anthropicBaseUrl(), config.maxInFlight(), config.callTimeout());
+    try {
+      this.transports = transports(config);
+    } catch (RuntimeException e) {
+      admin.close();
+      throw e;
+    }
     this.gates = new RouteGates(config.router(), clock, config.workerId());
     ApiSpend spend = new ApiSpend(config.prices(), config.apiBudgetPerDay(), config.apiBudgetPerBatch(), config.workerId(),
         clock);
@@ -119,7 +127,7 @@ public final class Worker implements AutoCloseable {
     } catch (RuntimeException e) {
       control.close();
       gates.close();
-      client.close();
+      transports.close();
       admin.close();
       throw e;
     }
@@ -144,7 +152,7 @@ public final class Worker implements AutoCloseable {
       }
     }
     this.quota = new QuotaGovernor(config.quota(), clock, config.workerId(), metrics.registry());
-    Router router = new Router(client, config.credentials().apiKey(), credentials, gates, control, spend, quota,
+    Router router = new Router(transports, config.credentials().apiKey(), credentials, gates, control, spend, quota,
         config.router(), config.operatorPolicy(), config.workerId(), clock);
     ReplyPolicy replies = new ReplyPolicy(config.replyTopics(), config.topics());
     JobCodec codec = new JobCodec(config.jobLimits());
@@ -186,8 +194,29 @@ public final class Worker implements AutoCloseable {
       metrics.gauge("promptq.route.open", "1 while this worker may call the route, 0 while it is closed",
           () -> gates.isClosed(r) ? 0 : 1, "route", r.wireName());
     }
+    if (transports.subscription() instanceof ClaudeCliTransport cli) {
+      metrics.gauge("promptq.claude.cli.processes", "Claude Code processes running now", cli::running);
+      metrics.gauge("promptq.claude.cli.queued", "Subscription calls waiting for a Claude Code process slot",
+          cli::queued);
+    }
     this.ops = config.opsPort() < 0 ? null
         : new OpsServer(config.opsBind(), config.opsPort(), config.workerId(), metrics, this::health);
+  }
+
+  /** HTTP for both routes, or Claude Code's headless mode for the subscription. */
+  private static Transports transports(WorkerConfig config) {
+    MessagesClient http = new MessagesClient(config.anthropicBaseUrl(), config.maxInFlight(), config.callTimeout());
+    if (config.claudeCli().isEmpty()) {
+      return Transports.http(http);
+    }
+    try {
+      ClaudeCliSettings cli = config.claudeCli().get();
+      return Transports.withSubscription(http, new ClaudeCliTransport(cli, config.anthropicBaseUrl(),
+          config.callTimeout()), cli.inexpressible());
+    } catch (RuntimeException e) {
+      http.close();
+      throw e;
+    }
   }
 
   /** What {@code /health} says: up while the loop runs, with its partitions, load and routes. */
@@ -213,6 +242,10 @@ public final class Worker implements AutoCloseable {
     }
     sub.put("refresher", refresher != null && refresher.isLeader());
     creds.put("api", config.credentials().apiKey().isPresent());
+    ObjectNode transport = h.putObject("subscription_transport").put("name", transports.subscription().name());
+    if (transports.subscription() instanceof ClaudeCliTransport cli) {
+      transport.put("version", cli.version()).put("running", cli.running()).put("queued", cli.queued());
+    }
     ObjectNode routes = h.putObject("routes");
     for (Route r : Route.values()) {
       ObjectNode route = routes.putObject(r.wireName());
@@ -341,7 +374,7 @@ public final class Worker implements AutoCloseable {
       refresher.close();
       tokenHttp.connectionPool().evictAll();
     }
-    client.close();
+    transports.close();
     quota.close();
     gates.close();
     control.close();

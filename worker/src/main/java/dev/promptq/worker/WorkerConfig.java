@@ -6,6 +6,8 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.Topics;
 import dev.promptq.config.Secret;
+import dev.promptq.worker.anthropic.Transports;
+import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.worker.credentials.Credentials;
@@ -60,6 +62,11 @@ import okhttp3.HttpUrl;
  *   <tr><td>quota.lag.ms</td><td></td><td>1000</td><td>the most a call's arrival may trail its permit; paced for</td></tr>
  *   <tr><td>quota.ahead.margin</td><td></td><td>0.1</td><td>how far reported utilisation may run ahead of the pace before slowing</td></tr>
  *   <tr><td>credentials.election.session.timeout.ms</td><td></td><td>10000</td><td>how soon a dead refresher is replaced</td></tr>
+ *   <tr><td>subscription.transport</td><td></td><td>http</td><td>how subscription calls go: http, or claude-cli (Claude Code's headless mode)</td></tr>
+ *   <tr><td>claude.cli.path</td><td></td><td>claude (on PATH)</td><td>the Claude Code executable (claude-cli only)</td></tr>
+ *   <tr><td>claude.cli.home</td><td></td><td>&lt;tmpdir&gt;/promptq-claude-cli/&lt;worker.id&gt;</td><td>where the CLI processes' homes are made</td></tr>
+ *   <tr><td>claude.cli.processes</td><td></td><td>8</td><td>CLI processes at once, at most max.in.flight</td></tr>
+ *   <tr><td>claude.cli.inexpressible</td><td></td><td>next_route</td><td>a request the CLI cannot carry: next_route (the policy's next route) or http</td></tr>
  *   <tr><td>max.in.flight</td><td></td><td>256</td><td>jobs started and not yet committed, per worker</td></tr>
  *   <tr><td>call.timeout.ms</td><td></td><td>600000</td><td>limit on one API call</td></tr>
  *   <tr><td>delivery</td><td></td><td>exactly_once</td><td>or at_least_once</td></tr>
@@ -102,6 +109,7 @@ public record WorkerConfig(
     Credentials credentials,
     CredentialSettings credentialSettings,
     QuotaSettings quota,
+    Optional<ClaudeCliSettings> claudeCli,
     int maxInFlight,
     Duration callTimeout,
     Delivery delivery,
@@ -161,7 +169,13 @@ public record WorkerConfig(
       "credentials.token.url", "credentials.client.id", "credentials.scope", "credentials.refresh.margin.ms",
       "credentials.refresh.wait.ms", "credentials.refresh.min.interval.ms", "credentials.refresh.backoff.ms",
       "credentials.refresh.backoff.max.ms", "credentials.election.session.timeout.ms", "quota.subscription.requests",
-      "quota.subscription.window.ms", "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms");
+      "quota.subscription.window.ms", "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms",
+      "subscription.transport", "claude.cli.path", "claude.cli.home", "claude.cli.processes",
+      "claude.cli.inexpressible");
+
+  /** Values of {@code subscription.transport}. */
+  public static final String HTTP_TRANSPORT = "http";
+  public static final String CLAUDE_CLI_TRANSPORT = "claude-cli";
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -172,6 +186,7 @@ public record WorkerConfig(
     Objects.requireNonNull(credentials, "credentials");
     Objects.requireNonNull(credentialSettings, "credentialSettings");
     Objects.requireNonNull(quota, "quota");
+    Objects.requireNonNull(claudeCli, "claudeCli");
     Objects.requireNonNull(callTimeout, "callTimeout");
     Objects.requireNonNull(delivery, "delivery");
     Objects.requireNonNull(ordering, "ordering");
@@ -196,6 +211,10 @@ public record WorkerConfig(
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("max.in.flight < 1: " + maxInFlight);
     }
+    if (claudeCli.isPresent() && claudeCli.get().processes() > maxInFlight) {
+      throw new IllegalArgumentException("claude.cli.processes: " + claudeCli.get().processes() + " (more than "
+          + "max.in.flight " + maxInFlight + ": the processes beyond it would never run)");
+    }
     if (jobPartitions < 1) {
       throw new IllegalArgumentException("jobs.partitions < 1: " + jobPartitions);
     }
@@ -211,14 +230,16 @@ public record WorkerConfig(
     s.rejectUnknown(KEYS);
     String bootstrap = s.get("bootstrap.servers").orElseThrow(() -> new IllegalArgumentException(
         "bootstrap.servers: not set (set PROMPTQ_BOOTSTRAP_SERVERS or --bootstrap-servers)"));
+    String workerId = s.get("worker.id", defaultWorkerId());
     return builder(bootstrap)
         .topics(Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)))
         .groupId(s.get("group.id", DEFAULT_GROUP_ID))
-        .workerId(s.get("worker.id", defaultWorkerId()))
+        .workerId(workerId)
         .anthropicBaseUrl(s.get("anthropic.base.url", DEFAULT_BASE_URL))
         .credentials(new Credentials(s.secret("claude.oauth.token"), s.secret("anthropic.api.key")))
         .credentialSettings(credentialSettings(s))
         .quota(quotaSettings(s))
+        .claudeCli(claudeCliSettings(s, workerId).orElse(null))
         .maxInFlight(s.getInt("max.in.flight", DEFAULT_MAX_IN_FLIGHT, 1, 100_000))
         .callTimeout(Duration.ofMillis(s.getLong("call.timeout.ms", DEFAULT_CALL_TIMEOUT.toMillis(), 1, 86_400_000L)))
         .delivery(Delivery.fromWireName(s.get("delivery", Delivery.EXACTLY_ONCE.wireName())))
@@ -258,6 +279,32 @@ public record WorkerConfig(
         : Optional.empty();
     return new QuotaSettings(subscription, api, s.getDouble("quota.ahead.margin", 0.1, 0.0, 1.0),
         millis(s, "quota.lag.ms", QuotaSettings.DEFAULT_LAG, 0));
+  }
+
+  private static Optional<ClaudeCliSettings> claudeCliSettings(Settings s, String workerId) {
+    String transport = s.get("subscription.transport", HTTP_TRANSPORT);
+    if (transport.equals(HTTP_TRANSPORT)) {
+      for (String key : List.of("claude.cli.path", "claude.cli.home", "claude.cli.processes", "claude.cli.inexpressible")) {
+        if (s.get(key).isPresent()) {
+          throw new IllegalArgumentException(key + ": " + s.get(key).get() + " (set, but subscription.transport is "
+              + "http; set subscription.transport=claude-cli to use it)");
+        }
+      }
+      return Optional.empty();
+    }
+    if (!transport.equals(CLAUDE_CLI_TRANSPORT)) {
+      throw new IllegalArgumentException("subscription.transport: " + transport + " (http or claude-cli)");
+    }
+    Transports.Inexpressible inexpressible;
+    String i = s.get("claude.cli.inexpressible", Transports.Inexpressible.NEXT_ROUTE.wireName());
+    try {
+      inexpressible = Transports.Inexpressible.fromWireName(i);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("claude.cli.inexpressible: " + e.getMessage());
+    }
+    return Optional.of(new ClaudeCliSettings(s.get("claude.cli.path", ClaudeCliSettings.DEFAULT_EXECUTABLE),
+        s.get("claude.cli.home").map(WorkerConfig::expandHome).orElse(ClaudeCliSettings.defaultHome(workerId)),
+        s.getInt("claude.cli.processes", ClaudeCliSettings.DEFAULT_PROCESSES, 1, 10_000), inexpressible));
   }
 
   private static CredentialSettings credentialSettings(Settings s) {
@@ -372,6 +419,7 @@ public record WorkerConfig(
     private Credentials credentials = Credentials.none();
     private CredentialSettings credentialSettings = CredentialSettings.defaults();
     private QuotaSettings quota = QuotaSettings.none();
+    private ClaudeCliSettings claudeCli;
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
     private Delivery delivery = Delivery.EXACTLY_ONCE;
@@ -430,6 +478,12 @@ public record WorkerConfig(
     /** The group's budgets per route; default none (no pacing). */
     public Builder quota(QuotaSettings v) {
       this.quota = v;
+      return this;
+    }
+
+    /** Subscription calls through Claude Code's headless mode; null (default) for http. */
+    public Builder claudeCli(ClaudeCliSettings v) {
+      this.claudeCli = v;
       return this;
     }
 
@@ -537,7 +591,7 @@ public record WorkerConfig(
 
     public WorkerConfig build() {
       return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
-          credentialSettings, quota,
+          credentialSettings, quota, Optional.ofNullable(claudeCli),
           maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
           replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
           replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, operatorPolicy, opsPort, opsBind,

@@ -51,6 +51,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * configured latency without holding a thread per request, so thousands can be in flight.
  * {@link Responder}s decide answers before the default success (faults, quotas).
  *
+ * <p>A request with {@code "stream": true} (Claude Code's headless mode sends nothing else) gets
+ * its success as server-sent events, in the order the real API sends them; errors stay plain
+ * JSON, as the real API answers them before a stream starts. Any other path answers 404 and is
+ * counted ({@link #unknownRequests()}), so a test sees what a client asked for beyond the API.
+ *
  * <p>Thread-safe. Owns its threads ({@code sim-http-N}, {@code sim-delay-N}); {@link #close()}
  * stops them.
  */
@@ -82,6 +87,7 @@ public final class AnthropicSimulator implements AutoCloseable {
   private final ConcurrentLinkedQueue<RecordedCall> calls = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
+  private final Map<String, AtomicLong> unknownRequests = new java.util.concurrent.ConcurrentHashMap<>();
   private HttpServer server;
   private ExecutorService httpThreads;
   private ScheduledExecutorService delayThreads;
@@ -177,6 +183,16 @@ public final class AnthropicSimulator implements AutoCloseable {
     return quota;
   }
 
+  /**
+   * Requests to paths the simulator does not serve, answered 404: {@code "METHOD /path"} to how
+   * many times.
+   */
+  public Map<String, Long> unknownRequests() {
+    Map<String, Long> copy = new java.util.TreeMap<>();
+    unknownRequests.forEach((k, v) -> copy.put(k, v.get()));
+    return copy;
+  }
+
   /** The most requests that were being answered at one time. */
   public int maxConcurrentRequests() {
     return maxInFlight.get();
@@ -197,6 +213,10 @@ public final class AnthropicSimulator implements AutoCloseable {
       answerTokenRequest(exchange);
       return;
     }
+    if (!exchange.getRequestURI().getPath().equals("/v1/messages")) {
+      answerUnknownPath(exchange);
+      return;
+    }
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
     try {
@@ -205,13 +225,35 @@ public final class AnthropicSimulator implements AutoCloseable {
         record(answer);  // a hung or dropped call never reaches send(); tests still see it
       }
       long delayMs = latency.get().plus(answer.response.extraDelay()).toMillis();
-      if (delayMs == 0 || answer.response.status() == 405 || answer.response.status() == 404) {
+      if (delayMs == 0 || answer.response.status() == 405) {
         send(exchange, answer);
       } else {
         delayThreads.schedule(() -> send(exchange, answer), delayMs, TimeUnit.MILLISECONDS);
       }
     } catch (RuntimeException | IOException e) {
       send(exchange, new Answer(null, null, SimResponse.error(500, "api_error", "simulator failure: " + e)));
+    }
+  }
+
+  /** 404 at once, counted in {@link #unknownRequests()}, not among {@link #calls()}. */
+  private void answerUnknownPath(HttpExchange ex) {
+    String path = ex.getRequestURI().getPath();
+    unknownRequests.computeIfAbsent(ex.getRequestMethod() + " " + path, k -> new AtomicLong()).incrementAndGet();
+    try (ex) {
+      drain(ex);
+      byte[] bytes = SimResponse.error(404, "not_found_error", "Not found: " + path).body()
+          .getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("content-type", "application/json");
+      if (ex.getRequestMethod().equals("HEAD")) {
+        ex.sendResponseHeaders(404, -1);
+        return;
+      }
+      ex.sendResponseHeaders(404, bytes.length);
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(bytes);
+      }
+    } catch (IOException e) {
+      // the client went away
     }
   }
 
@@ -237,14 +279,14 @@ public final class AnthropicSimulator implements AutoCloseable {
     }
   }
 
-  private record Answer(Route route, String model, SimResponse response) {}
+  /** @param stream the request asked for server-sent events */
+  private record Answer(Route route, String model, SimResponse response, boolean stream) {
+    Answer(Route route, String model, SimResponse response) {
+      this(route, model, response, false);
+    }
+  }
 
   private Answer answer(HttpExchange ex) throws IOException {
-    String path = ex.getRequestURI().getPath();
-    if (!path.equals("/v1/messages")) {
-      drain(ex);
-      return new Answer(null, null, SimResponse.error(404, "not_found_error", "Not found: " + path));
-    }
     if (!ex.getRequestMethod().equals("POST")) {
       drain(ex);
       return new Answer(null, null, SimResponse.error(405, "invalid_request_error",
@@ -327,8 +369,9 @@ public final class AnthropicSimulator implements AutoCloseable {
       }
     });
     SimRequest request = new SimRequest(route, credential.fingerprint(), Map.copyOf(headers), body);
+    boolean stream = body.path("stream").asBoolean(false);
     if (route != Route.SUBSCRIPTION || quota == null) {
-      return new Answer(route, model, respond(request));
+      return new Answer(route, model, respond(request), stream);
     }
     SubscriptionQuota.Admission admission = quota.admit();
     if (!admission.admitted()) {
@@ -339,7 +382,8 @@ public final class AnthropicSimulator implements AutoCloseable {
     if (response.status() != 200) {
       quota.giveBack();
     }
-    return new Answer(route, model, response.disconnect() ? response : response.withHeaders(admission.headers()));
+    return new Answer(route, model, response.disconnect() ? response : response.withHeaders(admission.headers()),
+        stream);
   }
 
   private SimResponse respond(SimRequest request) throws IOException {
@@ -381,23 +425,34 @@ public final class AnthropicSimulator implements AutoCloseable {
     return m;
   }
 
-  /** The text of the last user turn of a request's {@code messages}, or "". */
+  /**
+   * The prompt of a request: the last text block of its last user turn (Claude Code puts context
+   * blocks before the prompt), or "".
+   */
   static String lastUserText(JsonNode messages) {
+    List<String> texts = lastUserTexts(messages);
+    return texts.isEmpty() ? "" : texts.get(texts.size() - 1);
+  }
+
+  /** Every text block of the last user turn of a request's {@code messages}, in order. */
+  static List<String> lastUserTexts(JsonNode messages) {
     for (int i = messages.size() - 1; i >= 0; i--) {
       JsonNode m = messages.get(i);
       if (m.path("role").asText().equals("user")) {
         JsonNode c = m.get("content");
         if (c.isTextual()) {
-          return c.asText();
+          return List.of(c.asText());
         }
+        List<String> texts = new ArrayList<>();
         for (JsonNode block : c) {
           if (block.path("type").asText().equals("text")) {
-            return block.path("text").asText();
+            texts.add(block.path("text").asText());
           }
         }
+        return texts;
       }
     }
-    return "";
+    return List.of();
   }
 
   private void send(HttpExchange ex, Answer a) {
@@ -411,9 +466,10 @@ public final class AnthropicSimulator implements AutoCloseable {
       return;
     }
     try (ex) {
-      byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
+      boolean events = a.stream && r.status() == 200;
+      byte[] bytes = (events ? ServerSentEvents.of(mapper.readTree(r.body())) : r.body()).getBytes(StandardCharsets.UTF_8);
       var out = ex.getResponseHeaders();
-      out.set("content-type", "application/json");
+      out.set("content-type", events ? "text/event-stream; charset=utf-8" : "application/json");
       out.set("request-id", "req_sim_" + ids.incrementAndGet());
       r.headers().forEach(out::set);
       ex.sendResponseHeaders(r.status(), bytes.length);

@@ -92,9 +92,6 @@ final class RequestCheck {
     if (stream != null && !stream.isBoolean()) {
       return invalid("stream: Input should be a valid boolean");
     }
-    if (stream != null && stream.asBoolean()) {
-      return invalid("stream: this simulator answers stream=false requests only");
-    }
     return Optional.empty();
   }
 

@@ -151,6 +151,50 @@ class AnthropicSimulatorTest {
     Reply r = send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/v1/complete"))
         .POST(HttpRequest.BodyPublishers.ofString("{}")));
     assertError(r, 404, "not_found_error", "Not found");
+    HttpResponse<Void> head = http.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+    assertEquals(404, head.statusCode());
+    assertEquals(java.util.Map.of("POST /v1/complete", 1L, "HEAD /", 1L), sim.unknownRequests());
+    assertTrue(sim.calls().isEmpty(), "unknown paths are not Messages calls");
+  }
+
+  @Test
+  void streamsASuccessAsServerSentEventsInTheRealApisOrder() throws Exception {
+    String body = "{\"model\":\"claude-test\",\"max_tokens\":64,\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"<context/>\"},"
+        + "{\"type\":\"text\",\"text\":\"Hello there\"}]}]}";
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/v1/messages?beta=true"))
+        .header("content-type", "application/json").header("anthropic-version", "2023-06-01")
+        .header("authorization", "Bearer " + TOKEN).header("anthropic-beta", "claude-code-20250219,oauth-2025-04-20")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, r.statusCode());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+    List<String> names = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    JsonNode finalDelta = null;
+    for (String event : r.body().split("\n\n")) {
+      String[] lines = event.split("\n");
+      String name = lines[0].substring("event: ".length());
+      JsonNode data = mapper.readTree(lines[1].substring("data: ".length()));
+      assertEquals(name, data.path("type").asText());
+      if (!names.contains(name)) {
+        names.add(name);
+      }
+      if (name.equals("content_block_delta")) {
+        assertEquals("text_delta", data.path("delta").path("type").asText());
+        text.append(data.path("delta").path("text").asText());
+      }
+      if (name.equals("message_delta")) {
+        finalDelta = data;
+      }
+    }
+    assertEquals(List.of("message_start", "content_block_start", "ping", "content_block_delta", "content_block_stop",
+        "message_delta", "message_stop"), names);
+    assertEquals("Simulated answer to: Hello there", text.toString(), "the prompt is the last text block");
+    assertEquals("end_turn", finalDelta.path("delta").path("stop_reason").asText());
+    assertTrue(finalDelta.path("usage").path("output_tokens").asLong() > 0);
+    assertEquals(1, sim.successes(Route.SUBSCRIPTION));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.promptq.worker.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.promptq.job.Attempt;
 import dev.promptq.job.Route;
 import java.util.Map;
 
@@ -11,16 +12,25 @@ public sealed interface CallOutcome {
 
   long latencyMs();
 
+  /** The transport that made the call: {@code http} or {@code claude_cli}. */
+  String transport();
+
   /**
    * An HTTP answer, whatever its status.
    *
    * @param body the parsed JSON body; a {@code MissingNode} when the body was not JSON
    * @param headers response headers, lower-case names, first value each
+   * @param cliCostUsd Claude Code's estimate of the call at list prices; null for http
    */
-  record Answered(Route route, int status, JsonNode body, Map<String, String> headers, long latencyMs)
-      implements CallOutcome {
+  record Answered(Route route, int status, JsonNode body, Map<String, String> headers, long latencyMs,
+      String transport, Double cliCostUsd) implements CallOutcome {
     public Answered {
       headers = Map.copyOf(headers);
+    }
+
+    /** An http answer. */
+    public Answered(Route route, int status, JsonNode body, Map<String, String> headers, long latencyMs) {
+      this(route, status, body, headers, latencyMs, Attempt.HTTP, null);
     }
 
     public boolean ok() {
@@ -43,8 +53,14 @@ public sealed interface CallOutcome {
   /**
    * No HTTP answer: a timeout or a connection failure.
    *
-   * @param kind {@code timeout} or {@code connection_error}
+   * @param kind {@code timeout}, {@code connection_error}, or {@code cli_error} (Claude Code
+   *     failed without an API status)
    * @param detail a short description, free of secrets
    */
-  record NoAnswer(Route route, String kind, String detail, long latencyMs) implements CallOutcome {}
+  record NoAnswer(Route route, String kind, String detail, long latencyMs, String transport) implements CallOutcome {
+    /** No http answer. */
+    public NoAnswer(Route route, String kind, String detail, long latencyMs) {
+      this(route, kind, detail, latencyMs, Attempt.HTTP);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
+import dev.promptq.job.Attempt;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
 import java.io.IOException;
@@ -43,7 +44,7 @@ import okhttp3.ResponseBody;
  * <p>Thread-safe. Owns its OkHttp dispatcher threads ({@code promptq-http-N}); {@link #close()}
  * stops them.
  */
-public final class MessagesClient implements AutoCloseable {
+public final class MessagesClient implements MessagesTransport {
 
   public static final String ANTHROPIC_VERSION = "2023-06-01";
   public static final String OAUTH_BETA = "oauth-2025-04-20";
@@ -90,11 +91,12 @@ public final class MessagesClient implements AutoCloseable {
         .build();
   }
 
-  /**
-   * Sends {@code body} on {@code route} with {@code secret}, the route's credential (an OAuth
-   * access token or an API key). The future always completes normally, with an answer or a
-   * {@link CallOutcome.NoAnswer}.
-   */
+  @Override
+  public String name() {
+    return Attempt.HTTP;
+  }
+
+  @Override
   public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body) {
     Request.Builder rb = new Request.Builder()
         .url(messagesUrl)

@@ -8,9 +8,11 @@ import dev.promptq.job.Job;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.Outcome;
 import dev.promptq.job.Route;
+import dev.promptq.job.RouteNote;
 import dev.promptq.job.Wait;
 import dev.promptq.worker.anthropic.CallOutcome;
-import dev.promptq.worker.anthropic.MessagesClient;
+import dev.promptq.worker.anthropic.MessagesTransport;
+import dev.promptq.worker.anthropic.Transports;
 import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.credentials.SubscriptionTokens;
 import dev.promptq.worker.quota.QuotaGovernor;
@@ -53,7 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
 
-  private final MessagesClient client;
+  private final Transports transports;
   private final Optional<Secret> apiKey;
   private final SubscriptionTokens subscription;
   private final AnswerClassifier classifier;
@@ -68,15 +70,16 @@ public final class Router {
   private final AtomicInteger waiting = new AtomicInteger();
 
   /**
+   * @param transports what carries calls on each route
    * @param apiKey the api route's credential, if this worker has one
    * @param subscription the subscription's access tokens
    */
-  public Router(MessagesClient client, Optional<Secret> apiKey, SubscriptionTokens subscription, RouteGates gates,
+  public Router(Transports transports, Optional<Secret> apiKey, SubscriptionTokens subscription, RouteGates gates,
       RouteNotice.Publisher notices, ApiSpend spend, QuotaGovernor quota, RouterSettings settings, OperatorPolicy operator,
       String workerId, Clock clock) {
     this.quota = quota;
     this.operator = operator;
-    this.client = client;
+    this.transports = transports;
     this.apiKey = apiKey;
     this.subscription = subscription;
     this.classifier = new AnswerClassifier(clock);
@@ -111,6 +114,11 @@ public final class Router {
     if (stream != null && stream.asBoolean(false)) {
       return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, null, null,
           new ApiError("invalid_request_error", "stream: true is not supported; promptq returns whole messages", 0)));
+    }
+    if (run.routes.isEmpty() && !run.notes.isEmpty()) {
+      RouteNote why = run.notes.get(0);
+      return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, null, null,
+          new ApiError(why.reason(), why.detail(), 0)));
     }
     if (run.routes.isEmpty()) {
       return CompletableFuture.completedFuture(run.finish(Outcome.ERRORED, null, null,
@@ -209,7 +217,7 @@ public final class Router {
       run.token = subscription.current().orElseThrow(() -> new IllegalStateException("no subscription token"));
       secret = run.token.secret();
     }
-    return client.send(route, secret, run.job.request()).thenCompose(outcome -> {
+    return run.transports.get(route).send(route, secret, run.job.request()).thenCompose(outcome -> {
       Verdict verdict = classifier.classify(outcome);
       Optional<UnifiedRateLimit> unified = Optional.empty();
       Double cost = null;
@@ -338,10 +346,10 @@ public final class Router {
   private static Attempt attemptOf(CallOutcome outcome, Verdict verdict, Double cost) {
     if (outcome instanceof CallOutcome.Answered a) {
       return new Attempt(a.route(), a.status(), verdict instanceof Verdict.Success ? null : a.errorType(),
-          a.latencyMs(), cost);
+          a.latencyMs(), cost, a.transport(), a.cliCostUsd());
     }
     CallOutcome.NoAnswer n = (CallOutcome.NoAnswer) outcome;
-    return new Attempt(n.route(), 0, n.kind(), n.latencyMs());
+    return new Attempt(n.route(), 0, n.kind(), n.latencyMs(), null, n.transport(), null);
   }
 
   /** The state of one job's run; confined to one thread at a time by the future chain. */
@@ -350,6 +358,9 @@ public final class Router {
     final Instant enqueuedAt;
     final Instant started;
     final List<Route> routes;
+    /** The transport of each route in {@link #routes}. */
+    final Map<Route, MessagesTransport> transports = new EnumMap<>(Route.class);
+    final List<RouteNote> notes = new ArrayList<>();
     final Set<Route> excluded = EnumSet.noneOf(Route.class);
     final Map<Route, Integer> transientFailures = new EnumMap<>(Route.class);
     final List<Attempt> attempts = new ArrayList<>();
@@ -369,8 +380,19 @@ public final class Router {
       this.job = job;
       this.enqueuedAt = enqueuedAt;
       this.started = started;
-      this.routes = job.route().routes().stream()
-          .filter(r -> r == Route.API ? apiKey.isPresent() : subscription.available()).toList();
+      List<Route> usable = new ArrayList<>();
+      for (Route r : job.route().routes()) {
+        if (r == Route.API ? apiKey.isEmpty() : !subscription.available()) {
+          continue;
+        }
+        Transports.Plan plan = Router.this.transports.plan(r, job.request());
+        plan.note().ifPresent(notes::add);
+        if (plan instanceof Transports.Plan.Carry carry) {
+          transports.put(r, carry.transport());
+          usable.add(r);
+        }
+      }
+      this.routes = List.copyOf(usable);
     }
 
     void failed(Route route, ApiError error) {
@@ -405,7 +427,7 @@ public final class Router {
       endWait(now);
       JsonNode usage = message == null ? null : message.get("usage");
       return new JobResult(job.id(), outcome, route, message, error, attempts, usage, job.metadata(), workerId,
-          enqueuedAt, started, now, waits);
+          enqueuedAt, started, now, waits, notes);
     }
   }
 }
