@@ -37,6 +37,20 @@ final class LogCapture implements AutoCloseable {
     }
   }
 
+  /** Every message and stack trace captured so far, as one text, for leak searches. */
+  String everything() {
+    StringBuilder all = new StringBuilder();
+    synchronized (events) {
+      for (LogEvent e : events) {
+        all.append(e.getMessage().getFormattedMessage()).append('\n');
+        for (Throwable t = e.getThrown(); t != null; t = t.getCause()) {
+          all.append(t).append('\n');
+        }
+      }
+    }
+    return all.toString();
+  }
+
   @Override
   public void close() {
     context.getConfiguration().getLoggerConfig("dev.promptq").removeAppender(appender.getName());
