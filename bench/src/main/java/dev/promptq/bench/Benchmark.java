@@ -23,7 +23,10 @@ import java.util.UUID;
  *   <li>the same workload through a naive worker (poll, call synchronously, produce, commit);
  *   <li>added latency per job (end-to-end minus simulator latency) under a steady load, and memory;
  *   <li>the quota governor: the share of a subscription budget a group of 1, 3 and 6 workers uses in
- *       each full window, and its violations (quota 429s, the most calls in any window).
+ *       each full window, and its violations (quota 429s, the most calls in any window);
+ *   <li>the subscription's transports: a Claude Code process's start-up, call overhead and memory
+ *       next to an HTTP call, and jobs/s through a worker with each at the same concurrency (when
+ *       a {@code claude} executable is given).
  * </ol>
  */
 public final class Benchmark {
@@ -41,26 +44,30 @@ public final class Benchmark {
    */
   public record Options(int zeroLatencyJobs, List<Integer> inFlights, int waves, Duration latency, int naiveJobs,
       int steadyRate, int steadySeconds, List<Integer> quotaWorkers, int quotaBudget, Duration quotaWindow,
-      int quotaWindows) {
+      int quotaWindows, int transportCalls, List<Integer> transportConcurrency, int transportWaves) {
 
     public static Options full() {
       return new Options(20_000, List.of(64, 256, 1024), 6, Duration.ofSeconds(1), 6, 100, 10, List.of(1, 3, 6), 600,
-          Duration.ofSeconds(15), 3);
+          Duration.ofSeconds(15), 3, 20, List.of(2, 8, 16), 4);
     }
 
     /** A few seconds' run that exercises every scenario; its figures mean little. */
     public static Options quick() {
       return new Options(500, List.of(16), 2, Duration.ofMillis(200), 2, 20, 2, List.of(2), 60, Duration.ofSeconds(3),
-          1);
+          1, 2, List.of(2), 1);
     }
   }
 
   private final Options options;
   private final PrintStream out;
 
-  public Benchmark(Options options, PrintStream out) {
+  private final Path claude;
+
+  /** @param claude the Claude Code executable for section 6, or null to leave that section out */
+  public Benchmark(Options options, PrintStream out, Path claude) {
     this.options = options;
     this.out = out;
+    this.claude = claude;
   }
 
   public void run(Path workDir) throws Exception {
@@ -126,6 +133,59 @@ public final class Benchmark {
       out.printf("%n   simulator calls answered: %,d subscription%n", sim.successes(Route.SUBSCRIPTION));
 
       quota(kafka);
+      transports(s, sim, token, workDir);
+    }
+  }
+
+  /** Section 6 alone ({@code ./promptq bench --transport}). */
+  public void runTransports(Path workDir) throws Exception {
+    Secret token = Secret.of("sk-ant-oat01-bench-" + UUID.randomUUID());
+    out.printf("promptq transport benchmark: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().tempParent(workDir).build().start();
+        AnthropicSimulator sim = AnthropicSimulator.builder().oauthToken(token).build().start()) {
+      transports(new Scenarios(kafka.bootstrapServers(), sim, token), sim, token, workDir);
+    }
+  }
+
+  private void transports(Scenarios s, AnthropicSimulator sim, Secret token, Path workDir) throws Exception {
+    if (claude == null) {
+      out.printf("%n6. Subscription transports: skipped (no claude executable: install Claude Code, e.g. npm install "
+          + "-g @anthropic-ai/claude-code, or pass --claude-cli PATH)%n");
+      return;
+    }
+    TransportScenario t = new TransportScenario(sim, token, claude, workDir);
+    out.printf("%n6. Subscription transports: http next to Claude Code %s (claude -p, one process per call)%n",
+        t.version());
+    sim.setLatency(Duration.ZERO);
+    out.printf("   start-up of the executable (claude --version): p50 %d ms%n", t.versionStartupMs(5));
+    TransportScenario.ProcessMemorySampler memory = new TransportScenario.ProcessMemorySampler();
+    TransportScenario.Calls http = t.http(options.transportCalls());
+    TransportScenario.Calls cli = t.cli(options.transportCalls(), memory);
+    out.printf("   one call at a time, zero simulator latency, %d calls: http p50 %d ms, p99 %d ms; claude-cli p50 %d ms, "
+        + "p99 %d ms (the process's overhead per call)%n", options.transportCalls(), http.p50Ms(), http.p99Ms(),
+        cli.p50Ms(), cli.p99Ms());
+    TransportScenario.ProcessMemory m = memory.memory();
+    out.printf("   memory per claude process: peak RSS p50 %d MB, max %d MB over %d processes%n", m.medianMb(),
+        m.maxMb(), m.processes());
+    sim.setLatency(options.latency());
+    double latencySeconds = options.latency().toMillis() / 1000.0;
+    out.printf("   through a worker, simulator latency %d ms, jobs = concurrency x %d (http: max in flight; claude-cli: "
+        + "processes = max in flight):%n", options.latency().toMillis(), options.transportWaves());
+    for (int c : options.transportConcurrency()) {
+      int jobs = c * options.transportWaves();
+      double httpJobs = s.promptq(jobs, c, Delivery.EXACTLY_ONCE).jobsPerSecond();
+      TransportScenario.ProcessMemorySampler all = new TransportScenario.ProcessMemorySampler();
+      all.start();
+      double cliJobs;
+      try {
+        cliJobs = s.promptq(jobs, c, Delivery.EXACTLY_ONCE, t.settings(c)).jobsPerSecond();
+      } finally {
+        all.stop();
+      }
+      out.printf("   concurrency %3d: http %6.1f jobs/s, claude-cli %6.1f jobs/s (ratio %.2f; Little's bound %.1f); "
+          + "claude processes' RSS at once up to %d MB%n", c, httpJobs, cliJobs, cliJobs / httpJobs, c / latencySeconds,
+          all.memory().allAtOnceMb());
     }
   }
 

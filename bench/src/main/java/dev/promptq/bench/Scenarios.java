@@ -13,6 +13,7 @@ import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.worker.Delivery;
 import dev.promptq.worker.Worker;
 import dev.promptq.worker.WorkerConfig;
+import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.credentials.Credentials;
 import java.io.IOException;
 import java.time.Duration;
@@ -104,13 +105,18 @@ final class Scenarios {
 
   /** promptq's worker on {@code n} pre-loaded jobs; jobs/s from its first assignment to the last result. */
   Run promptq(int n, int maxInFlight, Delivery delivery) throws Exception {
+    return promptq(n, maxInFlight, delivery, null);
+  }
+
+  /** The same, with the subscription through Claude Code when {@code cli} is not null. */
+  Run promptq(int n, int maxInFlight, Delivery delivery, ClaudeCliSettings cli) throws Exception {
     Topics t = fresh();
     preload(t, n);
     AtomicLong assignedAt = new AtomicLong();
     int rampUp = Math.min(maxInFlight, n / 2);
     try (ResultCounter counter = new ResultCounter(bootstrap, t.results(), n, rampUp);
         Memory.Sampler sampler = new Memory.Sampler();
-        Worker worker = Worker.start(workerConfig(t, maxInFlight, delivery))) {
+        Worker worker = Worker.start(workerConfig(t, maxInFlight, delivery).claudeCli(cli).build())) {
       worker.firstAssignment().thenRun(() -> assignedAt.set(System.nanoTime()));
       long last = counter.awaitAll(Duration.ofMinutes(5));
       return new Run(n / seconds(assignedAt.get(), last), (n - rampUp) / seconds(counter.rampedAt(), last),
@@ -165,7 +171,7 @@ final class Scenarios {
    */
   Latency steady(int rate, int durationSeconds, int maxInFlight, Duration simLatency) throws Exception {
     Topics t = fresh();
-    try (Worker worker = Worker.start(workerConfig(t, maxInFlight, Delivery.EXACTLY_ONCE));
+    try (Worker worker = Worker.start(workerConfig(t, maxInFlight, Delivery.EXACTLY_ONCE).build());
         PromptQClient client = PromptQClient.create(new ClientConfig(bootstrap, t, PARTITIONS, Map.of()))) {
       worker.firstAssignment().get(60, TimeUnit.SECONDS);
       load(client, rate, Math.max(1, durationSeconds / 3), simLatency, "warmup"); // connections, JIT: not measured
@@ -209,10 +215,10 @@ final class Scenarios {
         percentile(d, 99));
   }
 
-  private WorkerConfig workerConfig(Topics t, int maxInFlight, Delivery delivery) {
+  private WorkerConfig.Builder workerConfig(Topics t, int maxInFlight, Delivery delivery) {
     return WorkerConfig.builder(bootstrap).topics(t).groupId(t.jobs() + "-workers").workerId("bench")
         .anthropicBaseUrl(sim.baseUrl()).credentials(new Credentials(Optional.of(token), Optional.empty()))
-        .maxInFlight(maxInFlight).delivery(delivery).jobPartitions(PARTITIONS).build();
+        .maxInFlight(maxInFlight).delivery(delivery).jobPartitions(PARTITIONS);
   }
 
   private Topics fresh() {

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
       "Runs on an embedded broker and the simulator in this process (a few minutes): promptq next to a "
           + "plain Kafka loop at zero latency, at 1 s latency for several max-in-flight values next to "
           + "Little's bound, a naive worker, the added latency per job, and the quota governor's use of a "
-          + "budget with 1, 3 and 6 workers. docs/BENCHMARKS.md explains the figures."
+          + "budget with 1, 3 and 6 workers, and the subscription over http next to Claude Code's headless "
+          + "mode. docs/BENCHMARKS.md explains the figures."
     })
 final class BenchCommand implements Callable<Integer> {
 
@@ -53,17 +54,40 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quota", description = "Only the quota governor's section: 1, 3 and 6 workers against a budget (about 4 minutes).")
   boolean quotaOnly;
 
+  @Option(names = "--transport", description = "Only the transports' section: http next to Claude Code (claude -p).")
+  boolean transportOnly;
+
+  @Option(names = "--claude-cli", paramLabel = "PATH", description = "The Claude Code executable for the transports' "
+      + "section (default: claude on PATH; the section is skipped without one).")
+  String claudeCli;
+
   @Option(names = "--work-dir", defaultValue = ".promptq/bench", description = "Where the broker's temporary data goes (default: ${DEFAULT-VALUE}).")
   Path workDir;
+
+  /** {@code --claude-cli}, else {@code claude} on PATH, else null. */
+  private Path claudeExecutable() {
+    try {
+      return dev.promptq.worker.claudecli.ClaudeCliTransport.locate(claudeCli != null ? claudeCli : "claude");
+    } catch (IllegalArgumentException e) {
+      if (claudeCli != null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--claude-cli: " + claudeCli
+            + " (not an executable file)");
+      }
+      return null;
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(workDir);
     PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true,
         java.nio.charset.StandardCharsets.UTF_8);
-    Benchmark b = new Benchmark(quick ? Benchmark.Options.quick() : Benchmark.Options.full(), out);
+    Path claude = claudeExecutable();
+    Benchmark b = new Benchmark(quick ? Benchmark.Options.quick() : Benchmark.Options.full(), out, claude);
     if (quotaOnly) {
       b.runQuota(workDir);
+    } else if (transportOnly) {
+      b.runTransports(workDir);
     } else {
       b.run(workDir);
     }

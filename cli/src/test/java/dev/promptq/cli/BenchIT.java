@@ -19,7 +19,12 @@ class BenchIT {
     CommandLine cl = PromptQ.commandLine();
     cl.setOut(new PrintWriter(out, true));
 
-    int code = cl.execute("bench", "--quick", "--work-dir", dir.toString());
+    // The Claude Code the worker module's integration tests installed (CI runs those first)
+    Path claude = Path.of("../worker/target/claude-code/node_modules/.bin/claude");
+    boolean withClaude = java.nio.file.Files.isExecutable(claude);
+    int code = withClaude
+        ? cl.execute("bench", "--quick", "--work-dir", dir.toString(), "--claude-cli", claude.toString())
+        : cl.execute("bench", "--quick", "--work-dir", dir.toString());
 
     String report = out.toString();
     assertEquals(0, code, report);
@@ -29,6 +34,12 @@ class BenchIT {
         "after it finishes", "peak during the max-in-flight", "5. Quota governor", "2 workers: budget used per window",
         "quota 429s, most in any window"}) {
       assertTrue(report.contains(expected), "missing '" + expected + "' in:\n" + report);
+    }
+    String transports = withClaude ? "claude-cli p50" : "6. Subscription transports: skipped";
+    assertTrue(report.contains(transports), "missing '" + transports + "' in:\n" + report);
+    if (withClaude) {
+      assertTrue(report.contains("memory per claude process: peak RSS") && report.contains("claude-cli")
+          && report.contains("jobs/s (ratio"), report);
     }
   }
 }

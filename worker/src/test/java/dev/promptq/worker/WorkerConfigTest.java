@@ -154,6 +154,40 @@ class WorkerConfigTest {
     assertEquals(OperatorPolicy.permissive(), c.operatorPolicy());
     assertEquals(-1, c.opsPort(), "no endpoint unless asked");
     assertEquals("127.0.0.1", c.opsBind());
+    assertEquals(java.util.Optional.empty(), c.claudeCli(), "the subscription over http unless asked");
+  }
+
+  @Test
+  void theClaudeCliTransportIsReadWithItsDefaultsAndCheckedSettings() {
+    WorkerConfig c = WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
+        "subscription.transport", "claude-cli", "worker.id", "w/1")));
+    dev.promptq.worker.claudecli.ClaudeCliSettings cli = c.claudeCli().orElseThrow();
+    assertEquals("claude", cli.executable());
+    assertEquals(8, cli.processes());
+    assertEquals(dev.promptq.worker.anthropic.Transports.Inexpressible.NEXT_ROUTE, cli.inexpressible());
+    assertEquals(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "promptq-claude-cli", "w_1"), cli.home());
+
+    WorkerConfig set = WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
+        "subscription.transport", "claude-cli", "claude.cli.path", "/opt/claude/bin/claude", "claude.cli.home", "/srv/q",
+        "claude.cli.processes", "3", "claude.cli.inexpressible", "http")));
+    assertEquals(new dev.promptq.worker.claudecli.ClaudeCliSettings("/opt/claude/bin/claude",
+        java.nio.file.Path.of("/srv/q"), 3, dev.promptq.worker.anthropic.Transports.Inexpressible.HTTP),
+        set.claudeCli().orElseThrow());
+
+    assertEquals("subscription.transport: claude (http or claude-cli)", assertThrows(IllegalArgumentException.class,
+        () -> WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b", "subscription.transport",
+            "claude")))).getMessage());
+    assertEquals("claude.cli.processes: 4 (set, but subscription.transport is http; set "
+        + "subscription.transport=claude-cli to use it)", assertThrows(IllegalArgumentException.class,
+        () -> WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b", "claude.cli.processes", "4"))))
+        .getMessage());
+    assertEquals("claude.cli.inexpressible: drop (next_route or http)", assertThrows(IllegalArgumentException.class,
+        () -> WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b", "subscription.transport",
+            "claude-cli", "claude.cli.inexpressible", "drop")))).getMessage());
+    assertEquals("claude.cli.processes: 9 (more than max.in.flight 8: the processes beyond it would never run)",
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+            "bootstrap.servers", "b", "subscription.transport", "claude-cli", "claude.cli.processes", "9",
+            "max.in.flight", "8")))).getMessage());
   }
 
   @Test

@@ -313,7 +313,7 @@ public final class ClaudeCliTransport implements MessagesTransport {
   }
 
   /** A path as given, or the first executable of that name on {@code PATH}. */
-  static Path locate(String executable) {
+  public static Path locate(String executable) {
     if (executable.contains("/")) {
       Path p = Path.of(executable);
       if (!Files.isExecutable(p)) {
