@@ -159,15 +159,15 @@ public final class Benchmark {
         t.version());
     sim.setLatency(Duration.ZERO);
     out.printf("   start-up of the executable (claude --version): p50 %d ms%n", t.versionStartupMs(5));
-    TransportScenario.ProcessMemorySampler memory = new TransportScenario.ProcessMemorySampler();
+    TransportScenario.ProcessSampler memory = new TransportScenario.ProcessSampler();
     TransportScenario.Calls http = t.http(options.transportCalls());
     TransportScenario.Calls cli = t.cli(options.transportCalls(), memory);
     out.printf("   one call at a time, zero simulator latency, %d calls: http p50 %d ms, p99 %d ms; claude-cli p50 %d ms, "
         + "p99 %d ms (the process's overhead per call)%n", options.transportCalls(), http.p50Ms(), http.p99Ms(),
         cli.p50Ms(), cli.p99Ms());
     TransportScenario.ProcessMemory m = memory.memory();
-    out.printf("   memory per claude process: peak RSS p50 %d MB, max %d MB over %d processes%n", m.medianMb(),
-        m.maxMb(), m.processes());
+    out.printf("   per claude process: peak RSS p50 %d MB, max %d MB; CPU (user + system, as last sampled) p50 %d ms; "
+        + "%d processes seen%n", m.medianMb(), m.maxMb(), m.medianCpuMs(), m.processes());
     sim.setLatency(options.latency());
     double latencySeconds = options.latency().toMillis() / 1000.0;
     out.printf("   through a worker, simulator latency %d ms, jobs = concurrency x %d (http: max in flight; claude-cli: "
@@ -175,7 +175,7 @@ public final class Benchmark {
     for (int c : options.transportConcurrency()) {
       int jobs = c * options.transportWaves();
       double httpJobs = s.promptq(jobs, c, Delivery.EXACTLY_ONCE).jobsPerSecond();
-      TransportScenario.ProcessMemorySampler all = new TransportScenario.ProcessMemorySampler();
+      TransportScenario.ProcessSampler all = new TransportScenario.ProcessSampler();
       all.start();
       double cliJobs;
       try {

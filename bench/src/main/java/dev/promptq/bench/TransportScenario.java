@@ -36,8 +36,11 @@ final class TransportScenario {
    */
   record Calls(long p50Ms, long p99Ms) {}
 
-  /** Peak resident memory of the CLI processes seen: the median process, the largest, all at once. */
-  record ProcessMemory(long medianMb, long maxMb, long allAtOnceMb, int processes) {}
+  /**
+   * What the CLI processes seen used: peak resident memory of the median process, the largest, all
+   * at once; CPU time (user + system) of the median process.
+   */
+  record ProcessMemory(long medianMb, long maxMb, long allAtOnceMb, int processes, long medianCpuMs) {}
 
   private final AnthropicSimulator sim;
   private final Secret token;
@@ -74,7 +77,7 @@ final class TransportScenario {
   }
 
   /** {@code n} calls one after another through Claude Code, with the processes' peak memory. */
-  Calls cli(int n, ProcessMemorySampler memory) {
+  Calls cli(int n, ProcessSampler memory) {
     try (ClaudeCliTransport cli = new ClaudeCliTransport(settings(1), sim.baseUrl(), Duration.ofMinutes(2))) {
       memory.start();
       try {
@@ -120,8 +123,9 @@ final class TransportScenario {
    * Samples the peak resident memory ({@code VmHWM}) of this JVM's {@code claude} child processes
    * every 20 ms while started.
    */
-  static final class ProcessMemorySampler {
+  static final class ProcessSampler {
     private final Map<Long, Long> peakKb = new ConcurrentHashMap<>();
+    private final Map<Long, Long> cpuMs = new ConcurrentHashMap<>();
     private volatile long allAtOnceKb;
     private volatile Thread thread;
 
@@ -131,6 +135,7 @@ final class TransportScenario {
           long total = 0;
           for (ProcessHandle h : ProcessHandle.current().descendants().toList()) {
             if (h.info().command().map(c -> c.contains("claude")).orElse(false)) {
+              h.info().totalCpuDuration().ifPresent(d -> cpuMs.merge(h.pid(), d.toMillis(), Math::max));
               long hwm = statusKb(h.pid(), "VmHWM:");
               if (hwm > 0) {
                 peakKb.merge(h.pid(), hwm, Math::max);
@@ -167,10 +172,12 @@ final class TransportScenario {
       List<Long> peaks = new ArrayList<>(peakKb.values());
       peaks.sort(Long::compare);
       if (peaks.isEmpty()) {
-        return new ProcessMemory(0, 0, 0, 0);
+        return new ProcessMemory(0, 0, 0, 0, 0);
       }
+      List<Long> cpu = new ArrayList<>(cpuMs.values());
+      cpu.sort(Long::compare);
       return new ProcessMemory(peaks.get(peaks.size() / 2) >> 10, peaks.get(peaks.size() - 1) >> 10,
-          allAtOnceKb >> 10, peaks.size());
+          allAtOnceKb >> 10, peaks.size(), cpu.isEmpty() ? 0 : cpu.get(cpu.size() / 2));
     }
 
     private static long statusKb(long pid, String field) {

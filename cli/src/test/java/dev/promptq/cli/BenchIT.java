@@ -38,7 +38,7 @@ class BenchIT {
     String transports = withClaude ? "claude-cli p50" : "6. Subscription transports: skipped";
     assertTrue(report.contains(transports), "missing '" + transports + "' in:\n" + report);
     if (withClaude) {
-      assertTrue(report.contains("memory per claude process: peak RSS") && report.contains("claude-cli")
+      assertTrue(report.contains("per claude process: peak RSS") && report.contains("claude-cli")
           && report.contains("jobs/s (ratio"), report);
     }
   }
