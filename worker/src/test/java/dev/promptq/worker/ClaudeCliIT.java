@@ -145,6 +145,29 @@ class ClaudeCliIT {
   }
 
   @Test
+  void anOverloadIsRetriedAndAHungCallIsKilledWithItsProcessesThenFallsBack(EmbeddedKafka kafka) {
+    try (TestPipeline p = TestPipeline.withDirectives(kafka, Duration.ofSeconds(30))) {
+      // two subscription calls per job at most, a 4 s limit per call
+      p.startWorker(p.workerConfig("cli-faults").callTimeout(Duration.ofSeconds(4))
+          .router(new dev.promptq.worker.routing.RouterSettings(2, Duration.ofMillis(10), Duration.ofMillis(100), 10,
+              5, Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofMillis(300), 0.9))
+          .claudeCli(cli("cli-faults", 2, Transports.Inexpressible.NEXT_ROUTE)).build());
+      p.awaitGroupFormed();
+      JobResult overloaded = run(p, "busy", p.request("[sim:subscription:overloaded*1] busy"),
+          RoutePolicy.SUBSCRIPTION_FIRST);
+      JobResult hung = run(p, "hung", p.request("[sim:subscription:timeout] hung"), RoutePolicy.SUBSCRIPTION_FIRST);
+
+      assertEquals(List.of(529, 200), overloaded.attempts().stream().map(Attempt::status).toList());
+      assertEquals(Route.SUBSCRIPTION, overloaded.route(), "retried through Claude Code");
+      assertEquals(List.of("timeout", "timeout"), hung.attempts().subList(0, 2).stream().map(Attempt::errorType).toList());
+      assertEquals(Route.API, hung.route(), "then the API");
+      assertEquals(Outcome.SUCCEEDED, hung.outcome());
+      await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.current().descendants()
+          .noneMatch(h -> h.info().command().map(c -> c.contains("claude")).orElse(false)));
+    }
+  }
+
+  @Test
   void anExpiredTokenIsRefreshedByTheGroupAndTheJobSucceedsWithTheNewOne(EmbeddedKafka kafka) throws IOException {
     String client = "promptq-cli-it";
     byte[] key = new byte[32];
