@@ -208,7 +208,7 @@ public final class ClaudeCliTransport implements MessagesTransport {
         deadline.cancel(false);
       }
       if (process != null) {
-        kill(process);  // descendants a finished CLI left behind
+        kill(process);  // still running when reading it failed; a no-op for one that exited
         live.remove(process);
       }
       deleteQuietly(home.resolve("system-prompt.txt"));

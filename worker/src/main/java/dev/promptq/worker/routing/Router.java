@@ -46,7 +46,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code api_only}: never touches the subscription; fails {@code api_budget_exhausted} when
  *       the budget is spent.
  * </ul>
- * What one worker learns about a route that concerns the whole group (quota spent until a reset,
+ * Each route's transport is chosen once per job ({@link Transports#plan}): a request the
+ * subscription's transport cannot carry skips that route (or goes over HTTP), with a note in the
+ * result.
+ *
+ * <p>What one worker learns about a route that concerns the whole group (quota spent until a reset,
  * credential refused) goes to the {@link RouteNotice.Publisher}.
  *
  * <p>Thread-safe; the returned futures complete on HTTP or timer threads and never complete
