@@ -233,6 +233,12 @@ class ClaudeCliIT {
       assertTrue(listings.stream().noneMatch(l -> l.contains(token)), "the token is in no process's arguments");
       assertFalse(logs.everything().contains(token), "nor in the logs");
       assertFalse(resultsText(p).contains(token), "nor in the results");
+      try (var files = Files.walk(dir.resolve("cli-cli-leak"))) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          assertFalse(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(token),
+              "nor in what Claude Code wrote to its home: " + f);
+        }
+      }
     }
   }
 
