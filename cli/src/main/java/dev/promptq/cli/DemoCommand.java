@@ -16,6 +16,8 @@ import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.SimResponse;
 import dev.promptq.worker.Worker;
 import dev.promptq.worker.WorkerConfig;
+import dev.promptq.worker.anthropic.Transports;
+import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.credentials.Credentials;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -76,6 +78,11 @@ final class DemoCommand implements Callable<Integer> {
       description = "The simulator answers 429 to every Nth subscription call, 0 for never (default: ${DEFAULT-VALUE}).")
   int refuseEvery;
 
+  @Option(names = "--claude-cli", paramLabel = "PATH", description = "Send the subscription's calls through this "
+      + "Claude Code executable (claude -p, one process per call) instead of HTTP; about a second and 280 MB per "
+      + "call, so try --jobs 20.")
+  String claudeCli;
+
   @Option(names = "--out", defaultValue = "promptq-demo/results.jsonl",
       description = "Where the results go, one JSON per line (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -90,6 +97,11 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (latencyMs < 0 || refuseEvery < 0) {
       throw new PromptQ.UsageError("--latency-ms and --refuse-every must be >= 0");
+    }
+    ClaudeCliSettings cli = null;
+    if (claudeCli != null) {
+      cli = new ClaudeCliSettings(claudeCli, out.toAbsolutePath().resolveSibling("claude-cli-homes"),
+          ClaudeCliSettings.DEFAULT_PROCESSES, Transports.Inexpressible.NEXT_ROUTE);
     }
     long t0 = System.nanoTime();
     // Demo credentials: random, accepted only by this run's simulator.
@@ -119,9 +131,11 @@ final class DemoCommand implements Callable<Integer> {
               .workerId("demo-worker-" + i)
               .anthropicBaseUrl(sim.baseUrl())
               .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey)))
+              .claudeCli(cli)
               .build()));
         }
-        say("Started " + workers + " workers; waiting for the group to share the job partitions...");
+        say("Started " + workers + " workers" + (cli == null ? "" : " (subscription through " + claudeCli + ")")
+            + "; waiting for the group to share the job partitions...");
         awaitGroup(group);
         say("Submitting " + jobs + " jobs...");
         return runJobs(kafka, topics, t0);

@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
       "",
       "It consumes jobs, calls the subscription (CLAUDE_CODE_OAUTH_TOKEN) first and the API key "
           + "(ANTHROPIC_API_KEY) when the subscription cannot serve, and publishes every result. Start "
-          + "several to share the work: they form one consumer group. Settings: --config FILE, then "
-          + "environment, then flags; kafka.* settings pass through to the Kafka clients."
+          + "several to share the work: they form one consumer group. Subscription calls go over HTTP, or "
+          + "through Claude Code's headless mode with --set subscription.transport=claude-cli. Settings: "
+          + "--config FILE, then environment, then flags; kafka.* settings pass through to the Kafka clients."
     })
 final class WorkerCommand implements Callable<Integer> {
 

@@ -31,4 +31,26 @@ class DemoIT {
     assertTrue(summary.contains("results    " + results.toAbsolutePath()), summary);
     assertEquals(60, Files.readAllLines(results).size());
   }
+
+  @Test
+  void theDemoRunsTheSubscriptionThroughClaudeCodeWhenGivenOne(@TempDir Path dir) throws Exception {
+    // The Claude Code the worker module's integration tests installed (CI runs those first)
+    Path claude = Path.of("../worker/target/claude-code/node_modules/.bin/claude");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(claude), "no Claude Code installed");
+    StringWriter out = new StringWriter();
+    CommandLine cl = PromptQ.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    Path results = dir.resolve("results.jsonl");
+
+    int code = cl.execute("demo", "--jobs", "10", "--workers", "1", "--latency-ms", "20", "--refuse-every", "5",
+        "--claude-cli", claude.toString(), "--out", results.toString());
+
+    String summary = out.toString();
+    assertEquals(0, code, summary);
+    assertTrue(summary.contains("(subscription through " + claude + ")"), summary);
+    assertTrue(summary.contains("jobs       10: 10 succeeded, 0 errored, 0 expired"), summary);
+    assertTrue(summary.contains("routes     subscription 8, api 2 (2 fell back from the subscription)"), summary);
+    assertTrue(Files.readAllLines(results).stream().filter(l -> l.contains("\"route\":\"subscription\""))
+        .allMatch(l -> l.contains("\"transport\":\"claude_cli\"")), "the subscription's calls went through the CLI");
+  }
 }

@@ -113,7 +113,7 @@ class ClaudeCliIT {
   @Test
   void aSpentQuotaSendsTheJobToTheApiAndTheRouteWaitsForTheReset(EmbeddedKafka kafka) {
     AnthropicSimulator.Builder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
-        .apiKey(TestPipeline.API_KEY).subscriptionQuota(3, Duration.ofSeconds(10));
+        .apiKey(TestPipeline.API_KEY).subscriptionQuota(3, Duration.ofSeconds(20));  // room for three slow CLI calls
     try (TestPipeline p = new TestPipeline(kafka, sim)) {
       // one job at a time, so the fourth subscription call is the one the quota refuses
       p.startWorker(p.workerConfig("cli-quota").maxInFlight(1).router(TestPipeline.fastRouter(Duration.ofMinutes(1)))
