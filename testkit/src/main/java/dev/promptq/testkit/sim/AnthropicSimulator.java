@@ -26,6 +26,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,7 +89,7 @@ public final class AnthropicSimulator implements AutoCloseable {
   private final ConcurrentLinkedQueue<RecordedCall> calls = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
-  private final Map<String, AtomicLong> unknownRequests = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> unknownRequests = new ConcurrentHashMap<>();
   private HttpServer server;
   private ExecutorService httpThreads;
   private ScheduledExecutorService delayThreads;
@@ -188,7 +190,7 @@ public final class AnthropicSimulator implements AutoCloseable {
    * many times.
    */
   public Map<String, Long> unknownRequests() {
-    Map<String, Long> copy = new java.util.TreeMap<>();
+    Map<String, Long> copy = new TreeMap<>();
     unknownRequests.forEach((k, v) -> copy.put(k, v.get()));
     return copy;
   }
