@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
       "Runs the local Anthropic API simulator on 127.0.0.1 until stopped.",
       "",
       "It answers POST /v1/messages as strictly as the real API (server-sent events for stream: true, "
-          + "as Claude Code asks) and accepts the API keys and OAuth tokens given here, plus ANTHROPIC_API_KEY and CLAUDE_CODE_OAUTH_TOKEN from the environment. "
+          + "as Claude Code asks) and accepts the API keys and OAuth tokens given here, plus "
+          + "ANTHROPIC_API_KEY and CLAUDE_CODE_OAUTH_TOKEN from the environment. "
           + "Point workers at it with ANTHROPIC_BASE_URL=<printed address>.",
       "",
       "Any row of the failure table can be asked for in a prompt: [sim:overloaded], "
