@@ -19,11 +19,10 @@ class BenchIT {
     CommandLine cl = PromptQ.commandLine();
     cl.setOut(new PrintWriter(out, true));
 
-    // The Claude Code the worker module's integration tests installed (CI runs those first)
-    Path claude = Path.of("../worker/target/claude-code/node_modules/.bin/claude");
-    boolean withClaude = java.nio.file.Files.isExecutable(claude);
+    java.util.Optional<Path> claude = InstalledClaudeCode.executable();
+    boolean withClaude = claude.isPresent();
     int code = withClaude
-        ? cl.execute("bench", "--quick", "--work-dir", dir.toString(), "--claude-cli", claude.toString())
+        ? cl.execute("bench", "--quick", "--work-dir", dir.toString(), "--claude-cli", claude.get().toString())
         : cl.execute("bench", "--quick", "--work-dir", dir.toString());
 
     String report = out.toString();

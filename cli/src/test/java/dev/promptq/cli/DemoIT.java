@@ -34,9 +34,9 @@ class DemoIT {
 
   @Test
   void theDemoRunsTheSubscriptionThroughClaudeCodeWhenGivenOne(@TempDir Path dir) throws Exception {
-    // The Claude Code the worker module's integration tests installed (CI runs those first)
-    Path claude = Path.of("../worker/target/claude-code/node_modules/.bin/claude");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(claude), "no Claude Code installed");
+    java.util.Optional<Path> installed = InstalledClaudeCode.executable();
+    org.junit.jupiter.api.Assumptions.assumeTrue(installed.isPresent(), "no Claude Code installed");
+    Path claude = installed.get();
     StringWriter out = new StringWriter();
     CommandLine cl = PromptQ.commandLine();
     cl.setOut(new PrintWriter(out, true));

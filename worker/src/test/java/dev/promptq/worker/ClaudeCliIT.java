@@ -162,8 +162,7 @@ class ClaudeCliIT {
       assertEquals(List.of("timeout", "timeout"), hung.attempts().subList(0, 2).stream().map(Attempt::errorType).toList());
       assertEquals(Route.API, hung.route(), "then the API");
       assertEquals(Outcome.SUCCEEDED, hung.outcome());
-      await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.current().descendants()
-          .noneMatch(h -> h.info().command().map(c -> c.contains("claude")).orElse(false)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> claudeProcesses().isEmpty());
     }
   }
 
@@ -217,8 +216,7 @@ class ClaudeCliIT {
       }
       List<String> listings = new ArrayList<>();
       await().atMost(Duration.ofSeconds(60)).until(() -> {
-        List<ProcessHandle> running = ProcessHandle.current().descendants()
-            .filter(h -> h.info().command().map(c -> c.contains("claude")).orElse(false)).toList();
+        List<ProcessHandle> running = claudeProcesses();
         for (ProcessHandle h : running) {
           listings.add(h.info().commandLine().orElse(""));
           listings.add(cmdline(h.pid()));
@@ -271,6 +269,12 @@ class ClaudeCliIT {
       assertTrue(overHttp.notes().get(0).detail().contains("sent to the subscription over http"),
           overHttp.notes().get(0).detail());
     }
+  }
+
+  /** This JVM's Claude Code child processes, now. */
+  private static List<ProcessHandle> claudeProcesses() {
+    return ProcessHandle.current().descendants()
+        .filter(h -> h.info().command().map(c -> c.contains("claude")).orElse(false)).toList();
   }
 
   /** Every record of the results topic, as text. */

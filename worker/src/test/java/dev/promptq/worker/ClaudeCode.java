@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import dev.promptq.worker.claudecli.ClaudeCliTransport;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -45,7 +46,12 @@ final class ClaudeCode {
   }
 
   private static void install(Path dir) {
-    Path npm = onPath("npm");
+    Path npm;
+    try {
+      npm = ClaudeCliTransport.locate("npm");
+    } catch (IllegalArgumentException notFound) {
+      npm = null;
+    }
     if (npm == null) {
       if ("true".equals(System.getenv("CI"))) {
         Assertions.fail("CI=true but npm is not on PATH: the claude-cli integration tests need it to install Claude Code");
@@ -87,17 +93,6 @@ final class ClaudeCode {
       Thread.currentThread().interrupt();
       return false;
     }
-  }
-
-  private static Path onPath(String name) {
-    String path = System.getenv("PATH");
-    for (String d : path == null ? new String[0] : path.split(":")) {
-      Path p = Path.of(d, name);
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return null;
   }
 
   private static String read(Path f) {

@@ -37,10 +37,4 @@ public record ClaudeCliSettings(String executable, Path home, int processes, Tra
   public static Path defaultHome(String workerId) {
     return Path.of(System.getProperty("java.io.tmpdir"), "promptq-claude-cli", workerId.replaceAll("[^A-Za-z0-9._-]", "_"));
   }
-
-  /** The defaults, for {@code workerId}. */
-  public static ClaudeCliSettings defaults(String workerId) {
-    return new ClaudeCliSettings(DEFAULT_EXECUTABLE, defaultHome(workerId), DEFAULT_PROCESSES,
-        Transports.Inexpressible.NEXT_ROUTE);
-  }
 }

@@ -66,7 +66,6 @@ public final class ClaudeCliTransport implements MessagesTransport {
   private final ThreadPoolExecutor pool;
   private final ScheduledExecutorService timer;
   private final Set<Process> live = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger running = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -109,9 +108,9 @@ public final class ClaudeCliTransport implements MessagesTransport {
     return version;
   }
 
-  /** Processes running now. */
+  /** Calls running now (a process starting, running or being read): the slots in use. */
   public int running() {
-    return running.get();
+    return settings.processes() - slots.size();
   }
 
   /** Calls waiting for a process slot now. */
@@ -152,7 +151,6 @@ public final class ClaudeCliTransport implements MessagesTransport {
     if (home == null) {
       throw new IllegalStateException("no free process slot: more pool threads than slots");
     }
-    running.incrementAndGet();
     Process process = null;
     ScheduledFuture<?> deadline = null;
     AtomicBoolean timedOut = new AtomicBoolean();
@@ -183,8 +181,7 @@ public final class ClaudeCliTransport implements MessagesTransport {
       process.waitFor();
       long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       if (timedOut.get()) {
-        return new CallOutcome.NoAnswer(route, "timeout", "claude ran longer than call.timeout.ms and was killed",
-            latencyMs, Attempt.CLAUDE_CLI);
+        return killed(route, latencyMs);
       }
       CallOutcome outcome = output.outcome(route, process.exitValue(), request.model(), latencyMs);
       if (outcome instanceof CallOutcome.NoAnswer) {
@@ -194,8 +191,7 @@ public final class ClaudeCliTransport implements MessagesTransport {
     } catch (IOException e) {
       long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       if (timedOut.get()) {
-        return new CallOutcome.NoAnswer(route, "timeout", "claude ran longer than call.timeout.ms and was killed",
-            latencyMs, Attempt.CLAUDE_CLI);
+        return killed(route, latencyMs);
       }
       // Only the exception's class: its message may name files of the process's home
       return new CallOutcome.NoAnswer(route, "cli_error", "running claude failed: " + e.getClass().getSimpleName(),
@@ -212,9 +208,13 @@ public final class ClaudeCliTransport implements MessagesTransport {
         live.remove(process);
       }
       deleteQuietly(home.resolve("system-prompt.txt"));
-      running.decrementAndGet();
       slots.add(home);
     }
+  }
+
+  private static CallOutcome killed(Route route, long latencyMs) {
+    return new CallOutcome.NoAnswer(route, "timeout", "claude ran longer than call.timeout.ms and was killed",
+        latencyMs, Attempt.CLAUDE_CLI);
   }
 
   /**
