@@ -123,6 +123,24 @@ public final class Settings {
     return parsed;
   }
 
+  /**
+   * True for keys whose values are secrets by their name (SASL and SSL passwords, JAAS configs,
+   * tokens, keys): their values are never printed.
+   */
+  public static boolean isSecretKey(String key) {
+    String k = key.toLowerCase(java.util.Locale.ROOT);
+    return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("token")
+        || k.contains("credential") || k.endsWith(".key") || k.contains("api.key") || k.contains("keystore.key")
+        || k.contains("private");
+  }
+
+  /** {@code values} with the value of every {@link #isSecretKey secret-looking} key replaced, for printing. */
+  public static Map<String, Object> redacted(Map<String, ?> values) {
+    Map<String, Object> out = new TreeMap<>();
+    values.forEach((k, v) -> out.put(k, isSecretKey(k) ? "[redacted]" : v));
+    return out;
+  }
+
   /** Every {@code kafka.*} setting with the prefix removed, for the Kafka clients. */
   public Map<String, Object> kafkaProperties() {
     Map<String, Object> out = new TreeMap<>();

@@ -85,6 +85,7 @@ import okhttp3.HttpUrl;
  *   <tr><td>route.refused.cooldown.ms</td><td></td><td>600000</td><td>group-wide hold-off of a refused route</td></tr>
  *   <tr><td>route.reset.jitter.ms</td><td></td><td>5000</td><td>most a worker waits past a reset</td></tr>
  *   <tr><td>subscription.caution.utilization</td><td></td><td>0.9</td><td>from here one subscription call at a time</td></tr>
+ *   <tr><td>job.max.age.ms</td><td></td><td>86400000 (24 h)</td><td>a job no route served by then ends expired, with what it waited for</td></tr>
  *   <tr><td>api.budget.usd.per.day</td><td></td><td>none</td><td>group-wide API spend per UTC day</td></tr>
  *   <tr><td>api.budget.usd.per.batch</td><td></td><td>none</td><td>group-wide API spend per job {@code batch}</td></tr>
  *   <tr><td>api.prices</td><td></td><td>built-in list prices</td><td>prefix:input:output USD per MTok, comma-separated</td></tr>
@@ -162,7 +163,7 @@ public record WorkerConfig(
       "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
       "topics.replication.factor", "retry.max.attempts", "retry.backoff.ms", "retry.backoff.max.ms",
       "retry.rate.limited.max", "breaker.failures", "breaker.open.ms", "route.refused.cooldown.ms",
-      "route.reset.jitter.ms", "subscription.caution.utilization", "api.budget.usd.per.day", "api.budget.usd.per.batch",
+      "route.reset.jitter.ms", "subscription.caution.utilization", "job.max.age.ms", "api.budget.usd.per.day", "api.budget.usd.per.batch",
       "api.prices", "reply.topics.allowed", "job.max.bytes", "job.max.depth", "job.metadata.max.bytes",
       "route.policies.allowed", "request.max.tokens.cap", "request.models.allowed", "ops.port",
       "ops.bind", "claude.oauth.token.expires.at", "credentials.file", "credentials.file.write.back", "credentials.key",
@@ -218,7 +219,38 @@ public record WorkerConfig(
     if (jobPartitions < 1) {
       throw new IllegalArgumentException("jobs.partitions < 1: " + jobPartitions);
     }
+    for (String reserved : RESERVED_KAFKA_KEYS) {
+      if (kafkaProperties.containsKey(reserved)) {
+        throw new IllegalArgumentException("kafka." + reserved + ": promptq sets this itself ("
+            + RESERVED_KAFKA_WHY.get(reserved) + "); remove it"
+            + (reserved.equals("group.id") ? " and set group.id (PROMPTQ_GROUP_ID) instead" : ""));
+      }
+    }
     kafkaProperties = Map.copyOf(kafkaProperties);
+  }
+
+  /** Kafka settings that promptq's delivery guarantees depend on: {@code kafka.*} may not change them. */
+  static final List<String> RESERVED_KAFKA_KEYS = List.of("enable.auto.commit", "isolation.level", "group.id",
+      "transactional.id");
+  private static final Map<String, String> RESERVED_KAFKA_WHY = Map.of(
+      "enable.auto.commit", "offsets are committed with the results, never automatically",
+      "isolation.level", "workers read only committed jobs and control records",
+      "group.id", "the job group and the refresher election derive their groups from it",
+      "transactional.id", "each worker and the refresher fence their former selves with their own");
+
+  /** As a record's, with the values of secret-looking Kafka settings (SASL passwords) redacted. */
+  @Override
+  public String toString() {
+    return "WorkerConfig[bootstrapServers=" + bootstrapServers + ", topics=" + topics + ", groupId=" + groupId
+        + ", workerId=" + workerId + ", anthropicBaseUrl=" + anthropicBaseUrl + ", credentials=" + credentials
+        + ", credentialSettings=" + credentialSettings + ", quota=" + quota + ", claudeCli=" + claudeCli
+        + ", maxInFlight=" + maxInFlight + ", callTimeout=" + callTimeout + ", delivery=" + delivery
+        + ", ordering=" + ordering + ", commitInterval=" + commitInterval + ", shutdownGrace=" + shutdownGrace
+        + ", revocationGrace=" + revocationGrace + ", jobPartitions=" + jobPartitions + ", replicationFactor="
+        + replicationFactor + ", router=" + router + ", prices=" + prices + ", apiBudgetPerDay=" + apiBudgetPerDay
+        + ", apiBudgetPerBatch=" + apiBudgetPerBatch + ", replyTopics=" + replyTopics + ", jobLimits=" + jobLimits
+        + ", operatorPolicy=" + operatorPolicy + ", opsPort=" + opsPort + ", opsBind=" + opsBind
+        + ", kafkaProperties=" + Settings.redacted(kafkaProperties) + "]";
   }
 
   /**
@@ -391,7 +423,8 @@ public record WorkerConfig(
         Duration.ofMillis(s.getLong("breaker.open.ms", d.breakerOpen().toMillis(), 1, 86_400_000)),
         Duration.ofMillis(s.getLong("route.refused.cooldown.ms", d.refusalCooldown().toMillis(), 1, 86_400_000)),
         Duration.ofMillis(s.getLong("route.reset.jitter.ms", d.resetJitter().toMillis(), 0, 3_600_000)),
-        s.getDouble("subscription.caution.utilization", d.cautionUtilization(), 0.01, 1.0));
+        s.getDouble("subscription.caution.utilization", d.cautionUtilization(), 0.01, 1.0),
+        Duration.ofMillis(s.getLong("job.max.age.ms", d.maxJobAge().toMillis(), 1000, 365L * 86_400_000)));
   }
 
   public static Builder builder(String bootstrapServers) {

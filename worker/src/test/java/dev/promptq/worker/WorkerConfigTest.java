@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class WorkerConfigTest {
 
@@ -208,5 +210,34 @@ class WorkerConfigTest {
   void aMissingBootstrapIsNamed() {
     assertEquals("bootstrap.servers: not set (set PROMPTQ_BOOTSTRAP_SERVERS or --bootstrap-servers)",
         assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of()))).getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"enable.auto.commit", "isolation.level", "group.id", "transactional.id"})
+  void kafkaSettingsThatWouldUndoTheDeliveryGuaranteesAreRefused(String key) {
+    String message = assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+        "bootstrap.servers", "b", "kafka." + key, "x")))).getMessage();
+    assertTrue(message.startsWith("kafka." + key + ": promptq sets this itself"), message);
+  }
+
+  @Test
+  void aSaslPasswordIsNeverPrintedWithTheConfiguration() {
+    String password = "planted-sasl-password-31337";
+    WorkerConfig c = WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
+        "kafka.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "
+            + "password=\"" + password + "\";",
+        "kafka.ssl.truststore.password", password, "kafka.security.protocol", "SASL_SSL")));
+
+    assertFalse(c.toString().contains(password), c.toString());
+    assertTrue(c.toString().contains("security.protocol=SASL_SSL"), "other settings still show");
+    assertTrue(c.kafkaProperties().get("sasl.jaas.config").toString().contains(password), "the clients still get it");
+  }
+
+  @Test
+  void theMaximumJobAgeIsReadAndDefaultsToADay() {
+    assertEquals(Duration.ofHours(24), WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b")))
+        .router().maxJobAge());
+    assertEquals(Duration.ofMinutes(90), WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
+        "job.max.age.ms", "5400000"))).router().maxJobAge());
   }
 }

@@ -80,14 +80,15 @@ public final class MessagesClient implements MessagesTransport {
     dispatcher.setMaxRequestsPerHost(maxConcurrentCalls);
     this.http = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
-        .connectionPool(new ConnectionPool(Math.min(maxConcurrentCalls, 256), 5, TimeUnit.MINUTES))
+        // Idle connections leave the pool well before servers commonly close them (the JDK's
+        // HttpServer after 30 s), so a call rarely meets a connection closed under it.
+        .connectionPool(new ConnectionPool(Math.min(maxConcurrentCalls, 256), 20, TimeUnit.SECONDS))
         .callTimeout(callTimeout)
         .readTimeout(callTimeout)
         .connectTimeout(Duration.ofSeconds(10))
-        // Recovers connections the server closed while they sat idle in the pool (seen with the
-        // simulator under load). OkHttp may then resend a request whose connection broke before
-        // any answer; answered calls are never resent here (retries are the router's business).
-        .retryOnConnectionFailure(true)
+        // Never resend by itself: a POST whose connection broke may already have reached the API
+        // and been billed. The router retries, counts every attempt and records it in the result.
+        .retryOnConnectionFailure(false)
         .build();
   }
 

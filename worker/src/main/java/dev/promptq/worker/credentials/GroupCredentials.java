@@ -4,6 +4,7 @@ import dev.promptq.config.Secret;
 import dev.promptq.job.Route;
 import dev.promptq.worker.control.ControlRecords;
 import dev.promptq.worker.routing.RouteGates;
+import dev.promptq.worker.routing.Router;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -249,7 +250,7 @@ public final class GroupCredentials implements SubscriptionTokens {
       wake = waiters;
       waiters = new ArrayList<>();
     }
-    gates.reopen(Route.SUBSCRIPTION, Set.of(MISSING, REFRESHING, REVOKED));
+    gates.reopen(Route.SUBSCRIPTION, Set.of(MISSING, REFRESHING, REVOKED, Router.UNAUTHORIZED));
     wake.forEach(f -> f.complete(true));
     log.info("subscription credentials of generation {} in use ({}); the access token expires at {}", generation,
         source, c.expiresAt() == null ? "an unknown time" : c.expiresAt());

@@ -6,6 +6,9 @@ import dev.promptq.worker.anthropic.CallOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -17,8 +20,10 @@ import java.util.Optional;
  * <table>
  *   <tr><th>answer</th><th>verdict</th></tr>
  *   <tr><td>2xx</td><td>{@code Success}</td></tr>
- *   <tr><td>400 whose message says the credential may not be used this way (OAuth outside Claude
- *       Code, no API credit), 402, 403</td><td>{@code RouteRefused}</td></tr>
+ *   <tr><td>400 or 403 whose message says the credential may not be used this way (OAuth outside
+ *       Claude Code, no API credit, a disabled organisation), 402</td><td>{@code RouteRefused}</td></tr>
+ *   <tr><td>other 403 (about this request: a model the credential may not use)</td><td>{@code
+ *       RouteDeclined}: this job tries its next route; nothing is held off for the group</td></tr>
  *   <tr><td>other 400, 404, 413, other 4xx not listed</td><td>{@code RequestRejected}: no fallback,
  *       it would fail (and cost) on the API too</td></tr>
  *   <tr><td>401</td><td>{@code Unauthorized}</td></tr>
@@ -45,7 +50,9 @@ public final class AnswerClassifier {
       "only authorized for use with claude code",
       "oauth authentication is currently not supported",
       "credit balance is too low",
-      "not authorized to use this credential");
+      "not authorized to use this credential",
+      "organization has been disabled",
+      "account has been disabled");
 
   /** How long a quota rejection without a reset header holds the route off. */
   static final Duration QUOTA_RESET_UNKNOWN = Duration.ofMinutes(5);
@@ -60,7 +67,7 @@ public final class AnswerClassifier {
       return new Verdict.Success();
     }
     ApiError error = new ApiError(a.errorType(), a.errorMessage(), a.status());
-    Duration retryAfter = retryAfter(a).orElse(null);
+    Duration retryAfter = retryAfter(a, clock.instant()).orElse(null);
     int s = a.status();
     if (s == 400) {
       return refusesCredential(error) ? new Verdict.RouteRefused(error) : new Verdict.RequestRejected(error);
@@ -68,8 +75,13 @@ public final class AnswerClassifier {
     if (s == 401) {
       return new Verdict.Unauthorized(error);
     }
-    if (s == 402 || s == 403) {
+    if (s == 402) {
       return new Verdict.RouteRefused(error);
+    }
+    if (s == 403) {
+      // A job record chooses its request: a 403 about that request must not close the route for
+      // the group, only one that refuses the credential itself.
+      return refusesCredential(error) ? new Verdict.RouteRefused(error) : new Verdict.RouteDeclined(error);
     }
     if (s == 429) {
       return tooMany(a, error, retryAfter);
@@ -99,17 +111,26 @@ public final class AnswerClassifier {
     return CREDENTIAL_REFUSALS.stream().anyMatch(m::contains);
   }
 
-  /** {@code retry-after} in seconds (fractions allowed); an HTTP date is ignored. */
-  static Optional<Duration> retryAfter(CallOutcome.Answered a) {
+  /**
+   * {@code retry-after} in seconds (fractions allowed) or as an HTTP date (RFC 9110), as a duration
+   * from {@code now}; empty when absent or unreadable.
+   */
+  static Optional<Duration> retryAfter(CallOutcome.Answered a, Instant now) {
     String v = a.headers().get("retry-after");
     if (v == null) {
       return Optional.empty();
     }
     try {
       double seconds = Double.parseDouble(v.trim());
-      return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofMillis((long) (seconds * 1000)));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
+      return seconds < 0 || Double.isNaN(seconds) ? Optional.empty()
+          : Optional.of(Duration.ofMillis((long) (Math.min(seconds, 1e9) * 1000)));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        Instant at = ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        return Optional.of(at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO);
+      } catch (DateTimeParseException notADate) {
+        return Optional.empty();
+      }
     }
   }
 }

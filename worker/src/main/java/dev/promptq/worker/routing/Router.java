@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
+  /** The gate's reason while a 401 holds a route off; new credentials reopen it. */
+  public static final String UNAUTHORIZED = "unauthorized";
 
   private final Transports transports;
   private final Optional<Secret> apiKey;
@@ -130,7 +132,13 @@ public final class Router {
               + job.route().routes().stream().map(Route::wireName).toList()
               + " but this worker has no credentials for them", 0)));
     }
-    return step(run).exceptionally(bug -> {
+    CompletableFuture<JobResult> running;
+    try {
+      running = step(run);
+    } catch (RuntimeException | Error bug) {
+      running = CompletableFuture.failedFuture(bug);  // a bug never escapes to the polling thread
+    }
+    return running.exceptionally(bug -> {
       log.error("internal error while running job {}", job.id(), bug);
       return run.finish(Outcome.ERRORED, null, null,
           new ApiError("internal_error", "promptq worker error: " + bug.getClass().getSimpleName(), 0));
@@ -148,6 +156,13 @@ public final class Router {
     if (run.handedBack.getAsBoolean()) {
       return done(run.finish(Outcome.CANCELED, null, null, new ApiError("handed_back",
           "the job's partition moved to another worker before it called", 0)));
+    }
+    Instant tooOld = run.enqueuedAt.plus(settings.maxJobAge());
+    if (!now.isBefore(tooOld)) {
+      run.endWait(now);
+      return done(run.finish(Outcome.EXPIRED, run.lastRoute, null, new ApiError("max_age_exceeded",
+          "no route served the job within job.max.age.ms (" + settings.maxJobAge() + " since it was enqueued at "
+              + run.enqueuedAt + ")" + run.waitedFor(), 0)));
     }
     if (run.job.deadline() != null && !now.isBefore(run.job.deadline())) {
       return done(run.finish(Outcome.EXPIRED, null, null, new ApiError("expired",
@@ -201,6 +216,7 @@ public final class Router {
       wake = earliest(wake, spend.nextDay());
     }
     wake = earliest(wake, run.job.deadline());
+    wake = earliest(wake, tooOld);
     run.beginWait(budgetSpent != null ? "api_budget_spent" : firstReason, now);
     List<CompletableFuture<Void>> wakes = new ArrayList<>(permitWaits);
     wakes.add(firstBlocked != null ? gates.nextChange(firstBlocked.version(), wake) : gates.at(wake));
@@ -212,16 +228,28 @@ public final class Router {
 
   private CompletableFuture<JobResult> call(Run run, RouteGates.Permit permit) {
     Route route = permit.route();
-    Secret secret;
-    if (route == Route.API) {
-      secret = apiKey.orElseThrow();
-      run.token = null;
-    } else {
-      // The gate is closed while there is no token: its absence here is a bug
-      run.token = subscription.current().orElseThrow(() -> new IllegalStateException("no subscription token"));
-      secret = run.token.secret();
+    CompletableFuture<CallOutcome> sent;
+    try {
+      Secret secret;
+      if (route == Route.API) {
+        secret = apiKey.orElseThrow();
+        run.token = null;
+      } else {
+        // The gate is closed while there is no token: its absence here is a bug
+        run.token = subscription.current().orElseThrow(() -> new IllegalStateException("no subscription token"));
+        secret = run.token.secret();
+      }
+      sent = run.transports.get(route).send(route, secret, run.job.request());
+    } catch (RuntimeException | Error bug) {
+      gates.release(permit);  // the call never started: its slot must not stay taken
+      throw bug;
     }
-    return run.transports.get(route).send(route, secret, run.job.request()).thenCompose(outcome -> {
+    sent.whenComplete((outcome, bug) -> {
+      if (bug != null) {
+        gates.release(permit);
+      }
+    });
+    return sent.thenCompose(outcome -> {
       Verdict verdict = classifier.classify(outcome);
       Optional<UnifiedRateLimit> unified = Optional.empty();
       Double cost = null;
@@ -259,7 +287,20 @@ public final class Router {
       // closed on this worker, so no other job spends a call on the refused token.
       run.refreshedOnce = true;
       run.beginWait(GroupCredentials.REFRESHING, clock.instant());
-      return subscription.rejected(run.token).thenCompose(fresh -> step(run));
+      Verdict.Unauthorized refused = (Verdict.Unauthorized) verdict;
+      return subscription.rejected(run.token).thenCompose(fresh -> {
+        if (!fresh) {
+          // No new credentials came (no refresher in the group, or it cannot refresh now): hold
+          // the route off group-wide as a refusal, so other jobs do not each meet the same 401.
+          // New credentials reopen it at once.
+          holdOffGroupWide(route, clock.instant().plus(settings.refusalCooldown()), UNAUTHORIZED, refused.error());
+        }
+        return step(run);
+      });
+    }
+    if (verdict instanceof Verdict.RouteDeclined) {
+      run.excluded.add(route);  // this request only: the next route of the policy, or the error
+      return step(run);
     }
     if (verdict instanceof Verdict.QuotaSpent || verdict instanceof Verdict.RouteRefused
         || verdict instanceof Verdict.Unauthorized) {
@@ -293,7 +334,7 @@ public final class Router {
     } else if (verdict instanceof Verdict.RouteRefused r) {
       holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "route_refused", r.error());
     } else if (verdict instanceof Verdict.Unauthorized u && !refreshes(route)) {
-      holdOffGroupWide(route, now.plus(settings.refusalCooldown()), "unauthorized", u.error());
+      holdOffGroupWide(route, now.plus(settings.refusalCooldown()), UNAUTHORIZED, u.error());
     } else if (verdict instanceof Verdict.RateLimited r) {
       gates.close(route, now.plus(r.retryAfter()), "rate_limited");
     }
@@ -416,6 +457,24 @@ public final class Router {
       waitReason = reason;
       waitSince = now;
       waiting.incrementAndGet();
+    }
+
+    /** What this job waited for, for an expiry's message: {@code "; it waited for: quota (12 s), ..."}. */
+    String waitedFor() {
+      Map<String, Long> byReason = new java.util.LinkedHashMap<>();
+      for (Wait w : waits) {
+        byReason.merge(w.reason(), w.millis(), Long::sum);
+      }
+      if (byReason.isEmpty()) {
+        return "";
+      }
+      StringBuilder b = new StringBuilder("; it waited for: ");
+      byReason.forEach((reason, ms) -> b.append(reason).append(" (").append(Duration.ofMillis(ms)).append("), "));
+      b.setLength(b.length() - 2);
+      if (lastError != null) {
+        b.append("; last error: ").append(lastError.type()).append(lastError.status() > 0 ? " " + lastError.status() : "");
+      }
+      return b.toString();
     }
 
     void endWait(Instant now) {

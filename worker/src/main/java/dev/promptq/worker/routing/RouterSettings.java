@@ -24,6 +24,9 @@ import java.time.Duration;
  * @param cautionUtilization five-hour utilisation from which a worker makes one subscription call
  *     at a time, so the group overshoots a quota by at most one call per worker
  *     ({@code subscription.caution.utilization}, 0.9)
+ * @param maxJobAge the longest a job may exist (from its record's timestamp) before it ends
+ *     {@code expired} with the reasons it waited, when no route could serve it
+ *     ({@code job.max.age.ms}, 24 h, as the Message Batches API)
  */
 public record RouterSettings(
     int maxAttemptsPerRoute,
@@ -34,7 +37,19 @@ public record RouterSettings(
     Duration breakerOpen,
     Duration refusalCooldown,
     Duration resetJitter,
-    double cautionUtilization) {
+    double cautionUtilization,
+    Duration maxJobAge) {
+
+  /** The default longest life of a job: 24 h, as a Message Batch's. */
+  public static final Duration DEFAULT_MAX_JOB_AGE = Duration.ofHours(24);
+
+  /** The settings with the default {@link #maxJobAge}. */
+  public RouterSettings(int maxAttemptsPerRoute, Duration backoff, Duration maxBackoff, int maxRateLimitedWaits,
+      int breakerFailures, Duration breakerOpen, Duration refusalCooldown, Duration resetJitter,
+      double cautionUtilization) {
+    this(maxAttemptsPerRoute, backoff, maxBackoff, maxRateLimitedWaits, breakerFailures, breakerOpen, refusalCooldown,
+        resetJitter, cautionUtilization, DEFAULT_MAX_JOB_AGE);
+  }
 
   public RouterSettings {
     if (maxAttemptsPerRoute < 1 || maxRateLimitedWaits < 0 || breakerFailures < 1) {
@@ -45,6 +60,15 @@ public record RouterSettings(
       throw new IllegalArgumentException("subscription.caution.utilization: " + cautionUtilization
           + " (must be in (0, 1])");
     }
+    if (maxJobAge == null || maxJobAge.isNegative() || maxJobAge.isZero()) {
+      throw new IllegalArgumentException("job.max.age.ms: " + maxJobAge + " (must be positive)");
+    }
+  }
+
+  /** These settings with {@code maxJobAge} instead. */
+  public RouterSettings withMaxJobAge(Duration age) {
+    return new RouterSettings(maxAttemptsPerRoute, backoff, maxBackoff, maxRateLimitedWaits, breakerFailures,
+        breakerOpen, refusalCooldown, resetJitter, cautionUtilization, age);
   }
 
   public static RouterSettings defaults() {

@@ -26,6 +26,13 @@ public sealed interface Verdict {
   record RouteRefused(ApiError error) implements Verdict {}
 
   /**
+   * The route will not serve this request (a 403 about the request, such as a model the credential
+   * may not use), while the credential itself is fine: this job tries its next route, and the route
+   * stays open for every other job.
+   */
+  record RouteDeclined(ApiError error) implements Verdict {}
+
+  /**
    * 401: the credential expired or was revoked. A refreshable credential is refreshed once and the
    * call retried; otherwise this is a {@link RouteRefused}.
    */

@@ -69,8 +69,24 @@ class AnswerClassifierTest {
   }
 
   @Test
-  void a403RefusesTheRoute() throws Exception {
-    assertInstanceOf(Verdict.RouteRefused.class, classify(Route.SUBSCRIPTION, SimFault.PERMISSION_DENIED));
+  void a403AboutTheRequestDeclinesTheRouteForThatJobOnly() throws Exception {
+    assertInstanceOf(Verdict.RouteDeclined.class, classify(Route.SUBSCRIPTION, SimFault.PERMISSION_DENIED));
+  }
+
+  @Test
+  void a403RefusingTheCredentialRefusesTheRoute() throws Exception {
+    Verdict v = classifier.classify(new CallOutcome.Answered(Route.API, 403, mapper.readTree(
+        "{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"This organization has been "
+            + "disabled.\"}}"), Map.of(), 5));
+    assertInstanceOf(Verdict.RouteRefused.class, v);
+  }
+
+  @Test
+  void retryAfterAsAnHttpDateIsReadAsTheTimeUntilThen() throws Exception {
+    Verdict.Transient v = assertInstanceOf(Verdict.Transient.class, classifier.classify(new CallOutcome.Answered(
+        Route.API, 529, mapper.readTree("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"x\"}}"),
+        Map.of("retry-after", "Tue, 24 Nov 2026 12:00:42 GMT"), 5)));
+    assertEquals(Duration.ofSeconds(42), v.retryAfter());
   }
 
   @Test
