@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
@@ -56,6 +57,10 @@ final class CredentialsCommand implements Runnable {
         description = "Credentials file (default: ~/.claude/.credentials.json).")
     Path file;
 
+    @picocli.CommandLine.Option(names = "--force", description = "Import even credentials older than the group's "
+        + "(by expiry), or an expired access token without a refresh token.")
+    boolean force;
+
     @Override
     public Integer call() {
       Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
@@ -72,6 +77,17 @@ final class CredentialsCommand implements Runnable {
       long generation;
       try (Admin admin = Admin.create(kafka)) {
         TopicSetup.ensure(admin, topics, TopicSetup.Spec.defaults(), Duration.ofSeconds(30));
+        Optional<CredentialsImport.GroupState> group = CredentialsImport.groupState(kafka, topics.control(),
+            Duration.ofSeconds(30));
+        Optional<String> refusal = CredentialsImport.refusal(credentials, group, Clock.systemUTC().instant());
+        if (refusal.isPresent() && !force) {
+          spec.commandLine().getErr().println("promptq credentials import: not importing " + path + ": "
+              + refusal.get());
+          return 1;
+        }
+        refusal.ifPresent(r -> spec.commandLine().getErr().println("promptq credentials import: --force: importing "
+            + "although " + r));
+        group.ifPresent(g -> spec.commandLine().getOut().println("Replacing the group's credentials: " + g.describe()));
         generation = CredentialsImport.publish(kafka, topics.control(), cipher, credentials, "import@" + host(),
             Clock.systemUTC());
       } catch (IllegalStateException e) {

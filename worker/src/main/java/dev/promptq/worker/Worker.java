@@ -241,6 +241,9 @@ public final class Worker implements AutoCloseable {
       sub.put("error", snap.revokedError()).put("fix", "sign in again and run ./promptq credentials import");
     }
     sub.put("refresher", refresher != null && refresher.isLeader());
+    if (refresher != null) {
+      refresher.problem().ifPresent(p -> sub.put("refresh_problem", p));
+    }
     creds.put("api", config.credentials().apiKey().isPresent());
     ObjectNode transport = h.putObject("subscription_transport").put("name", transports.subscription().name());
     if (transports.subscription() instanceof ClaudeCliTransport cli) {
@@ -370,8 +373,10 @@ public final class Worker implements AutoCloseable {
     }
     kafkaMetrics.close();
     if (election != null) {
-      election.close();
+      // The refresher stops first (a refresh under way ends and its pair is published), and only
+      // then does this worker leave the election, so its successor never overlaps it.
       refresher.close();
+      election.close();
       tokenHttp.connectionPool().evictAll();
     }
     transports.close();

@@ -71,6 +71,12 @@ public record CredentialSettings(Path file, boolean writeBack, Secret key, Strin
         refreshBackoff, refreshBackoffMax, electionSessionTimeout, staticTokenExpiresAt);
   }
 
+  /** The backoff after a failed refresh: first wait, doubling up to {@code max}. */
+  public CredentialSettings withBackoff(Duration first, Duration max) {
+    return new CredentialSettings(file, writeBack, key, tokenUrl, clientId, scope, refreshMargin, refreshWait,
+        minRefreshInterval, first, max, electionSessionTimeout, staticTokenExpiresAt);
+  }
+
   public CredentialSettings withElectionSessionTimeout(Duration d) {
     return new CredentialSettings(file, writeBack, key, tokenUrl, clientId, scope, refreshMargin, refreshWait,
         minRefreshInterval, refreshBackoff, refreshBackoffMax, d, staticTokenExpiresAt);

@@ -307,6 +307,33 @@ public final class GroupCredentials implements SubscriptionTokens {
     }
   }
 
+  /**
+   * Keeps credentials that are not in the group yet on this host's disk ({@code credentials.file},
+   * with write-back), so a restart does not lose a freshly rotated pair.
+   */
+  void keepLocally(OAuthCredentials c) {
+    writeBack(c);
+  }
+
+  /** Where {@link #keepLocally} keeps credentials, for log lines: {@code " and in FILE"}, or empty. */
+  String fileDescription() {
+    return file == null || !settings.writeBack() ? "" : " and in " + file.path();
+  }
+
+  /**
+   * Publishes credentials to the group with the control channel's producer and returns their
+   * generation.
+   *
+   * @throws IllegalStateException if they could not be written
+   */
+  long publishDirect(OAuthCredentials c, String source, String by) {
+    Publisher p = publisher;
+    if (p == null) {
+      throw new IllegalStateException("no control channel yet");
+    }
+    return p.publishAndWait(seal.seal(c, source, by, clock.instant()));
+  }
+
   private void writeBack(OAuthCredentials c) {
     if (file == null || !settings.writeBack() || mode != Mode.GROUP) {
       return;

@@ -68,6 +68,9 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   private final Counter refreshed;
   private final Counter unavailable;
   private final Counter refused;
+  private final Counter misconfigured;
+  /** What stops refreshes now (a refusal that is not the token's), for /health; null when none. */
+  private volatile String problem;
   // confined to the refresher thread
   private Producer<byte[], byte[]> producer;
   private ScheduledFuture<?> next;
@@ -75,6 +78,14 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   private Instant lastRefresh = Instant.MIN;
   private int failuresInARow;
   private long warnedTooSoonFor = -1;
+  private boolean warnedMarginShortened;
+  private String reportedMisconfiguration;
+  /** A fresh pair not yet durable in the control topic: never dropped (its refresh token is the only valid one). */
+  private Unpublished unpublished;
+  private int handOverAttempts;
+
+  /** Credentials the token endpoint gave in exchange for generation {@code from}'s refresh token. */
+  private record Unpublished(OAuthCredentials credentials, long from) {}
 
   /**
    * @param producers makes the transactional producer with the group's fixed {@code transactional.id}
@@ -96,6 +107,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     this.refreshed = refreshCounter(meters, "success");
     this.unavailable = refreshCounter(meters, "unavailable");
     this.refused = refreshCounter(meters, "refused");
+    this.misconfigured = refreshCounter(meters, "misconfigured");
   }
 
   private static Counter refreshCounter(MeterRegistry meters, String outcome) {
@@ -170,9 +182,17 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     if (s == null || s.revoked() || !s.credentials().refreshable() || s.credentials().expiresAt() == null) {
       return;
     }
-    Duration in = Duration.between(clock.instant(), s.credentials().expiresAt().minus(settings.refreshMargin()));
+    Instant now = clock.instant();
+    RefreshTiming.Next when = RefreshTiming.next(now, s.credentials().expiresAt(), settings.refreshMargin(), lastRefresh,
+        RefreshTiming.minGap(settings.minRefreshInterval()));
+    if (when.marginShortened() && !warnedMarginShortened) {
+      warnedMarginShortened = true;
+      log.warn("the access token lives shorter than credentials.refresh.margin.ms ({}) allows: refreshing {} before "
+          + "expiry instead (half its remaining life), and never more often than every {}", settings.refreshMargin(),
+          when.margin(), RefreshTiming.minGap(settings.minRefreshInterval()));
+    }
     long generation = s.generation();
-    next = later(() -> refresh(generation, "ahead of expiry"), Math.max(0, in.toMillis()));
+    next = later(() -> refresh(generation, "ahead of expiry"), Math.max(0, Duration.between(now, when.at()).toMillis()));
   }
 
   private void onRequest(ControlRecords.RefreshRequest r) {
@@ -213,23 +233,41 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
       spentGeneration = generation;
       lastRefresh = clock.instant();
       failuresInARow = 0;
+      clearProblem();
       refreshed.increment();
+      log.info("refreshed the group's subscription credentials ({}); the new access token expires at {}", why,
+          r.credentials().expiresAt());
+      unpublished = new Unpublished(r.credentials(), generation);
+      credentials.keepLocally(r.credentials());  // on disk too (credentials.file), until the group has them
       try {
         long offset = publish(records.encode(credentials.seal().seal(r.credentials(), "refresh", workerId,
             clock.instant())));
+        unpublished = null;
         credentials.install(r.credentials(), offset, "refresh by " + workerId);
-        log.info("refreshed the group's subscription credentials ({}); the new access token expires at {}", why,
-            r.credentials().expiresAt());
       } catch (ProducerFencedException | InvalidProducerEpochException e) {
-        log.warn("worker {} lost the refresher role while publishing refreshed credentials; they are lost and the "
-            + "group will need new ones if its refresher cannot refresh", workerId);
+        log.warn("worker {} lost the refresher role while publishing refreshed credentials; handing them to the group "
+            + "outside the refresher's transactions", workerId);
         fenced();
+        handOver();
       } catch (KafkaException e) {
-        log.warn("could not publish refreshed credentials: {}", e.toString());
+        log.warn("could not publish refreshed credentials ({}); keeping them and retrying", e.toString());
+        handOver();
       }
     } else if (outcome instanceof TokenEndpoint.Unavailable u) {
       unavailable.increment();
       retryLater(generation, why, u.why(), u.retryAfter());
+    } else if (outcome instanceof TokenEndpoint.Misconfigured m) {
+      misconfigured.increment();
+      String what = "HTTP " + m.status() + " " + m.error();
+      problem = "the token endpoint refuses refreshes (" + what + "): check credentials.token.url and "
+          + "credentials.client.id; the refresh token is not spent, refreshes are retried";
+      if (!what.equals(reportedMisconfiguration)) {
+        reportedMisconfiguration = what;
+        log.error("the token endpoint at {} refused a refresh with {}, which is not a verdict on the refresh token: "
+            + "check credentials.token.url and credentials.client.id. The group's credentials are kept and the "
+            + "refresh is retried with backoff", endpoint.url(), what);
+      }
+      retryLater(generation, why, what, null);
     } else {
       TokenEndpoint.Rejected j = (TokenEndpoint.Rejected) outcome;
       refused.increment();
@@ -251,10 +289,63 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
       } catch (KafkaException e) {
         log.warn("could not publish the revocation: {}", e.toString());
       }
+      problem = "the token endpoint refused the group's refresh token (" + j.error() + ")";
       log.error("the token endpoint refused the group's refresh token (HTTP {} {}): the subscription route is down "
-          + "for the whole group and jobs follow their route policy. Fix: sign in again (`claude login` or "
-          + "`claude setup-token`) and run `./promptq credentials import [FILE]`", j.status(), j.error());
+          + "for the whole group and jobs follow their route policy. Fix: sign in again with `claude login` (or "
+          + "`claude /login`) on any machine and run `./promptq credentials import` with the new "
+          + "~/.claude/.credentials.json", j.status(), j.error());
     }
+  }
+
+  /**
+   * Publishes {@link #unpublished} with the control channel's plain producer (not the refresher's
+   * transactions, which may be fenced now): the pair was bought with the only valid refresh token,
+   * so whoever holds it must make it durable. Retried with backoff until the group has it or has
+   * newer credentials; runs on the refresher thread whether or not this worker is still the
+   * refresher.
+   */
+  private void handOver() {
+    Unpublished u = unpublished;
+    if (u == null) {
+      return;
+    }
+    GroupCredentials.Snapshot now = credentials.snapshot();
+    if (now != null && now.generation() != u.from() && !now.revoked()) {
+      log.info("the group has credentials newer than those refreshed from generation {}; dropping the unpublished "
+          + "pair", u.from());
+      unpublished = null;
+      return;
+    }
+    try {
+      long offset = credentials.publishDirect(u.credentials(), "refresh", workerId);
+      unpublished = null;
+      handOverAttempts = 0;
+      credentials.install(u.credentials(), offset, "refresh by " + workerId);
+      log.info("published the refreshed credentials as generation {}", offset);
+    } catch (RuntimeException e) {
+      long delay = Math.min(settings.refreshBackoffMax().toMillis(),
+          settings.refreshBackoff().toMillis() << Math.min(handOverAttempts++, 20));
+      if (handOverAttempts == 1 || handOverAttempts % 10 == 0) {
+        log.error("refreshed credentials are not in the control topic yet ({}); they are kept in memory{} and "
+            + "retried in {} ms", e.getMessage(), credentials.fileDescription(), delay);
+      }
+      later(this::handOver, delay);
+    }
+  }
+
+  /** What keeps the refresher from refreshing, for {@code /health}; empty when nothing does. */
+  public java.util.Optional<String> problem() {
+    return java.util.Optional.ofNullable(problem);
+  }
+
+  /** True while a refreshed pair waits to be published (for tests and {@code /health}). */
+  boolean holdsUnpublished() {
+    return unpublished != null;
+  }
+
+  private void clearProblem() {
+    problem = null;
+    reportedMisconfiguration = null;
   }
 
   private void retryLater(long generation, String why, String failure, Duration retryAfter) {

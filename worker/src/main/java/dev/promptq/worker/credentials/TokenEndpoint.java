@@ -24,7 +24,9 @@ import okhttp3.ResponseBody;
  * {@code access_token}, {@code refresh_token}, {@code expires_in} (seconds) from the answer.
  *
  * <p>Outcomes are values, not exceptions: {@link Refreshed}, {@link Rejected} (terminal: the
- * refresh token or client is not accepted, e.g. {@code invalid_grant}; retrying cannot help) or
+ * refresh token is not accepted, {@code invalid_grant} or an alias; retrying cannot help),
+ * {@link Misconfigured} (any other refusal: a wrong client id, a proxy's 403, a wrong URL's 404;
+ * the refresh token is not spent, so it is retried while an operator fixes the setting) or
  * {@link Unavailable} (429, 5xx, no answer: retry later). Nothing here logs or returns a token
  * except inside {@link Refreshed}'s credentials. Thread-safe.
  */
@@ -32,13 +34,23 @@ public final class TokenEndpoint {
   private static final MediaType JSON = MediaType.get("application/json");
 
   /** What one refresh attempt gave. */
-  public sealed interface Outcome permits Refreshed, Rejected, Unavailable {}
+  public sealed interface Outcome permits Refreshed, Rejected, Misconfigured, Unavailable {}
 
   /** New credentials; the old refresh token is spent. */
   public record Refreshed(OAuthCredentials credentials) implements Outcome {}
 
   /** The endpoint refused for good ({@code error} is OAuth's code, e.g. {@code invalid_grant}). */
   public record Rejected(int status, String error) implements Outcome {}
+
+  /**
+   * Refused, but not the refresh token itself ({@code invalid_client}, a 403 from a proxy, a 404 from
+   * a wrong URL): the credentials may be fine, a setting is not. Retried with backoff.
+   */
+  public record Misconfigured(int status, String error) implements Outcome {}
+
+  /** OAuth error codes that mean the refresh token itself is dead (spent, expired, revoked). */
+  static final java.util.Set<String> TERMINAL_ERRORS = java.util.Set.of("invalid_grant", "invalid_refresh_token",
+      "refresh_token_expired", "refresh_token_revoked");
 
   /** No usable answer now; {@code retryAfter} when the endpoint said, else null. */
   public record Unavailable(String why, Duration retryAfter) implements Outcome {}
@@ -62,6 +74,11 @@ public final class TokenEndpoint {
     this.clientId = clientId;
     this.scope = scope;
     this.clock = clock;
+  }
+
+  /** The endpoint's URL (it holds no secret), for log lines. */
+  public String url() {
+    return url.toString();
   }
 
   /** Trades {@code current}'s refresh token; blocks for the call. */
@@ -96,7 +113,8 @@ public final class TokenEndpoint {
       }
       if (status != 200) {
         String error = json != null && json.path("error").isTextual() ? json.get("error").asText() : "http_" + status;
-        return new Rejected(status, error);
+        return (status == 400 || status == 401) && TERMINAL_ERRORS.contains(error) ? new Rejected(status, error)
+            : new Misconfigured(status, error);
       }
       if (json == null || !json.path("access_token").isTextual() || json.get("access_token").asText().isBlank()) {
         return new Unavailable("answer without access_token", null);

@@ -53,9 +53,40 @@ class TokenEndpointTest {
   }
 
   @Test
-  void anotherClientIdIsRefusedForGood() {
-    TokenEndpoint.Rejected r = assertInstanceOf(TokenEndpoint.Rejected.class, endpoint("someone-else").refresh(login()));
+  void anotherClientIdIsAMisconfigurationNotARevocation() {
+    TokenEndpoint.Misconfigured r = assertInstanceOf(TokenEndpoint.Misconfigured.class,
+        endpoint("someone-else").refresh(login()));
     assertEquals("invalid_client", r.error());
+  }
+
+  @Test
+  void aWrongUrlsNotFoundIsAMisconfigurationNotARevocation() {
+    TokenEndpoint wrong = new TokenEndpoint(http, sim.tokenUrl().replace("/v1/oauth/token", "/oauth/tokn"), CLIENT,
+        null, Clock.systemUTC());
+    TokenEndpoint.Misconfigured r = assertInstanceOf(TokenEndpoint.Misconfigured.class, wrong.refresh(login()));
+    assertEquals(404, r.status());
+  }
+
+  @Test
+  void aProxysForbiddenPageIsAMisconfigurationNotARevocation() throws Exception {
+    com.sun.net.httpserver.HttpServer proxy = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    proxy.createContext("/", exchange -> {
+      byte[] page = "<html><body>Forbidden by policy</body></html>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("content-type", "text/html");
+      exchange.sendResponseHeaders(403, page.length);
+      exchange.getResponseBody().write(page);
+      exchange.close();
+    });
+    proxy.start();
+    try {
+      TokenEndpoint behindProxy = new TokenEndpoint(http, "http://127.0.0.1:" + proxy.getAddress().getPort()
+          + "/v1/oauth/token", CLIENT, null, Clock.systemUTC());
+      TokenEndpoint.Misconfigured r = assertInstanceOf(TokenEndpoint.Misconfigured.class, behindProxy.refresh(login()));
+      assertEquals(403, r.status());
+    } finally {
+      proxy.stop(0);
+    }
   }
 
   @Test
