@@ -11,6 +11,7 @@ import dev.promptq.producer.batch.BatchFileException;
 import dev.promptq.producer.batch.BatchOutput;
 import dev.promptq.producer.batch.BatchRequest;
 import dev.promptq.producer.batch.BatchRun;
+import dev.promptq.worker.WorkerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,6 +61,15 @@ final class BatchCommand implements Callable<Integer> {
           + "(api.budget.usd.per.batch); 1-64 of [A-Za-z0-9_-] (default: IN's file name without extension).")
   String batchId;
 
+  @Option(names = "--group-id", description = "The worker group, to explain a stall "
+      + "(env PROMPTQ_GROUP_ID; default promptq-workers).")
+  String groupId;
+
+  @Option(names = "--stall-report", defaultValue = "PT60S", paramLabel = "DURATION",
+      description = "When no result has come for this long, say on stderr why the jobs wait, read from the group's "
+          + "state (default: ${DEFAULT-VALUE}).")
+  Duration stallReport;
+
   @Override
   public Integer call() throws IOException {
     String batch = batchId != null ? batchId : BatchRun.batchIdOf(in);
@@ -79,15 +89,22 @@ final class BatchCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("promptq batch: " + e.getMessage());
       return 2;
     }
+    Map<String, String> flags = new java.util.HashMap<>();
+    flags.put("group.id", groupId);
     Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
-        "PROMPTQ_TOPIC_PREFIX", "topic.prefix"), Map.of());
-    s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix"));
+        "PROMPTQ_TOPIC_PREFIX", "topic.prefix", "PROMPTQ_GROUP_ID", "group.id"), flags);
+    s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix", "group.id"));
     ClientConfig config = ClientConfig.of(s.get("bootstrap.servers").orElseThrow())
         .withTopics(Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)))
         .withKafkaProperties(s.kafkaProperties());
     AtomicReference<ProgressBar> bar = new AtomicReference<>();
     BatchRun.Summary summary;
-    try (PromptQClient client = PromptQClient.create(config); BatchOutput output = BatchOutput.open(out)) {
+    Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
+    Map<String, Object> kafka = new java.util.HashMap<>(s.kafkaProperties());
+    kafka.put("bootstrap.servers", s.get("bootstrap.servers").orElseThrow());
+    try (PromptQClient client = PromptQClient.create(config); BatchOutput output = BatchOutput.open(out);
+        StallWatch watch = new StallWatch(kafka, topics, s.get("group.id", WorkerConfig.DEFAULT_GROUP_ID), stallReport,
+            spec.commandLine().getErr())) {
       summary = new BatchRun(client, policy, timeout, batch).run(requests, output,
           (total, skipped) -> bar.set(new ProgressBarBuilder()
               .setTaskName("batch")
@@ -96,7 +113,10 @@ final class BatchCommand implements Callable<Integer> {
               .setUpdateIntervalMillis(250)
               .startsFrom(skipped, Duration.ZERO)
               .build()),
-          result -> bar.get().step());
+          result -> {
+            watch.progress();
+            bar.get().step();
+          });
     } finally {
       if (bar.get() != null) {
         bar.get().close();

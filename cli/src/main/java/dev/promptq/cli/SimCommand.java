@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
       "",
       "Any row of the failure table can be asked for in a prompt: [sim:overloaded], "
           + "[sim:subscription:quota_spent], [sim:api:server_error*2] (the first two times only). Rows: "
-          + "invalid_request, credential_refused, credit_too_low, token_expired, permission_denied, quota_spent, "
+          + "invalid_request, credential_refused, credit_too_low, token_expired, permission_denied, organization_disabled, quota_spent, "
           + "throttled, extra_usage, rate_limited, server_error, overloaded, timeout, disconnect."
     })
 final class SimCommand implements Callable<Integer> {

@@ -163,12 +163,13 @@ public final class Worker implements AutoCloseable {
     kafkaMetrics.bindTo(metrics.registry());
     JobLoop.Settings settings = new JobLoop.Settings(config.maxInFlight(), config.commitInterval(), config.ordering(),
         config.revocationGrace());
+    Loops.Parts parts = new Loops.Parts(admin, router, codec, config.topics(), replies, metrics, settings,
+        config.resultMaxBytes(), clock);
     this.loop = config.delivery() == Delivery.EXACTLY_ONCE
         ? Loops.exactlyOnce(consumer, () -> new KafkaProducer<>(producerProperties(config, true),
-            new ByteArraySerializer(), new ByteArraySerializer()), admin, router, codec, config.topics(), replies,
-            metrics, settings, clock)
+            new ByteArraySerializer(), new ByteArraySerializer()), parts)
         : Loops.atLeastOnce(consumer, new KafkaProducer<>(producerProperties(config, false), new ByteArraySerializer(),
-            new ByteArraySerializer()), admin, router, codec, config.topics(), replies, metrics, settings, clock);
+            new ByteArraySerializer()), parts);
     loop.onAssignment(quota::reshare);
     quota.publishTo(control, QUOTA_VIEW_INTERVAL, config.workerId());
     control.reportErrors(metrics.recentErrors(), config.workerId());
@@ -176,6 +177,8 @@ public final class Worker implements AutoCloseable {
     metrics.gauge("promptq.jobs.in.flight", "Jobs started and not yet finished", loop::inFlight);
     metrics.gauge("promptq.partitions.paused", "Job partitions paused by back-pressure (slots full or waiting)",
         loop::pausedPartitions);
+    metrics.gauge("promptq.control.reader.running", "1 while this worker reads the control topic",
+        () -> control.reading() ? 1 : 0);
     metrics.gauge("promptq.jobs.waiting", "Jobs waiting for a route (quota, budget, backoff) instead of calling",
         router::waitingJobs);
     metrics.gauge("promptq.api.spend.today", "The group's API spend today (UTC) in USD, as this worker knows it",
@@ -230,7 +233,9 @@ public final class Worker implements AutoCloseable {
     h.put("in_flight", loop.inFlight());
     boolean reachable = brokerReachable();
     h.putObject("kafka").put("reachable", reachable);
-    h.put("ready", up && reachable && !loop.assignment().isEmpty());
+    h.putObject("control").put("reading", control.reading());
+    h.put("loop_faults", loop.faults());
+    h.put("ready", up && reachable && control.reading() && !loop.assignment().isEmpty());
     ObjectNode creds = h.putObject("credentials");
     ObjectNode sub = creds.putObject("subscription").put("state", credentials.state());
     GroupCredentials.Snapshot snap = credentials.snapshot();
@@ -409,6 +414,12 @@ public final class Worker implements AutoCloseable {
     d.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     d.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     d.put(ProducerConfig.CLIENT_ID_CONFIG, "promptq-worker-" + config.workerId());
+    // A result for a topic deleted after its check waits this long for metadata before it is
+    // replaced (reply_topic_unwritable); it also bounds a commit while the broker is away.
+    d.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
+    // A record for a topic deleted since it was written to is retried until this timeout: keep
+    // the stall it causes short (Kafka's default is 2 minutes). At least linger + request timeout.
+    d.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 35_000);
     if (transactional) {
       d.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(config));
       // A new transaction often meets the markers of the last one (CONCURRENT_TRANSACTIONS);

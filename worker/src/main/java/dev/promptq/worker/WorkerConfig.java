@@ -91,6 +91,7 @@ import okhttp3.HttpUrl;
  *   <tr><td>api.prices</td><td></td><td>built-in list prices</td><td>prefix:input:output USD per MTok, comma-separated</td></tr>
  *   <tr><td>reply.topics.allowed</td><td></td><td>P.results,P.*</td><td>topics a job may name for its result (never jobs, DLQ, control)</td></tr>
  *   <tr><td>job.max.bytes</td><td></td><td>524288</td><td>largest job record</td></tr>
+ *   <tr><td>result.max.bytes</td><td></td><td>1000000</td><td>largest result or dead letter a job makes the worker write; a larger result is replaced by an errored one (result_too_large)</td></tr>
  *   <tr><td>job.max.depth</td><td></td><td>64</td><td>deepest JSON nesting in a job</td></tr>
  *   <tr><td>job.metadata.max.bytes</td><td></td><td>16384</td><td>largest metadata field</td></tr>
  *   <tr><td>route.policies.allowed</td><td></td><td>all three</td><td>route policies jobs may ask for</td></tr>
@@ -126,6 +127,7 @@ public record WorkerConfig(
     Double apiBudgetPerBatch,
     Globs replyTopics,
     JobCodec.Limits jobLimits,
+    int resultMaxBytes,
     OperatorPolicy operatorPolicy,
     int opsPort,
     String opsBind,
@@ -139,6 +141,8 @@ public record WorkerConfig(
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_REVOCATION_GRACE = Duration.ofSeconds(5);
   public static final int DEFAULT_JOB_PARTITIONS = 12;
+  /** The largest record a job makes a worker write: under Kafka's default 1 MiB request and message size. */
+  public static final int DEFAULT_RESULT_MAX_BYTES = 1_000_000;
   /** Loopback: the ops endpoint is not reachable from other machines unless the operator says so. */
   public static final String DEFAULT_OPS_BIND = "127.0.0.1";
   /** A Claude plan's usage window. */
@@ -164,7 +168,7 @@ public record WorkerConfig(
       "topics.replication.factor", "retry.max.attempts", "retry.backoff.ms", "retry.backoff.max.ms",
       "retry.rate.limited.max", "breaker.failures", "breaker.open.ms", "route.refused.cooldown.ms",
       "route.reset.jitter.ms", "subscription.caution.utilization", "job.max.age.ms", "api.budget.usd.per.day", "api.budget.usd.per.batch",
-      "api.prices", "reply.topics.allowed", "job.max.bytes", "job.max.depth", "job.metadata.max.bytes",
+      "api.prices", "reply.topics.allowed", "job.max.bytes", "job.max.depth", "result.max.bytes", "job.metadata.max.bytes",
       "route.policies.allowed", "request.max.tokens.cap", "request.models.allowed", "ops.port",
       "ops.bind", "claude.oauth.token.expires.at", "credentials.file", "credentials.file.write.back", "credentials.key",
       "credentials.token.url", "credentials.client.id", "credentials.scope", "credentials.refresh.margin.ms",
@@ -198,6 +202,14 @@ public record WorkerConfig(
     Objects.requireNonNull(prices, "prices");
     Objects.requireNonNull(replyTopics, "replyTopics");
     Objects.requireNonNull(jobLimits, "jobLimits");
+    if (resultMaxBytes < 4096) {
+      throw new IllegalArgumentException("result.max.bytes: " + resultMaxBytes + " (at least 4096)");
+    }
+    Object maxRequest = kafkaProperties.get("max.request.size");
+    if (maxRequest != null && Long.parseLong(maxRequest.toString().strip()) < resultMaxBytes + 1024L) {
+      throw new IllegalArgumentException("result.max.bytes: " + resultMaxBytes + " (more than kafka.max.request.size "
+          + maxRequest + " allows; keep it at least 1 KiB below)");
+    }
     Objects.requireNonNull(operatorPolicy, "operatorPolicy");
     Objects.requireNonNull(opsBind, "opsBind");
     if (opsPort < -1 || opsPort > 65535) {
@@ -248,7 +260,7 @@ public record WorkerConfig(
         + ", ordering=" + ordering + ", commitInterval=" + commitInterval + ", shutdownGrace=" + shutdownGrace
         + ", revocationGrace=" + revocationGrace + ", jobPartitions=" + jobPartitions + ", replicationFactor="
         + replicationFactor + ", router=" + router + ", prices=" + prices + ", apiBudgetPerDay=" + apiBudgetPerDay
-        + ", apiBudgetPerBatch=" + apiBudgetPerBatch + ", replyTopics=" + replyTopics + ", jobLimits=" + jobLimits
+        + ", apiBudgetPerBatch=" + apiBudgetPerBatch + ", replyTopics=" + replyTopics + ", jobLimits=" + jobLimits + ", resultMaxBytes=" + resultMaxBytes
         + ", operatorPolicy=" + operatorPolicy + ", opsPort=" + opsPort + ", opsBind=" + opsBind
         + ", kafkaProperties=" + Settings.redacted(kafkaProperties) + "]";
   }
@@ -291,6 +303,7 @@ public record WorkerConfig(
             s.getInt("job.max.bytes", JobCodec.Limits.defaults().maxJobBytes(), 1024, 100_000_000),
             s.getInt("job.max.depth", JobCodec.Limits.defaults().maxDepth(), 8, 1000),
             s.getInt("job.metadata.max.bytes", JobCodec.Limits.defaults().maxMetadataBytes(), 0, 100_000_000)))
+        .resultMaxBytes(s.getInt("result.max.bytes", DEFAULT_RESULT_MAX_BYTES, 4096, 100_000_000))
         .operatorPolicy(operatorPolicy(s))
         .ops(s.getInt("ops.port", -1, -1, 65535), s.get("ops.bind", DEFAULT_OPS_BIND))
         .kafkaProperties(s.kafkaProperties())
@@ -468,6 +481,7 @@ public record WorkerConfig(
     private Double apiBudgetPerBatch;
     private Globs replyTopics;
     private JobCodec.Limits jobLimits = JobCodec.Limits.defaults();
+    private int resultMaxBytes = DEFAULT_RESULT_MAX_BYTES;
     private OperatorPolicy operatorPolicy = OperatorPolicy.permissive();
     private int opsPort = -1;
     private String opsBind = DEFAULT_OPS_BIND;
@@ -595,6 +609,11 @@ public record WorkerConfig(
       return this;
     }
 
+    public Builder resultMaxBytes(int v) {
+      this.resultMaxBytes = v;
+      return this;
+    }
+
     public Builder jobLimits(JobCodec.Limits v) {
       this.jobLimits = v;
       return this;
@@ -627,7 +646,7 @@ public record WorkerConfig(
           credentialSettings, quota, Optional.ofNullable(claudeCli),
           maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
           replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
-          replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, operatorPolicy, opsPort, opsBind,
+          replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, resultMaxBytes, operatorPolicy, opsPort, opsBind,
           kafkaProperties);
     }
   }

@@ -63,7 +63,7 @@ class FailureTableIT {
   }
 
   @ParameterizedTest(name = "{0}: fall back, and the group holds the subscription off")
-  @ValueSource(strings = {"credential_refused", "permission_denied", "token_expired"})
+  @ValueSource(strings = {"credential_refused", "organization_disabled", "token_expired"})
   void aRefusedRouteFallsBackAndIsHeldOffGroupWideEvenForANewWorker(String row, EmbeddedKafka kafka) {
     try (TestPipeline p = TestPipeline.withDirectives(kafka, Duration.ofSeconds(3))) {
       Worker first = worker(p, "w1", Duration.ofMinutes(10));
@@ -78,6 +78,19 @@ class FailureTableIT {
       assertEquals("w2", next.workerId());
       assertEquals(List.of(Route.API), attemptRoutes(next), "the new worker skips the refused subscription");
       assertEquals(1, p.calls(Route.SUBSCRIPTION));
+    }
+  }
+
+  @Test
+  void a403AboutTheRequestFallsBackForThatJobAndHoldsNothingOffForTheGroup(EmbeddedKafka kafka) {
+    try (TestPipeline p = TestPipeline.withDirectives(kafka, Duration.ofSeconds(3))) {
+      worker(p, "w1", Duration.ofMinutes(10));
+      JobResult declined = run(p, "declined", "[sim:subscription:permission_denied]", RoutePolicy.SUBSCRIPTION_FIRST);
+      assertEquals(Outcome.SUCCEEDED, declined.outcome());
+      assertEquals(List.of(Route.SUBSCRIPTION, Route.API), attemptRoutes(declined));
+
+      JobResult next = run(p, "next", "hello", RoutePolicy.SUBSCRIPTION_FIRST);
+      assertEquals(List.of(Route.SUBSCRIPTION), attemptRoutes(next), "no job can close a route for the group");
     }
   }
 

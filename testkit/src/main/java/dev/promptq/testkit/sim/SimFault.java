@@ -18,8 +18,10 @@ public enum SimFault {
   CREDIT_TOO_LOW,
   /** 401 {@code authentication_error}: the OAuth access token expired. */
   TOKEN_EXPIRED,
-  /** 403 {@code permission_error}. */
+  /** 403 {@code permission_error} about the request (a resource the credential may not use). */
   PERMISSION_DENIED,
+  /** 403 {@code permission_error} refusing the credential itself: its organisation is disabled. */
+  ORGANIZATION_DISABLED,
   /** 429 with {@code anthropic-ratelimit-unified-status: rejected}: the subscription's quota is spent. */
   QUOTA_SPENT,
   /** 429 without quota headers: this request only. */
@@ -68,6 +70,7 @@ public enum SimFault {
               + "purchase credits.");
       case TOKEN_EXPIRED -> SimResponse.error(401, "authentication_error",
           "OAuth token has expired. Please obtain a new token or refresh your existing token.");
+      case ORGANIZATION_DISABLED -> SimResponse.error(403, "permission_error", "This organization has been disabled.");
       case PERMISSION_DENIED -> SimResponse.error(403, "permission_error",
           "Your credential does not have permission to use the specified resource.");
       case QUOTA_SPENT -> SimResponse.error(429, "rate_limit_error", "This request would exceed your rate limit.",

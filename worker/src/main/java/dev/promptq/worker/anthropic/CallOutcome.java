@@ -8,6 +8,9 @@ import java.util.Map;
 /** What one call to the Messages API produced: an HTTP answer, or none. */
 public sealed interface CallOutcome {
 
+  /** The kind of a {@link NoAnswer} whose request never left: no connection could be made. */
+  String UNREACHABLE = "unreachable";
+
   Route route();
 
   long latencyMs();
@@ -53,8 +56,8 @@ public sealed interface CallOutcome {
   /**
    * No HTTP answer: a timeout or a connection failure.
    *
-   * @param kind {@code timeout}, {@code connection_error}, or {@code cli_error} (Claude Code
-   *     failed without an API status)
+   * @param kind {@code unreachable} (no connection: the request was never sent), {@code timeout},
+   *     {@code connection_error}, or {@code cli_error} (Claude Code failed without an API status)
    * @param detail a short description, free of secrets
    */
   record NoAnswer(Route route, String kind, String detail, long latencyMs, String transport) implements CallOutcome {

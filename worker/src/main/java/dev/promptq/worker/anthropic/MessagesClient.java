@@ -10,7 +10,10 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -150,11 +153,23 @@ public final class MessagesClient implements MessagesTransport {
   }
 
   private static CallOutcome.NoAnswer noAnswer(Route route, IOException e, long latencyMs) {
+    // Only the exception class: messages of some transports can echo request details.
+    return new CallOutcome.NoAnswer(route, kind(e), e.getClass().getSimpleName(), latencyMs);
+  }
+
+  /**
+   * {@code unreachable} when no connection was made (so the request was never sent: refused,
+   * unknown host, no route, connect time-out), {@code timeout} when the call outlived its limit,
+   * else {@code connection_error} (the request may have arrived).
+   */
+  static String kind(IOException e) {
+    if (e instanceof ConnectException || e instanceof UnknownHostException || e instanceof NoRouteToHostException
+        || (e instanceof SocketTimeoutException && "connect timed out".equals(e.getMessage()))) {
+      return CallOutcome.UNREACHABLE;
+    }
     boolean timeout = e instanceof SocketTimeoutException
         || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()));
-    // Only the exception class: messages of some transports can echo request details.
-    return new CallOutcome.NoAnswer(route, timeout ? "timeout" : "connection_error",
-        e.getClass().getSimpleName(), latencyMs);
+    return timeout ? "timeout" : "connection_error";
   }
 
   private byte[] bytes(ObjectNode body) {

@@ -15,25 +15,52 @@ public final class Loops {
   private Loops() {}
 
   /**
+   * What every loop is made of besides its consumer and producer.
+   *
+   * @param admin checks reply destinations; owned by the caller
+   * @param resultMaxBytes the largest record a job may make the worker write
+   */
+  public record Parts(Admin admin, Router router, JobCodec codec, Topics topics, ReplyPolicy replies,
+      WorkerMetrics metrics, JobLoop.Settings settings, int resultMaxBytes, Clock clock) {}
+
+  /**
    * A loop that publishes results and commits offsets in one transaction.
    *
    * @param producers makes the transactional producer (again after it is fenced); the loop closes it
-   * @param admin checks reply destinations; owned by the caller
    */
   public static JobLoop exactlyOnce(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
-      Admin admin, Router router, JobCodec codec, Topics topics, ReplyPolicy replies, WorkerMetrics metrics,
-      JobLoop.Settings settings, Clock clock) {
-    return new JobLoop(consumer, new TransactionalCommitter(producers),
-        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock), replies, metrics), settings, topics.jobs(),
-        clock);
+      Parts parts) {
+    return loop(consumer, new TransactionalCommitter(producers, topicGone(parts.admin())), parts);
   }
 
   /** A loop that publishes results, then commits offsets; the loop closes {@code producer}. */
-  public static JobLoop atLeastOnce(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Admin admin,
-      Router router, JobCodec codec, Topics topics, ReplyPolicy replies, WorkerMetrics metrics, JobLoop.Settings settings,
-      Clock clock) {
-    return new JobLoop(consumer, new AtLeastOnceCommitter(producer, consumer),
-        new JobHandler(router, codec, topics, new ReplyDestinations(admin, clock), replies, metrics), settings, topics.jobs(),
-        clock);
+  public static JobLoop atLeastOnce(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Parts parts) {
+    return loop(consumer, new AtLeastOnceCommitter(producer, consumer, topicGone(parts.admin())), parts);
+  }
+
+  /** True if the broker says {@code topic} does not exist; false when it exists or cannot tell within 5 s. */
+  static java.util.function.Predicate<String> topicGone(Admin admin) {
+    return topic -> {
+      try {
+        admin.describeTopics(java.util.List.of(topic), new org.apache.kafka.clients.admin.DescribeTopicsOptions()
+            .timeoutMs(5_000)).allTopicNames().get(6, java.util.concurrent.TimeUnit.SECONDS);
+        return false;
+      } catch (java.util.concurrent.ExecutionException e) {
+        return e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (java.util.concurrent.TimeoutException e) {
+        return false;
+      }
+    };
+  }
+
+  private static JobLoop loop(Consumer<byte[], byte[]> consumer, Committer committer, Parts p) {
+    JobLoop loop = new JobLoop(consumer, committer, new JobHandler(p.router(), p.codec(), p.topics(),
+        ReplyDestinations.of(p.admin(), p.clock()), p.replies(), p.metrics(), p.resultMaxBytes()), p.settings(),
+        p.topics().jobs(), p.clock());
+    loop.onFault(p.metrics()::onLoopFault);
+    return loop;
   }
 }

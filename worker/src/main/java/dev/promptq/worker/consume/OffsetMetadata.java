@@ -22,7 +22,7 @@ import java.util.TreeSet;
  */
 final class OffsetMetadata {
   static final String PREFIX = "pq1:";
-  /** Longest encoding written; callers pause a partition whose done-set would need more. */
+  /** Longest encoding written (the broker takes 4096 by default); done jobs beyond it wait for a later commit. */
   static final int MAX_CHARS = 3500;
 
   private OffsetMetadata() {}

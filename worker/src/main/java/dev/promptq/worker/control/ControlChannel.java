@@ -53,6 +53,16 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private final Thread thread;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private volatile boolean running = true;
+  private volatile boolean reading;
+  /** Counted down by {@link #close()}: ends the reader's backoff at once. */
+  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+  // reader thread only
+  private long end = -1;
+  private long waitingFor = -1;
+  private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+  private static final long MIN_BACKOFF_MS = 100;
+  private static final long MAX_BACKOFF_MS = 30_000;
+  private static final long ERROR_LOG_INTERVAL_NANOS = 60_000_000_000L;
   private final java.util.Queue<CompletableFuture<Void>> catchUpRequests = new ConcurrentLinkedQueue<>();
   private volatile RecentErrors errors;
   private volatile String errorsWorker;
@@ -172,48 +182,87 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
     }
   }
 
+  /**
+   * Reads the topic until {@link #close()}. Any failure (a time-out reading end offsets, a broker
+   * away, a bug applying a record) is logged and the reader starts again from where it was, after a
+   * backoff; {@link #reading()} says whether it runs now.
+   */
   private void readLoop() {
     TopicPartition tp = new TopicPartition(topic, 0);
+    long backoffMs = MIN_BACKOFF_MS;
+    boolean assigned = false;
+    long lastErrorLog = 0;
+    int failures = 0;
     try {
-      consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
-      long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp);
-      List<CompletableFuture<Void>> waiting = new ArrayList<>();
-      long waitingFor = -1;
       while (running) {
         try {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-            apply(r);
+          if (!assigned) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            assigned = true;
           }
-          long position = consumer.position(tp);
-          if (caughtUp.getCount() > 0 && position >= end) {
-            caughtUp.countDown();
-          }
-          if (!catchUpRequests.isEmpty()) {
-            // read_committed: the end offset is the last stable offset, what this reader can reach
-            waitingFor = consumer.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp);
-            for (CompletableFuture<Void> f; (f = catchUpRequests.poll()) != null; ) {
-              waiting.add(f);
-            }
-          }
-          if (!waiting.isEmpty() && position >= waitingFor) {
-            waiting.forEach(f -> f.complete(null));
-            waiting.clear();
-          }
-          publishErrorsIfChanged();
+          read(tp);
         } catch (WakeupException e) {
           // closing, or a catch-up request: the loop decides
+        } catch (RuntimeException e) {
+          reading = false;
+          failures++;
+          long now = System.nanoTime();
+          if (now - lastErrorLog > ERROR_LOG_INTERVAL_NANOS) {
+            lastErrorLog = now;
+            log.error("control topic reader failed ({} so far): {}; reading again in {} ms", failures, e.toString(),
+                backoffMs);
+          }
+          if (stoppedWithin(backoffMs)) {
+            break;
+          }
+          backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+          continue;
         }
-      }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      if (running) {
-        log.error("control topic reader stopped: {}", e.toString(), e);
+        backoffMs = MIN_BACKOFF_MS;
       }
     } finally {
-      consumer.close(Duration.ofSeconds(5));
+      reading = false;
+      try {
+        consumer.close(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        log.debug("closing the control reader: {}", e.toString());
+      }
     }
+  }
+
+  /** Reads and applies records until closed; throws what Kafka throws. */
+  private void read(TopicPartition tp) {
+    if (end < 0) {
+      end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp);
+    }
+    reading = true;
+    while (running) {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+        apply(r);
+      }
+      long position = consumer.position(tp);
+      if (caughtUp.getCount() > 0 && position >= end) {
+        caughtUp.countDown();
+      }
+      if (!catchUpRequests.isEmpty()) {
+        // read_committed: the end offset is the last stable offset, what this reader can reach
+        waitingFor = consumer.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp);
+        for (CompletableFuture<Void> f; (f = catchUpRequests.poll()) != null; ) {
+          waiting.add(f);
+        }
+      }
+      if (!waiting.isEmpty() && position >= waitingFor) {
+        waiting.forEach(f -> f.complete(null));
+        waiting.clear();
+      }
+      publishErrorsIfChanged();
+    }
+  }
+
+  /** True while the reader runs (false between a failure and its next attempt, and after close). */
+  public boolean reading() {
+    return reading;
   }
 
   private void apply(ConsumerRecord<byte[], byte[]> r) {
@@ -242,12 +291,23 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   }
 
   /** Stops the reader and flushes and closes the producer. */
+  /** Waits {@code ms} unless closed first; true if closed. */
+  private boolean stoppedWithin(long ms) {
+    try {
+      return stopped.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
   @Override
   public void close() {
     if (!running) {
       return;
     }
     running = false;
+    stopped.countDown();
     consumer.wakeup();
     try {
       thread.join(10_000);

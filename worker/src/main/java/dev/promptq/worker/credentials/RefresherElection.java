@@ -30,6 +30,7 @@ public final class RefresherElection implements AutoCloseable {
   private final Refresher refresher;
   private final Thread thread;
   private volatile boolean running = true;
+  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
   /**
    * @param consumer a consumer whose {@code group.id} is the refresher group of this worker group
@@ -72,14 +73,29 @@ public final class RefresherElection implements AutoCloseable {
           }
         }
       });
+      long backoffMs = 100;
       while (running) {
-        consumer.poll(Duration.ofSeconds(1));
+        try {
+          consumer.poll(Duration.ofSeconds(1));
+          backoffMs = 100;
+        } catch (WakeupException e) {
+          // closing: the loop condition decides
+        } catch (RuntimeException e) {
+          // A failed poll (a broker away, a time-out) must not end the election for good: give the
+          // role up (the group may elect another member meanwhile) and poll again after a backoff.
+          log.warn("refresher election: {}; polling again in {} ms", e.toString(), backoffMs);
+          refresher.stepDown();
+          if (stoppedWithin(backoffMs)) {
+            break;
+          }
+          backoffMs = Math.min(30_000, backoffMs * 2);
+        }
       }
     } catch (WakeupException e) {
       // closing
     } catch (RuntimeException e) {
       if (running) {
-        log.error("refresher election stopped: {}", e.toString(), e);
+        log.error("refresher election could not join its group: {}", e.toString(), e);
         refresher.stepDown();
       }
     } finally {
@@ -92,12 +108,23 @@ public final class RefresherElection implements AutoCloseable {
   }
 
   /** Leaves the election (the role moves to another member) and stops the thread. */
+  /** Waits {@code ms} unless closed first; true if closed. */
+  private boolean stoppedWithin(long ms) {
+    try {
+      return stopped.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
   @Override
   public void close() {
     if (!running) {
       return;
     }
     running = false;
+    stopped.countDown();
     consumer.wakeup();
     try {
       thread.join(10_000);

@@ -23,12 +23,15 @@ import java.util.function.Supplier;
  *   <tr><td>promptq.partitions.paused</td><td>gauge</td><td></td></tr>
  *   <tr><td>promptq.waits</td><td>timer</td><td>reason (e.g. api_budget_spent, subscription_quota_spent)</td></tr>
  *   <tr><td>promptq.dead.letters</td><td>counter</td><td></td></tr>
+ *   <tr><td>promptq.results.replaced</td><td>counter</td><td>reason (result_too_large, reply_topic_unwritable)</td></tr>
+ *   <tr><td>promptq.loop.faults</td><td>counter</td><td>kind</td></tr>
+ *   <tr><td>promptq.control.reader.running</td><td>gauge (1 running)</td><td></td></tr>
  *   <tr><td>promptq.jobs.in.flight</td><td>gauge</td><td></td></tr>
  *   <tr><td>promptq.jobs.waiting</td><td>gauge</td><td></td></tr>
  *   <tr><td>promptq.route.open</td><td>gauge (1 open, 0 closed)</td><td>route</td></tr>
  *   <tr><td>promptq.api.spend.today, promptq.api.budget.day</td><td>gauges (USD)</td><td></td></tr>
  *   <tr><td>promptq.credentials.expires.in (seconds), promptq.credentials.usable, promptq.credentials.refresher</td><td>gauges</td><td></td></tr>
- *   <tr><td>promptq.credentials.refreshes</td><td>counter</td><td>outcome (success, unavailable, refused)</td></tr>
+ *   <tr><td>promptq.credentials.refreshes</td><td>counter</td><td>outcome (success, unavailable, misconfigured, refused)</td></tr>
  *   <tr><td>promptq.quota.budget, .window, .share, .used, .pace, .utilization, .reset</td><td>gauges</td><td>route</td></tr>
  *   <tr><td>promptq.quota.permits</td><td>counter</td><td>route</td></tr>
  *   <tr><td>promptq.quota.permits.available, promptq.quota.waiting.threads</td><td>resilience4j's rate limiter meters</td><td>name</td></tr>
@@ -89,6 +92,20 @@ public final class WorkerMetrics {
     recentErrors.onDeadLetter(origin, reason);
     Counter.builder("promptq.dead.letters").description("Records that were not valid jobs, sent to the DLQ")
         .register(registry).increment();
+  }
+
+  /** Counts a result replaced by a small errored one because it could not be written ({@code reason}). */
+  public void onResultReplaced(String reason) {
+    Counter.builder("promptq.results.replaced")
+        .description("Results replaced by a small errored result because Kafka could not take them, by reason")
+        .tag("reason", reason).register(registry).increment();
+  }
+
+  /** Counts a failure of the job loop's own machinery that it recovered from ({@code kind}). */
+  public void onLoopFault(String kind) {
+    Counter.builder("promptq.loop.faults")
+        .description("Faults of the job loop it recovered from (a Kafka call that failed), by kind")
+        .tag("kind", kind).register(registry).increment();
   }
 
   /** The Prometheus text exposition of every meter. */

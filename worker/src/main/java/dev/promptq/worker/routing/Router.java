@@ -319,7 +319,25 @@ public final class Router {
       }
       return step(run);
     }
-    return retryLater(run, route, ((Verdict.Transient) verdict).retryAfter());
+    Verdict.Transient t = (Verdict.Transient) verdict;
+    if (CallOutcome.UNREACHABLE.equals(t.error().type())) {
+      return waitForReachable(run, route);
+    }
+    return retryLater(run, route, t.retryAfter());
+  }
+
+  /**
+   * The route could not be reached, so nothing was sent or billed: the job does not spend its
+   * attempts on it, but waits (backoff, and the route's breaker, which opens after a few such
+   * failures and lets one probe through at a time) or takes the next route of its policy. A
+   * network outage thus delays jobs instead of failing them, up to {@code job.max.age.ms}.
+   */
+  private CompletableFuture<JobResult> waitForReachable(Run run, Route route) {
+    Duration delay = backoff(Math.min(++run.unreachable, 10));
+    run.beginWait("unreachable", clock.instant());
+    CompletableFuture<Void> elapsed = new CompletableFuture<>();
+    gates.schedule(() -> elapsed.complete(null), delay);
+    return elapsed.thenCompose(v -> step(run));
   }
 
   /**
@@ -411,6 +429,7 @@ public final class Router {
     final List<Attempt> attempts = new ArrayList<>();
     final List<Wait> waits = new ArrayList<>();
     int rateLimitedWaits;
+    int unreachable;
     boolean refreshedOnce;
     SubscriptionTokens.Token token;
     Route lastRoute;

@@ -37,10 +37,19 @@ public final class PriceTable {
 
   public static PriceTable defaults() {
     Map<String, Price> m = new LinkedHashMap<>();
+    // List prices, December 2026 (platform.claude.com model pages; ../shared/ANTHROPIC-API.md).
+    m.put("claude-fable", new Price(10, 50));
+    m.put("claude-mythos", new Price(10, 50));
+    m.put("claude-opus-5-5", new Price(4, 20));
+    m.put("claude-opus-5", new Price(5, 25));
+    m.put("claude-opus-4-8", new Price(5, 25));
+    m.put("claude-opus-4-7", new Price(5, 25));
+    m.put("claude-opus-4-6", new Price(5, 25));
     m.put("claude-opus-4-5", new Price(5, 25));
     m.put("claude-opus-4-1", new Price(15, 75));
     m.put("claude-opus-4", new Price(15, 75));
     m.put("claude-opus", new Price(15, 75));
+    m.put("claude-sonnet-5", new Price(2, 10));
     m.put("claude-sonnet", new Price(3, 15));
     m.put("claude-3-7-sonnet", new Price(3, 15));
     m.put("claude-3-5-sonnet", new Price(3, 15));

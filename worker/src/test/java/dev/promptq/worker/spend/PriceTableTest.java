@@ -20,8 +20,21 @@ class PriceTableTest {
   }
 
   @Test
+  void theLiveFamiliesOfDecember2026HaveTheirListPrices() {
+    PriceTable t = PriceTable.defaults();
+    assertEquals(new PriceTable.Price(3, 15), t.priceOf("claude-sonnet-4-6"));
+    assertEquals(new PriceTable.Price(2, 10), t.priceOf("claude-sonnet-5"));
+    assertEquals(new PriceTable.Price(2, 10), t.priceOf("claude-sonnet-5-5"));
+    assertEquals(new PriceTable.Price(5, 25), t.priceOf("claude-opus-4-6"));
+    assertEquals(new PriceTable.Price(5, 25), t.priceOf("claude-opus-4-8"));
+    assertEquals(new PriceTable.Price(5, 25), t.priceOf("claude-opus-5"));
+    assertEquals(new PriceTable.Price(4, 20), t.priceOf("claude-opus-5-5"));
+    assertEquals(new PriceTable.Price(10, 50), t.priceOf("claude-fable-5-1"));
+  }
+
+  @Test
   void anUnknownModelCostsTheHighestPricesSoABudgetErrsOnTheSafeSide() {
-    assertEquals(new PriceTable.Price(15, 75), PriceTable.defaults().priceOf("some-new-model"));
+    assertEquals(new PriceTable.Price(15, 75), PriceTable.defaults().priceOf("some-new-model"));  // max of each
   }
 
   @Test
