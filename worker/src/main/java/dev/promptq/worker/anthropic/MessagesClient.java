@@ -118,7 +118,12 @@ public final class MessagesClient implements MessagesTransport {
     http.newCall(rb.build()).enqueue(new Callback() {
       @Override
       public void onFailure(Call call, IOException e) {
-        result.complete(noAnswer(route, e, millisSince(start)));
+        CallOutcome.NoAnswer none = noAnswer(route, e, millisSince(start));
+        if (none.kind().equals("connection_error")) {
+          // A pooled connection the server had closed: others idle beside it likely were too.
+          http.connectionPool().evictAll();
+        }
+        result.complete(none);
       }
 
       @Override

@@ -153,6 +153,7 @@ final class Rebalance implements ConsumerRebalanceListener {
       log.info("committed offsets readable again after {} attempts", failedReads);
       failedReads = 0;
     }
+    List<TopicPartition> ready = new java.util.ArrayList<>();
     for (TopicPartition tp : awaiting) {
       OffsetAndMetadata c = committed.get(tp);
       owned.install(tp, c);
@@ -162,10 +163,14 @@ final class Rebalance implements ConsumerRebalanceListener {
         } else {
           consumer.seekToBeginning(List.of(tp));
         }
+        ready.add(tp);
       } catch (IllegalStateException notAssigned) {
         owned.drop(List.of(tp));  // revoked meanwhile
       }
     }
+    // Fetch at once (inside a rebalance callback: in the same poll); the loop's back-pressure
+    // pauses them again at the end of the turn if it must.
+    consumer.resume(ready);
   }
 
   private void tellAssignment() {

@@ -105,7 +105,8 @@ public final class RouteGates implements AutoCloseable {
       if (verdict instanceof Verdict.Success) {
         g.consecutiveTransient = 0;
         g.probing = false;
-      } else if (verdict instanceof Verdict.Transient && ++g.consecutiveTransient >= settings.breakerFailures()
+      } else if (verdict instanceof Verdict.Transient t && countsTowardsBreaker(t)
+          && ++g.consecutiveTransient >= settings.breakerFailures()
           && !now.isBefore(g.closedUntil)) {
         g.consecutiveTransient = 0;
         breakerUntil = now.plus(settings.breakerOpen());
@@ -131,6 +132,16 @@ public final class RouteGates implements AutoCloseable {
     } else if (slotFreed) {
       signal();
     }
+  }
+
+  /**
+   * True unless the failure is a connection that broke under a request ({@code connection_error}):
+   * pooled connections that the server closed while idle fail that way by the hundred at once
+   * under load, which says nothing of the route's health. The job still retries (counted), and
+   * refused connections ({@code unreachable}), time-outs and server errors open the breaker.
+   */
+  private static boolean countsTowardsBreaker(Verdict.Transient t) {
+    return !"connection_error".equals(t.error().type());
   }
 
   /** Gives back a permit unused (the call did not happen, e.g. no quota permit): no verdict to learn from. */

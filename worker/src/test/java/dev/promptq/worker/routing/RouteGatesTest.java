@@ -93,6 +93,20 @@ class RouteGatesTest {
   }
 
   @Test
+  void brokenPooledConnectionsDoNotOpenTheBreakerButRefusedConnectionsDo() {
+    Verdict broken = new Verdict.Transient(new ApiError("connection_error", "EOFException", 0), null);
+    Verdict refused = new Verdict.Transient(new ApiError("unreachable", "ConnectException", 0), null);
+    for (int i = 0; i < 10; i++) {
+      gates.exit(enter(Route.SUBSCRIPTION), broken, Optional.empty());
+    }
+    assertFalse(gates.isClosed(Route.SUBSCRIPTION), "a server closing idle connections says nothing of its health");
+    for (int i = 0; i < 3; i++) {
+      gates.exit(enter(Route.SUBSCRIPTION), refused, Optional.empty());
+    }
+    assertEquals("breaker_open", blocked(Route.SUBSCRIPTION).reason());
+  }
+
+  @Test
   void nearTheQuotaTheSubscriptionTakesOneCallAtATimeUntilTheReset() {
     Instant reset = T0.plusSeconds(600);
     RouteGates.Permit p = enter(Route.SUBSCRIPTION);
