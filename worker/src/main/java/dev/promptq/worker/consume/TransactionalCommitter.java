@@ -149,12 +149,15 @@ final class TransactionalCommitter implements Committer {
     }
   }
 
-  /** Aborts the open transaction; false (and a new producer) when even that fails. */
+  /**
+   * Aborts the open transaction; false (and a new producer) when even that fails, e.g. after a
+   * commit that timed out, which Kafka refuses to abort with an {@code IllegalStateException}.
+   */
   private boolean abort() {
     try {
       producer.abortTransaction();
       return true;
-    } catch (KafkaException e) {
+    } catch (KafkaException | IllegalStateException e) {
       replaceProducer();
       return false;
     }

@@ -77,7 +77,9 @@ class TransactionalCommitterTest extends CommitterContract {
     RefusingProducer p = RefusingProducer.transactional(MAX_BYTES, Set.of());
     TransactionalCommitter c = new TransactionalCommitter(() -> p, topic -> false);
     p.commitTransactionException = new TimeoutException("Timeout expired after 20000ms while awaiting EndTxn");
-    p.abortTransactionException = new org.apache.kafka.common.KafkaException("cannot abort while committing");
+    // What KafkaProducer throws: an IllegalStateException, not a KafkaException.
+    p.abortTransactionException = new IllegalStateException("Cannot attempt operation `abortTransaction` because the "
+        + "previous call to `commitTransaction` timed out and must be retried");
 
     assertInstanceOf(Committer.Rewind.class, c.publish(List.of(output("promptq.results", 1)),
         Map.of(JOBS, new OffsetAndMetadata(1, "")), GROUP));
