@@ -378,10 +378,8 @@ public final class Worker implements AutoCloseable {
     }
     kafkaMetrics.close();
     if (election != null) {
-      // The refresher stops first (a refresh under way ends and its pair is published), and only
-      // then does this worker leave the election, so its successor never overlaps it.
+      election.close();  // stops the refresher, then leaves the election
       refresher.close();
-      election.close();
       tokenHttp.connectionPool().evictAll();
     }
     transports.close();

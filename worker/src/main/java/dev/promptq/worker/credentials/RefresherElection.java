@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@code transactional.id} of {@link Refresher} fences a member that was removed while stalled.
  *
  * <p>The partition is paused at once: the election reads nothing and commits nothing. Owns the
- * thread {@code promptq-election-<worker>} and its consumer; {@link #close()} leaves the group,
- * which hands the role to another member at once.
+ * thread {@code promptq-election-<worker>} and its consumer; {@link #close()} stops the refresher,
+ * then leaves the group, which hands the role to another member at once.
  */
 public final class RefresherElection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RefresherElection.class);
@@ -118,11 +118,16 @@ public final class RefresherElection implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the refresher first (a refresh under way ends and its pair is published), and only then
+   * leaves the election, so the member that takes the role over never overlaps this one.
+   */
   @Override
   public void close() {
     if (!running) {
       return;
     }
+    refresher.close();
     running = false;
     stopped.countDown();
     consumer.wakeup();
