@@ -379,7 +379,6 @@ public final class Worker implements AutoCloseable {
     kafkaMetrics.close();
     if (election != null) {
       election.close();  // stops the refresher, then leaves the election
-      refresher.close();
       tokenHttp.connectionPool().evictAll();
     }
     transports.close();

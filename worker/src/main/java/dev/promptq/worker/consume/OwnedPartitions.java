@@ -76,6 +76,20 @@ final class OwnedPartitions {
     return abandoned;
   }
 
+  /**
+   * {@code partitions} are no longer this worker's (revoked or lost): drops their progress and
+   * takes them out of the assignment.
+   *
+   * @return the jobs that were running
+   */
+  int release(Collection<TopicPartition> partitions) {
+    int abandoned = drop(partitions);
+    Set<TopicPartition> now = new HashSet<>(assignment);
+    now.removeAll(partitions);
+    assignment = Set.copyOf(now);
+    return abandoned;
+  }
+
   /** Drops {@code partitions}' progress and marks them awaiting their committed offsets again. */
   int rewind(Collection<TopicPartition> partitions) {
     List<TopicPartition> copy = List.copyOf(partitions);

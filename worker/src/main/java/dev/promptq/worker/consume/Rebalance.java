@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,12 +87,9 @@ final class Rebalance implements ConsumerRebalanceListener {
     }
     completions.awaitJobsOf(partitions, clock.instant().plus(stopping ? Duration.ZERO : revocationGrace));
     commits.commitNow(consumer);
-    int abandoned = owned.drop(partitions);
-    Set<TopicPartition> now = new HashSet<>(owned.assignment());
-    now.removeAll(partitions);
-    owned.setAssignment(now);
+    int abandoned = owned.release(partitions);
     log.info("revoked {} job partitions ({} running jobs handed back), now {}", partitions.size(), abandoned,
-        now.size());
+        owned.assignment().size());
     if (stopping) {
       tellAssignment();
     }
@@ -120,10 +116,7 @@ final class Rebalance implements ConsumerRebalanceListener {
 
   @Override
   public void onPartitionsLost(Collection<TopicPartition> partitions) {
-    owned.drop(partitions);
-    Set<TopicPartition> now = new HashSet<>(owned.assignment());
-    now.removeAll(partitions);
-    owned.setAssignment(now);
+    owned.release(partitions);
     log.warn("lost {} job partitions; their running jobs are dropped uncommitted", partitions.size());
     tellAssignment();
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
 import dev.promptq.job.JobCodec;
+import dev.promptq.worker.routing.AnswerClassifier;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -109,7 +110,7 @@ public final class TokenEndpoint {
       }
       int status = response.code();
       if (status == 429 || status >= 500) {
-        return new Unavailable("HTTP " + status, retryAfter(response.header("retry-after")));
+        return new Unavailable("HTTP " + status, AnswerClassifier.retryAfter(response.header("retry-after"), clock.instant()).orElse(null));
       }
       if (status != 200) {
         String error = json != null && json.path("error").isTextual() ? json.get("error").asText() : "http_" + status;
@@ -132,14 +133,4 @@ public final class TokenEndpoint {
     }
   }
 
-  private static Duration retryAfter(String header) {
-    if (header == null) {
-      return null;
-    }
-    try {
-      return Duration.ofSeconds(Math.max(0, Long.parseLong(header.strip())));
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
 }

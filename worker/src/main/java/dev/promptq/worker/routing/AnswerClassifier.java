@@ -111,12 +111,16 @@ public final class AnswerClassifier {
     return CREDENTIAL_REFUSALS.stream().anyMatch(m::contains);
   }
 
-  /**
-   * {@code retry-after} in seconds (fractions allowed) or as an HTTP date (RFC 9110), as a duration
-   * from {@code now}; empty when absent or unreadable.
-   */
+  /** {@code retry-after} of an answer, as a duration from {@code now}. */
   static Optional<Duration> retryAfter(CallOutcome.Answered a, Instant now) {
-    String v = a.headers().get("retry-after");
+    return retryAfter(a.headers().get("retry-after"), now);
+  }
+
+  /**
+   * A {@code retry-after} value in seconds (fractions allowed) or as an HTTP date (RFC 9110), as a
+   * duration from {@code now}; empty when absent or unreadable. The one reader of that header.
+   */
+  public static Optional<Duration> retryAfter(String v, Instant now) {
     if (v == null) {
       return Optional.empty();
     }

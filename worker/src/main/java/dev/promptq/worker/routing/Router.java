@@ -333,8 +333,12 @@ public final class Router {
    * network outage thus delays jobs instead of failing them, up to {@code job.max.age.ms}.
    */
   private CompletableFuture<JobResult> waitForReachable(Run run, Route route) {
-    Duration delay = backoff(Math.min(++run.unreachable, 10));
-    run.beginWait("unreachable", clock.instant());
+    return waitThenStep(run, "unreachable", backoff(Math.min(++run.unreachable, 10)));
+  }
+
+  /** Records a wait for {@code reason}, and takes the job's next step after {@code delay}. */
+  private CompletableFuture<JobResult> waitThenStep(Run run, String reason, Duration delay) {
+    run.beginWait(reason, clock.instant());
     CompletableFuture<Void> elapsed = new CompletableFuture<>();
     gates.schedule(() -> elapsed.complete(null), delay);
     return elapsed.thenCompose(v -> step(run));
@@ -375,11 +379,7 @@ public final class Router {
     if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
       delay = retryAfter;
     }
-    Instant now = clock.instant();
-    run.beginWait("backoff", now);
-    CompletableFuture<Void> elapsed = new CompletableFuture<>();
-    gates.schedule(() -> elapsed.complete(null), delay);
-    return elapsed.thenCompose(v -> step(run));
+    return waitThenStep(run, "backoff", delay);
   }
 
   /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^(n-1))], at least 1 ms. */
