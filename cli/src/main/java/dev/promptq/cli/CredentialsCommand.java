@@ -5,7 +5,7 @@ import dev.promptq.kafka.TopicSetup;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialsFile;
-import dev.promptq.worker.credentials.CredentialsImport;
+import dev.promptq.worker.control.CredentialsImport;
 import dev.promptq.worker.credentials.OAuthCredentials;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

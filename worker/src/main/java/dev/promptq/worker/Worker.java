@@ -13,6 +13,7 @@ import dev.promptq.worker.consume.JobLoop;
 import dev.promptq.worker.consume.Loops;
 import dev.promptq.worker.consume.ReplyPolicy;
 import dev.promptq.worker.control.ControlChannel;
+import dev.promptq.worker.control.RefresherWrites;
 import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.credentials.Refresher;
 import dev.promptq.worker.credentials.RefresherElection;
@@ -113,7 +114,7 @@ public final class Worker implements AutoCloseable {
     this.gates = new RouteGates(config.router(), clock, config.workerId());
     ApiSpend spend = new ApiSpend(config.prices(), config.apiBudgetPerDay(), config.apiBudgetPerBatch(), config.workerId(),
         clock);
-    this.credentials = new GroupCredentials(config.credentials().oauthToken(), config.credentialSettings(), gates, clock,
+    this.credentials = new GroupCredentials(config.credentials().oauthToken(), config.credentialSettings(), gates.subscription(), clock,
         config.workerId());
     this.control = new ControlChannel(config.topics().control(),
         new KafkaConsumer<>(controlConsumerProperties(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
@@ -135,8 +136,8 @@ public final class Worker implements AutoCloseable {
       this.tokenHttp = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
       this.refresher = new Refresher(credentials, new TokenEndpoint(tokenHttp, config.credentialSettings().tokenUrl(),
           config.credentialSettings().clientId(), config.credentialSettings().scope(), clock),
-          () -> new KafkaProducer<>(refresherProducerProperties(config), new ByteArraySerializer(),
-              new ByteArraySerializer()),
+          () -> new RefresherWrites(new KafkaProducer<>(refresherProducerProperties(config),
+              new ByteArraySerializer(), new ByteArraySerializer()), config.topics().control()),
           control, config.credentialSettings(), config.workerId(), clock, metrics.registry());
       credentials.listen(refresher);
       this.election = new RefresherElection(new KafkaConsumer<>(electionConsumerProperties(config),

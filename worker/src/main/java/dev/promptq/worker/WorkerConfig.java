@@ -1,5 +1,6 @@
 package dev.promptq.worker;
 
+import dev.promptq.worker.consume.Ordering;
 import dev.promptq.config.Globs;
 import dev.promptq.config.Settings;
 import dev.promptq.job.JobCodec;

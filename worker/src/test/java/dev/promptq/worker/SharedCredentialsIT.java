@@ -22,7 +22,7 @@ import dev.promptq.testkit.sim.TokenAuthority.RefreshResult;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.worker.credentials.Credentials;
-import dev.promptq.worker.credentials.CredentialsImport;
+import dev.promptq.worker.control.CredentialsImport;
 import dev.promptq.worker.credentials.OAuthCredentials;
 import java.io.IOException;
 import java.nio.file.Files;

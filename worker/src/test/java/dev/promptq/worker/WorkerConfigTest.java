@@ -1,5 +1,6 @@
 package dev.promptq.worker;
 
+import dev.promptq.worker.consume.Ordering;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

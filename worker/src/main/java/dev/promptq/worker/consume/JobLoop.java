@@ -1,6 +1,5 @@
 package dev.promptq.worker.consume;
 
-import dev.promptq.worker.Ordering;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

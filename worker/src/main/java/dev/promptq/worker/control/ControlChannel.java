@@ -1,5 +1,9 @@
 package dev.promptq.worker.control;
 
+import dev.promptq.worker.ops.WorkerErrors;
+import dev.promptq.worker.spend.SpendTotal;
+import dev.promptq.worker.quota.QuotaView;
+import dev.promptq.worker.credentials.CredentialRecords;
 import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.credentials.Refresher;
 import dev.promptq.worker.ops.RecentErrors;
@@ -7,7 +11,6 @@ import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouteNotice;
 import dev.promptq.worker.spend.ApiSpend;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -45,7 +47,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
 
   private final String topic;
   private final Consumer<byte[], byte[]> consumer;
-  private final Producer<byte[], byte[]> producer;
+  private final ControlWriter writer;
   private final RouteGates gates;
   private final ApiSpend spend;
   private final GroupCredentials credentials;
@@ -74,7 +76,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
       RouteGates gates, ApiSpend spend, GroupCredentials credentials, String workerId) {
     this.topic = topic;
     this.consumer = consumer;
-    this.producer = producer;
+    this.writer = new ControlWriter(producer, topic);
     this.gates = gates;
     this.spend = spend;
     this.credentials = credentials;
@@ -106,31 +108,22 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
 
   @Override
   public void publish(String scope, String workerId, double usd) {
-    send(records.encode(new ControlRecords.SpendTotal(scope, workerId, usd)));
+    send(records.encode(new SpendTotal(scope, workerId, usd)));
   }
 
   @Override
-  public void publish(ControlRecords.QuotaView view) {
+  public void publish(QuotaView view) {
     send(records.encode(view));
   }
 
   @Override
-  public void publish(ControlRecords.RefreshRequest request) {
+  public void publish(CredentialRecords.RefreshRequest request) {
     send(records.encode(request));
   }
 
   @Override
-  public long publishAndWait(ControlRecords.SealedCredentials sealed) {
-    ControlRecords.Encoded r = records.encode(sealed);
-    try {
-      return producer.send(new ProducerRecord<>(topic, 0, r.key(), r.value())).get(30, TimeUnit.SECONDS).offset();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while publishing credentials", e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("could not publish credentials to the control topic " + topic + ": "
-          + (e.getCause() == null ? e : e.getCause()).getClass().getSimpleName(), e);
-    }
+  public long publishAndWait(CredentialRecords.SealedCredentials sealed) {
+    return writer.sendAndWait(records.encode(sealed), Duration.ofSeconds(30));
   }
 
   /** Publishes {@code errors} (for {@code ./promptq status}) from the reader thread whenever they change, at most twice a second. */
@@ -147,12 +140,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
     }
     errorsPublished = e.version();
     errorsPublishedAt = now;
-    send(records.encode(new ControlRecords.WorkerErrors(errorsWorker, e.entries())));
-  }
-
-  @Override
-  public String topic() {
-    return topic;
+    send(records.encode(new WorkerErrors(errorsWorker, e.entries())));
   }
 
   @Override
@@ -170,16 +158,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   }
 
   private void send(ControlRecords.Encoded record) {
-    String key = new String(record.key(), StandardCharsets.UTF_8);
-    try {
-      producer.send(new ProducerRecord<>(topic, 0, record.key(), record.value()), (meta, e) -> {
-        if (e != null) {
-          log.warn("could not publish {} to the control topic: {}", key, e.toString());
-        }
-      });
-    } catch (RuntimeException e) {
-      log.warn("could not publish {} to the control topic: {}", key, e.toString());
-    }
+    writer.send(record);
   }
 
   /**
@@ -281,9 +260,9 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
         log.warn("{} route held off until {} ({}, learned by worker {})", n.route().wireName(), n.until(),
             n.reason(), n.reporter());
       }
-    } else if (decoded.get() instanceof ControlRecords.QuotaView || decoded.get() instanceof ControlRecords.WorkerErrors) {
+    } else if (decoded.get() instanceof QuotaView || decoded.get() instanceof WorkerErrors) {
       // for ./promptq status; workers keep their own
-    } else if (decoded.get() instanceof ControlRecords.SpendTotal t) {
+    } else if (decoded.get() instanceof SpendTotal t) {
       spend.applyRemote(t.scope(), t.worker(), t.usd());
     } else {
       credentials.apply(decoded.get(), r.offset());
@@ -314,7 +293,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    producer.close(Duration.ofSeconds(5));
+    writer.close(Duration.ofSeconds(5));
   }
 
 }

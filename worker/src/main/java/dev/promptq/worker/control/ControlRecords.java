@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
 import dev.promptq.worker.credentials.CredentialCipher;
+import dev.promptq.worker.credentials.CredentialRecords;
+import dev.promptq.worker.ops.WorkerErrors;
+import dev.promptq.worker.quota.QuotaView;
+import dev.promptq.worker.spend.SpendTotal;
 import dev.promptq.worker.ops.RecentErrors;
 import dev.promptq.worker.routing.RouteNotice;
 import java.io.IOException;
@@ -49,39 +53,9 @@ public final class ControlRecords {
   private static final String SPEND = "spend/api/";
   private static final String QUOTA = "quota/";
   private static final String ERRORS = "errors/";
-  /** The key of the group's subscription credentials. */
-  public static final String CREDENTIALS = "credentials/subscription";
+  private static final String CREDENTIALS = CredentialRecords.KEY;
   private static final String REFRESH_REQUEST = "credentials/refresh-request/";
   private static final String REFRESH_CLAIM = "credentials/refresh-claim";
-
-  /** A worker's running API spend total in one scope. */
-  public record SpendTotal(String scope, String worker, double usd) {}
-
-  /** The group's credentials, sealed; {@code expiresAt} (null when unknown) and the rest are in clear. */
-  public record SealedCredentials(CredentialCipher.Sealed sealed, Instant expiresAt, boolean refreshable,
-      String source, String by, Instant at) {}
-
-  /** The token endpoint refused the group's credentials for good: the subscription route is down until an import. */
-  public record CredentialsRevoked(String error, String by, Instant at) {}
-
-  /** A worker met a 401 with the credentials of {@code generation}. */
-  public record RefreshRequest(String worker, long generation, Instant at) {}
-
-  /** The refresher is about to refresh {@code generation}; written in a fenced transaction. */
-  public record RefreshClaim(String worker, long generation, Instant at) {}
-
-  /**
-   * One worker's view of a route's budget.
-   *
-   * @param utilization the last unified utilisation seen (subscription), or NaN
-   * @param reset the last unified reset seen, or null
-   * @param status the last unified status seen, or null
-   */
-  public record QuotaView(String route, String worker, int budget, long windowMs, double perWindow, int used,
-      double utilization, Instant reset, String status, Instant at) {}
-
-  /** A worker's last errors, newest first. */
-  public record WorkerErrors(String worker, List<RecentErrors.Entry> errors) {}
 
   /** A key and value to write. */
   public record Encoded(byte[] key, byte[] value) {}
@@ -129,7 +103,7 @@ public final class ControlRecords {
     return encoded(QUOTA + q.route() + "/" + q.worker(), v);
   }
 
-  public Encoded encode(SealedCredentials c) {
+  public Encoded encode(CredentialRecords.SealedCredentials c) {
     ObjectNode v = mapper.createObjectNode().put("state", "live").put("key_id", c.sealed().keyId())
         .put("nonce", B64E.encodeToString(c.sealed().nonce())).put("sealed", B64E.encodeToString(c.sealed().ciphertext()));
     if (c.expiresAt() != null) {
@@ -139,17 +113,17 @@ public final class ControlRecords {
     return encoded(CREDENTIALS, v);
   }
 
-  public Encoded encode(CredentialsRevoked r) {
+  public Encoded encode(CredentialRecords.CredentialsRevoked r) {
     return encoded(CREDENTIALS, mapper.createObjectNode().put("state", "revoked").put("error", r.error())
         .put("by", r.by()).put("at", r.at().toString()));
   }
 
-  public Encoded encode(RefreshRequest r) {
+  public Encoded encode(CredentialRecords.RefreshRequest r) {
     return encoded(REFRESH_REQUEST + r.worker(), mapper.createObjectNode().put("worker", r.worker())
         .put("generation", r.generation()).put("at", r.at().toString()));
   }
 
-  public Encoded encode(RefreshClaim c) {
+  public Encoded encode(CredentialRecords.RefreshClaim c) {
     return encoded(REFRESH_CLAIM, mapper.createObjectNode().put("worker", c.worker())
         .put("generation", c.generation()).put("at", c.at().toString()));
   }
@@ -200,21 +174,21 @@ public final class ControlRecords {
     }
     if (k.equals(CREDENTIALS)) {
       if (v.path("state").asText().equals("revoked")) {
-        return Optional.of(new CredentialsRevoked(v.path("error").asText(), v.path("by").asText(),
+        return Optional.of(new CredentialRecords.CredentialsRevoked(v.path("error").asText(), v.path("by").asText(),
             Instant.parse(v.path("at").asText())));
       }
-      return Optional.of(new SealedCredentials(new CredentialCipher.Sealed(v.path("key_id").asText(),
+      return Optional.of(new CredentialRecords.SealedCredentials(new CredentialCipher.Sealed(v.path("key_id").asText(),
           Base64.getDecoder().decode(v.path("nonce").asText()), Base64.getDecoder().decode(v.path("sealed").asText())),
           v.hasNonNull("expires_at") ? Instant.parse(v.get("expires_at").asText()) : null,
           v.path("refreshable").asBoolean(), v.path("source").asText(), v.path("by").asText(),
           Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(REFRESH_REQUEST)) {
-      return Optional.of(new RefreshRequest(v.path("worker").asText(), v.path("generation").asLong(),
+      return Optional.of(new CredentialRecords.RefreshRequest(v.path("worker").asText(), v.path("generation").asLong(),
           Instant.parse(v.path("at").asText())));
     }
     if (k.equals(REFRESH_CLAIM)) {
-      return Optional.of(new RefreshClaim(v.path("worker").asText(), v.path("generation").asLong(),
+      return Optional.of(new CredentialRecords.RefreshClaim(v.path("worker").asText(), v.path("generation").asLong(),
           Instant.parse(v.path("at").asText())));
     }
     return Optional.empty();

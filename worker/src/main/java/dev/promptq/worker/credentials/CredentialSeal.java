@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
 import dev.promptq.job.JobCodec;
-import dev.promptq.worker.control.ControlRecords;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,7 +23,7 @@ public final class CredentialSeal {
     this.cipher = cipher;
   }
 
-  public ControlRecords.SealedCredentials seal(OAuthCredentials c, String source, String by, Instant at) {
+  public CredentialRecords.SealedCredentials seal(OAuthCredentials c, String source, String by, Instant at) {
     ObjectNode p = mapper.createObjectNode().put("accessToken", c.accessToken().reveal());
     c.refreshToken().ifPresent(r -> p.put("refreshToken", r.reveal()));
     if (c.expiresAt() != null) {
@@ -40,7 +39,7 @@ public final class CredentialSeal {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    return new ControlRecords.SealedCredentials(cipher.seal(plain, ControlRecords.CREDENTIALS), c.expiresAt(),
+    return new CredentialRecords.SealedCredentials(cipher.seal(plain, CredentialRecords.KEY), c.expiresAt(),
         c.refreshable(), source, by, at);
   }
 
@@ -49,8 +48,8 @@ public final class CredentialSeal {
    *
    * @throws IllegalArgumentException if it was sealed under another key or altered
    */
-  public OAuthCredentials open(ControlRecords.SealedCredentials s) {
-    byte[] plain = cipher.open(s.sealed(), ControlRecords.CREDENTIALS);
+  public OAuthCredentials open(CredentialRecords.SealedCredentials s) {
+    byte[] plain = cipher.open(s.sealed(), CredentialRecords.KEY);
     JsonNode p;
     try {
       p = mapper.readTree(plain);

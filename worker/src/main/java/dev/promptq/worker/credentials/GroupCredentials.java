@@ -1,10 +1,6 @@
 package dev.promptq.worker.credentials;
 
 import dev.promptq.config.Secret;
-import dev.promptq.job.Route;
-import dev.promptq.worker.control.ControlRecords;
-import dev.promptq.worker.routing.RouteGates;
-import dev.promptq.worker.routing.Router;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,10 +32,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class GroupCredentials implements SubscriptionTokens {
   private static final Logger log = LoggerFactory.getLogger(GroupCredentials.class);
-  static final String MISSING = "credentials_missing";
-  /** The subscription gate's reason while the group refreshes refused credentials. */
-  public static final String REFRESHING = "credentials_refreshing";
-  static final String REVOKED = "credentials_revoked";
+  static final String MISSING = SubscriptionGate.MISSING;
+  static final String REFRESHING = SubscriptionGate.REFRESHING;
+  static final String REVOKED = SubscriptionGate.REVOKED;
   private static final Duration UNTIL_IMPORTED = Duration.ofDays(365);
   private static final Duration STATIC_EXPIRY_WARNING = Duration.ofDays(14);
 
@@ -54,15 +49,15 @@ public final class GroupCredentials implements SubscriptionTokens {
   public interface Listener {
     void credentialsChanged();
 
-    void refreshRequested(ControlRecords.RefreshRequest request);
+    void refreshRequested(CredentialRecords.RefreshRequest request);
   }
 
   /** Where refresh requests and imports go: the control topic. */
   public interface Publisher {
-    void publish(ControlRecords.RefreshRequest request);
+    void publish(CredentialRecords.RefreshRequest request);
 
     /** Publishes and returns the record's offset. */
-    long publishAndWait(ControlRecords.SealedCredentials credentials);
+    long publishAndWait(CredentialRecords.SealedCredentials credentials);
   }
 
   private enum Mode { STATIC, GROUP, NONE }
@@ -71,7 +66,7 @@ public final class GroupCredentials implements SubscriptionTokens {
   private final CredentialSettings settings;
   private final CredentialSeal seal;
   private final CredentialsFile file;
-  private final RouteGates gates;
+  private final SubscriptionGate gates;
   private final Clock clock;
   private final String workerId;
   private volatile Publisher publisher;
@@ -84,7 +79,7 @@ public final class GroupCredentials implements SubscriptionTokens {
    * @param staticToken {@code CLAUDE_CODE_OAUTH_TOKEN}, if set: static mode
    * @throws IllegalArgumentException if a credentials file is configured without the key that shares it
    */
-  public GroupCredentials(Optional<Secret> staticToken, CredentialSettings settings, RouteGates gates, Clock clock,
+  public GroupCredentials(Optional<Secret> staticToken, CredentialSettings settings, SubscriptionGate gates, Clock clock,
       String workerId) {
     this.settings = settings;
     this.gates = gates;
@@ -104,7 +99,7 @@ public final class GroupCredentials implements SubscriptionTokens {
     } else if (settings.key() != null) {
       mode = Mode.GROUP;
       seal = new CredentialSeal(CredentialCipher.fromBase64(settings.key()));
-      gates.close(Route.SUBSCRIPTION, clock.instant().plus(UNTIL_IMPORTED), MISSING);
+      gates.close(clock.instant().plus(UNTIL_IMPORTED), MISSING);
     } else {
       if (file != null) {
         throw new IllegalArgumentException("credentials.file: " + file.path() + " is set but " + CredentialCipher.KEY_ENV
@@ -191,12 +186,12 @@ public final class GroupCredentials implements SubscriptionTokens {
     }
     Instant now = clock.instant();
     if (ask) {
-      gates.close(Route.SUBSCRIPTION, now.plus(settings.refreshWait()), REFRESHING);
+      gates.close(now.plus(settings.refreshWait()), REFRESHING);
       log.info("subscription token of generation {} refused (401): asking the group's refresher for new credentials",
           token.generation());
       Publisher p = publisher;
       if (p != null) {
-        p.publish(new ControlRecords.RefreshRequest(workerId, token.generation(), now));
+        p.publish(new CredentialRecords.RefreshRequest(workerId, token.generation(), now));
       }
     }
     gates.schedule(() -> f.complete(false), settings.refreshWait());
@@ -211,7 +206,7 @@ public final class GroupCredentials implements SubscriptionTokens {
     if (mode != Mode.GROUP) {
       return;
     }
-    if (record instanceof ControlRecords.SealedCredentials s) {
+    if (record instanceof CredentialRecords.SealedCredentials s) {
       OAuthCredentials c;
       try {
         c = seal.open(s);
@@ -220,13 +215,13 @@ public final class GroupCredentials implements SubscriptionTokens {
         return;
       }
       install(c, offset, s.source() + " by " + s.by());
-    } else if (record instanceof ControlRecords.CredentialsRevoked r) {
+    } else if (record instanceof CredentialRecords.CredentialsRevoked r) {
       if (revoke(r.error(), offset)) {
         log.warn("subscription route down: the token endpoint refused the group's credentials ({}, reported by worker "
             + "{}); jobs follow their route policy until new credentials are imported (./promptq credentials import)",
             r.error(), r.by());
       }
-    } else if (record instanceof ControlRecords.RefreshRequest r) {
+    } else if (record instanceof CredentialRecords.RefreshRequest r) {
       Listener l = listener;
       if (l != null) {
         l.refreshRequested(r);
@@ -250,7 +245,7 @@ public final class GroupCredentials implements SubscriptionTokens {
       wake = waiters;
       waiters = new ArrayList<>();
     }
-    gates.reopen(Route.SUBSCRIPTION, Set.of(MISSING, REFRESHING, REVOKED, Router.UNAUTHORIZED));
+    gates.reopen(Set.of(MISSING, REFRESHING, REVOKED, SubscriptionGate.UNAUTHORIZED));
     wake.forEach(f -> f.complete(true));
     log.info("subscription credentials of generation {} in use ({}); the access token expires at {}", generation,
         source, c.expiresAt() == null ? "an unknown time" : c.expiresAt());
@@ -277,7 +272,7 @@ public final class GroupCredentials implements SubscriptionTokens {
       wake = waiters;
       waiters = new ArrayList<>();
     }
-    gates.close(Route.SUBSCRIPTION, clock.instant().plus(UNTIL_IMPORTED), REVOKED);
+    gates.close(clock.instant().plus(UNTIL_IMPORTED), REVOKED);
     wake.forEach(f -> f.complete(false));
     Listener l = listener;
     if (l != null) {

@@ -1,12 +1,10 @@
 package dev.promptq.worker.credentials;
 
-import dev.promptq.worker.control.ControlRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,9 +12,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -51,18 +46,38 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   public interface Control {
     /** Returns once this worker has applied every committed control record, or after {@code timeout}. */
     void awaitCaughtUp(Duration timeout);
+  }
 
-    String topic();
+  /**
+   * The refresher's writes to the control topic, each in a transaction of its own on a producer
+   * with the group's fixed refresher {@code transactional.id}. Methods throw Kafka's exceptions:
+   * {@link ProducerFencedException} or {@link InvalidProducerEpochException} once a newer
+   * refresher took over, another {@link KafkaException} when a write failed.
+   */
+  public interface Writes extends AutoCloseable {
+    /** Fences every earlier refresher. */
+    void fenceOthers();
+
+    /** Writes the claim to refresh a generation; returns its offset. */
+    long claim(CredentialRecords.RefreshClaim claim);
+
+    /** Writes refreshed credentials; returns their offset (their generation). */
+    long publish(CredentialRecords.SealedCredentials credentials);
+
+    /** Writes the group's credentials' revocation; returns its offset. */
+    long revoke(CredentialRecords.CredentialsRevoked revoked);
+
+    @Override
+    void close();
   }
 
   private final GroupCredentials credentials;
   private final TokenEndpoint endpoint;
-  private final Supplier<Producer<byte[], byte[]>> producers;
+  private final Supplier<Writes> writers;
   private final Control control;
   private final CredentialSettings settings;
   private final String workerId;
   private final Clock clock;
-  private final ControlRecords records = new ControlRecords();
   private final ScheduledExecutorService thread;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final Counter refreshed;
@@ -72,7 +87,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   /** What stops refreshes now (a refusal that is not the token's), for /health; null when none. */
   private volatile String problem;
   // confined to the refresher thread
-  private Producer<byte[], byte[]> producer;
+  private Writes writes;
   private ScheduledFuture<?> next;
   private long spentGeneration = -1;
   private Instant lastRefresh = Instant.MIN;
@@ -88,13 +103,14 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   private record Unpublished(OAuthCredentials credentials, long from) {}
 
   /**
-   * @param producers makes the transactional producer with the group's fixed {@code transactional.id}
+   * @param writers makes the refresher's writes (a transactional producer with the group's fixed
+   *     {@code transactional.id}), once each time this worker takes the role
    */
-  public Refresher(GroupCredentials credentials, TokenEndpoint endpoint, Supplier<Producer<byte[], byte[]>> producers,
+  public Refresher(GroupCredentials credentials, TokenEndpoint endpoint, Supplier<Writes> writers,
       Control control, CredentialSettings settings, String workerId, Clock clock, MeterRegistry meters) {
     this.credentials = credentials;
     this.endpoint = endpoint;
-    this.producers = producers;
+    this.writers = writers;
     this.control = control;
     this.settings = settings;
     this.workerId = workerId;
@@ -137,7 +153,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   }
 
   @Override
-  public void refreshRequested(ControlRecords.RefreshRequest request) {
+  public void refreshRequested(CredentialRecords.RefreshRequest request) {
     submit(() -> onRequest(request));
   }
 
@@ -147,11 +163,11 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     }
     control.awaitCaughtUp(Duration.ofSeconds(30));
     try {
-      producer = producers.get();
-      producer.initTransactions();  // fences every earlier refresher
+      writes = writers.get();
+      writes.fenceOthers();
     } catch (KafkaException e) {
       log.warn("worker {} could not take the refresher role: {}", workerId, e.toString());
-      closeProducer();
+      closeWrites();
       return;
     }
     leader.set(true);
@@ -167,7 +183,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     if (leader.compareAndSet(true, false)) {
       log.info("worker {} is no longer the group's credentials refresher", workerId);
     }
-    closeProducer();
+    closeWrites();
   }
 
   private void scheduleNext() {
@@ -195,7 +211,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     next = later(() -> refresh(generation, "ahead of expiry"), Math.max(0, Duration.between(now, when.at()).toMillis()));
   }
 
-  private void onRequest(ControlRecords.RefreshRequest r) {
+  private void onRequest(CredentialRecords.RefreshRequest r) {
     GroupCredentials.Snapshot s = credentials.snapshot();
     if (!leader.get() || s == null || r.generation() != s.generation()) {
       return;  // not ours to act on, or about credentials already replaced
@@ -220,7 +236,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     }
     Instant now = clock.instant();
     try {
-      publish(records.encode(new ControlRecords.RefreshClaim(workerId, generation, now)));
+      writes.claim(new CredentialRecords.RefreshClaim(workerId, generation, now));
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       fenced();
       return;
@@ -240,8 +256,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
       unpublished = new Unpublished(r.credentials(), generation);
       credentials.keepLocally(r.credentials());  // on disk too (credentials.file), until the group has them
       try {
-        long offset = publish(records.encode(credentials.seal().seal(r.credentials(), "refresh", workerId,
-            clock.instant())));
+        long offset = writes.publish(credentials.seal().seal(r.credentials(), "refresh", workerId, clock.instant()));
         unpublished = null;
         credentials.install(r.credentials(), offset, "refresh by " + workerId);
       } catch (ProducerFencedException | InvalidProducerEpochException e) {
@@ -280,8 +295,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
         return;
       }
       try {
-        long offset = publish(records.encode(new ControlRecords.CredentialsRevoked(j.error(), workerId,
-            clock.instant())));
+        long offset = writes.revoke(new CredentialRecords.CredentialsRevoked(j.error(), workerId, clock.instant()));
         credentials.revoke(j.error(), offset);
       } catch (ProducerFencedException | InvalidProducerEpochException e) {
         fenced();
@@ -360,49 +374,15 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     next = later(() -> refresh(generation, why), delay);
   }
 
-  /** Writes one record in a transaction of its own; returns its offset. */
-  private long publish(ControlRecords.Encoded record) {
-    producer.beginTransaction();
-    try {
-      RecordMetadata md = producer.send(new ProducerRecord<>(control.topic(), 0, record.key(), record.value())).get();
-      producer.commitTransaction();
-      return md.offset();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      abort();
-      throw new KafkaException("interrupted");
-    } catch (ExecutionException e) {
-      abort();
-      throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
-    } catch (ProducerFencedException | InvalidProducerEpochException e) {
-      throw e;
-    } catch (KafkaException e) {
-      abort();
-      throw e;
-    }
-  }
-
-  private void abort() {
-    try {
-      producer.abortTransaction();
-    } catch (KafkaException ignored) {
-      // fenced or broken: closing follows
-    }
-  }
-
   private void fenced() {
     log.info("worker {} was fenced by a newer credentials refresher; stepping down", workerId);
     resign();
   }
 
-  private void closeProducer() {
-    if (producer != null) {
-      try {
-        producer.close(Duration.ZERO);
-      } catch (KafkaException ignored) {
-        // closing anyway
-      }
-      producer = null;
+  private void closeWrites() {
+    if (writes != null) {
+      writes.close();
+      writes = null;
     }
   }
 

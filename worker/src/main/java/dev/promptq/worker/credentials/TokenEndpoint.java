@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
 import dev.promptq.job.JobCodec;
-import dev.promptq.worker.routing.AnswerClassifier;
+import dev.promptq.worker.anthropic.RetryAfter;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -110,7 +110,7 @@ public final class TokenEndpoint {
       }
       int status = response.code();
       if (status == 429 || status >= 500) {
-        return new Unavailable("HTTP " + status, AnswerClassifier.retryAfter(response.header("retry-after"), clock.instant()).orElse(null));
+        return new Unavailable("HTTP " + status, RetryAfter.parse(response.header("retry-after"), clock.instant()).orElse(null));
       }
       if (status != 200) {
         String error = json != null && json.path("error").isTextual() ? json.get("error").asText() : "http_" + status;

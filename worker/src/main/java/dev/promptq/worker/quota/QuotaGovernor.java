@@ -1,8 +1,6 @@
 package dev.promptq.worker.quota;
 
 import dev.promptq.job.Route;
-import dev.promptq.worker.control.ControlRecords;
-import dev.promptq.worker.routing.UnifiedRateLimit;
 import io.github.resilience4j.micrometer.tagged.RateLimiterMetricNames;
 import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
@@ -182,7 +180,7 @@ public final class QuotaGovernor implements AutoCloseable {
   /** Where a worker's views of its budgets go: the control topic. */
   @FunctionalInterface
   public interface Publisher {
-    void publish(ControlRecords.QuotaView view);
+    void publish(QuotaView view);
   }
 
   /** Publishes this worker's view of each budget to {@code publisher} every {@code interval}. */
@@ -200,12 +198,12 @@ public final class QuotaGovernor implements AutoCloseable {
   }
 
   /** This worker's view of each budget now. */
-  public java.util.List<ControlRecords.QuotaView> views(String workerId) {
-    java.util.List<ControlRecords.QuotaView> out = new java.util.ArrayList<>();
+  public java.util.List<QuotaView> views(String workerId) {
+    java.util.List<QuotaView> out = new java.util.ArrayList<>();
     Instant now = clock.instant();
     permits.forEach((route, p) -> {
       Optional<UnifiedRateLimit> u = lastSeen(route);
-      out.add(new ControlRecords.QuotaView(route.wireName(), workerId, p.budget().requests(),
+      out.add(new QuotaView(route.wireName(), workerId, p.budget().requests(),
           p.budget().window().toMillis(), p.perWindow(), p.usedInWindow(),
           u.map(UnifiedRateLimit::utilization).orElse(Double.NaN), u.map(UnifiedRateLimit::resetAt).orElse(null),
           u.map(UnifiedRateLimit::status).orElse(null), now));

@@ -1,14 +1,13 @@
 package dev.promptq.worker.routing;
 
+import dev.promptq.worker.quota.UnifiedRateLimit;
 import dev.promptq.job.ApiError;
 import dev.promptq.job.Route;
 import dev.promptq.worker.anthropic.CallOutcome;
+import dev.promptq.worker.anthropic.RetryAfter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -113,28 +112,6 @@ public final class AnswerClassifier {
 
   /** {@code retry-after} of an answer, as a duration from {@code now}. */
   static Optional<Duration> retryAfter(CallOutcome.Answered a, Instant now) {
-    return retryAfter(a.headers().get("retry-after"), now);
-  }
-
-  /**
-   * A {@code retry-after} value in seconds (fractions allowed) or as an HTTP date (RFC 9110), as a
-   * duration from {@code now}; empty when absent or unreadable. The one reader of that header.
-   */
-  public static Optional<Duration> retryAfter(String v, Instant now) {
-    if (v == null) {
-      return Optional.empty();
-    }
-    try {
-      double seconds = Double.parseDouble(v.trim());
-      return seconds < 0 || Double.isNaN(seconds) ? Optional.empty()
-          : Optional.of(Duration.ofMillis((long) (Math.min(seconds, 1e9) * 1000)));
-    } catch (NumberFormatException notSeconds) {
-      try {
-        Instant at = ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        return Optional.of(at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO);
-      } catch (DateTimeParseException notADate) {
-        return Optional.empty();
-      }
-    }
+    return RetryAfter.parse(a.headers().get("retry-after"), now);
   }
 }

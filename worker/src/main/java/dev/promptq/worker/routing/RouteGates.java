@@ -1,6 +1,8 @@
 package dev.promptq.worker.routing;
 
+import dev.promptq.worker.quota.UnifiedRateLimit;
 import dev.promptq.job.Route;
+import dev.promptq.worker.credentials.SubscriptionGate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -255,6 +257,26 @@ public final class RouteGates implements AutoCloseable {
       later(() -> f.complete(null), Duration.between(clock.instant(), atLatest));
     }
     return f;
+  }
+
+  /** The subscription's gate as the credentials see it. */
+  public SubscriptionGate subscription() {
+    return new SubscriptionGate() {
+      @Override
+      public void close(Instant until, String reason) {
+        RouteGates.this.close(Route.SUBSCRIPTION, until, reason);
+      }
+
+      @Override
+      public void reopen(Set<String> reasons) {
+        RouteGates.this.reopen(Route.SUBSCRIPTION, reasons);
+      }
+
+      @Override
+      public void schedule(Runnable task, Duration delay) {
+        RouteGates.this.schedule(task, delay);
+      }
+    };
   }
 
   /** Runs {@code task} on the timer thread after {@code delay}. */

@@ -1,5 +1,6 @@
 package dev.promptq.worker.routing;
 
+import dev.promptq.worker.quota.UnifiedRateLimit;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.promptq.config.Secret;
 import dev.promptq.job.ApiError;
@@ -13,7 +14,7 @@ import dev.promptq.job.Wait;
 import dev.promptq.worker.anthropic.CallOutcome;
 import dev.promptq.worker.anthropic.MessagesTransport;
 import dev.promptq.worker.anthropic.Transports;
-import dev.promptq.worker.credentials.GroupCredentials;
+import dev.promptq.worker.credentials.SubscriptionGate;
 import dev.promptq.worker.credentials.SubscriptionTokens;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.spend.ApiSpend;
@@ -59,7 +60,7 @@ import org.slf4j.LoggerFactory;
 public final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
   /** The gate's reason while a 401 holds a route off; new credentials reopen it. */
-  public static final String UNAUTHORIZED = "unauthorized";
+  static final String UNAUTHORIZED = SubscriptionGate.UNAUTHORIZED;
 
   private final Transports transports;
   private final Optional<Secret> apiKey;
@@ -201,7 +202,7 @@ public final class Router {
         firstBlocked = blocked;
       }
       firstReason = firstReason == null ? blocked.reason() : firstReason;
-      if (blocked.until() == null || blocked.reason().equals(GroupCredentials.REFRESHING)) {
+      if (blocked.until() == null || blocked.reason().equals(SubscriptionGate.REFRESHING)) {
         // open but taking one call at a time, or new credentials on their way (a refresh takes
         // well under a second): wait rather than pay for a fallback
         break;
@@ -286,7 +287,7 @@ public final class Router {
       // Ask the group for new credentials and retry once with them; meanwhile the route is
       // closed on this worker, so no other job spends a call on the refused token.
       run.refreshedOnce = true;
-      run.beginWait(GroupCredentials.REFRESHING, clock.instant());
+      run.beginWait(SubscriptionGate.REFRESHING, clock.instant());
       Verdict.Unauthorized refused = (Verdict.Unauthorized) verdict;
       return subscription.rejected(run.token).thenCompose(fresh -> {
         if (!fresh) {

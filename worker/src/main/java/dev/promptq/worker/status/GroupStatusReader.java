@@ -1,5 +1,9 @@
 package dev.promptq.worker.status;
 
+import dev.promptq.worker.ops.WorkerErrors;
+import dev.promptq.worker.spend.SpendTotal;
+import dev.promptq.worker.quota.QuotaView;
+import dev.promptq.worker.credentials.CredentialRecords;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.control.ControlRecords;
 import dev.promptq.worker.routing.RouteNotice;
@@ -116,14 +120,14 @@ public final class GroupStatusReader {
   /** Views older than this come from workers that stopped: they no longer speak for the group. */
   static final Duration QUOTA_VIEW_FRESH = Duration.ofSeconds(15);
 
-  private GroupStatus.Quota quota(List<ControlRecords.QuotaView> views) {
-    ControlRecords.QuotaView latest = views.stream().max(java.util.Comparator.comparing(ControlRecords.QuotaView::at))
+  private GroupStatus.Quota quota(List<QuotaView> views) {
+    QuotaView latest = views.stream().max(java.util.Comparator.comparing(QuotaView::at))
         .orElseThrow();
-    ControlRecords.QuotaView reported = views.stream().filter(v -> !Double.isNaN(v.utilization()))
-        .max(java.util.Comparator.comparing(ControlRecords.QuotaView::at)).orElse(null);
-    int used = views.stream().mapToInt(ControlRecords.QuotaView::used).sum();
+    QuotaView reported = views.stream().filter(v -> !Double.isNaN(v.utilization()))
+        .max(java.util.Comparator.comparing(QuotaView::at)).orElse(null);
+    int used = views.stream().mapToInt(QuotaView::used).sum();
     return new GroupStatus.Quota(latest.budget(), latest.windowMs(),
-        views.stream().mapToDouble(ControlRecords.QuotaView::perWindow).sum(), used,
+        views.stream().mapToDouble(QuotaView::perWindow).sum(), used,
         reported != null ? reported.utilization() : (double) used / latest.budget(),
         reported != null ? reported.reset() : null, reported != null ? reported.status() : null, views.size());
   }
@@ -140,8 +144,8 @@ public final class GroupStatusReader {
     Instant deadline = clock.instant().plus(TIMEOUT);
     GroupStatus.SharedCredentials credentials = null;
     String refresher = null;
-    Map<String, ControlRecords.QuotaView> quotaViews = new HashMap<>();
-    Map<String, ControlRecords.WorkerErrors> errorsByWorker = new HashMap<>();
+    Map<String, QuotaView> quotaViews = new HashMap<>();
+    Map<String, WorkerErrors> errorsByWorker = new HashMap<>();
     while (controlReader.position(tp) < end && clock.instant().isBefore(deadline)) {
       for (ConsumerRecord<byte[], byte[]> r : controlReader.poll(Duration.ofMillis(200))) {
         Optional<Object> decoded;
@@ -156,18 +160,18 @@ public final class GroupStatusReader {
           } else {
             routes.remove(n.route().wireName());
           }
-        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.SpendTotal t
+        } else if (decoded.isPresent() && decoded.get() instanceof SpendTotal t
             && t.scope().equals(today)) {
           spendByWorker.merge(t.worker(), t.usd(), Math::max);
-        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.SealedCredentials c) {
+        } else if (decoded.isPresent() && decoded.get() instanceof CredentialRecords.SealedCredentials c) {
           credentials = new GroupStatus.SharedCredentials("live", c.expiresAt(), c.source(), c.by(), c.at(), null, null);
-        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.CredentialsRevoked c) {
+        } else if (decoded.isPresent() && decoded.get() instanceof CredentialRecords.CredentialsRevoked c) {
           credentials = new GroupStatus.SharedCredentials("revoked", null, "revoked", c.by(), c.at(), c.error(), null);
-        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.RefreshClaim c) {
+        } else if (decoded.isPresent() && decoded.get() instanceof CredentialRecords.RefreshClaim c) {
           refresher = c.worker();
-        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.QuotaView q) {
+        } else if (decoded.isPresent() && decoded.get() instanceof QuotaView q) {
           quotaViews.put(q.route() + "/" + q.worker(), q);
-        } else if (decoded.isPresent() && decoded.get() instanceof ControlRecords.WorkerErrors w) {
+        } else if (decoded.isPresent() && decoded.get() instanceof WorkerErrors w) {
           errorsByWorker.put(w.worker(), w);
         }
       }
@@ -177,7 +181,7 @@ public final class GroupStatusReader {
           credentials.by(), credentials.at(), credentials.error(), refresher);
     }
     Instant freshSince = clock.instant().minus(QUOTA_VIEW_FRESH);
-    Map<String, List<ControlRecords.QuotaView>> byRoute = new HashMap<>();
+    Map<String, List<QuotaView>> byRoute = new HashMap<>();
     quotaViews.values().stream().filter(v -> v.at().isAfter(freshSince))
         .forEach(v -> byRoute.computeIfAbsent(v.route(), r -> new java.util.ArrayList<>()).add(v));
     Map<String, GroupStatus.Quota> quotas = new HashMap<>();

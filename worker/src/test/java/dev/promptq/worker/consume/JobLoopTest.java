@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.promptq.worker.Ordering;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;

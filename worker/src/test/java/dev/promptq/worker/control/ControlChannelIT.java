@@ -48,7 +48,7 @@ class ControlChannelIT {
             new ByteArrayDeserializer(), new ByteArrayDeserializer()),
         new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
             new ByteArraySerializer(), new ByteArraySerializer()),
-        gates, spend, new GroupCredentials(Optional.empty(), CredentialSettings.defaults(), gates, Clock.systemUTC(),
+        gates, spend, new GroupCredentials(Optional.empty(), CredentialSettings.defaults(), gates.subscription(), Clock.systemUTC(),
             workerId), workerId);
     spend.publishTo(channel);
     channel.start(Duration.ofSeconds(30));

@@ -37,7 +37,7 @@ class ControlChannelTest {
   private final ControlChannel channel = new ControlChannel(TOPIC, consumer,
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()), gates,
       new ApiSpend(PriceTable.defaults(), null, null, "w1", clock),
-      new GroupCredentials(Optional.empty(), CredentialSettings.defaults(), gates, clock, "w1"), "w1");
+      new GroupCredentials(Optional.empty(), CredentialSettings.defaults(), gates.subscription(), clock, "w1"), "w1");
 
   @AfterEach
   void close() {

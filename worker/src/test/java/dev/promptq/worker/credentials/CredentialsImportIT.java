@@ -1,5 +1,6 @@
 package dev.promptq.worker.credentials;
 
+import dev.promptq.worker.control.CredentialsImport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

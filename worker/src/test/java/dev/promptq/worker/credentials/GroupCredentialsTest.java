@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.promptq.config.Secret;
 import dev.promptq.job.Route;
-import dev.promptq.worker.control.ControlRecords;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouterSettings;
 import java.nio.file.Path;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class GroupCredentialsTest {
   private static final Secret KEY = Secret.of(Base64.getEncoder().encodeToString(new byte[32]));
   private final RouteGates gates = new RouteGates(RouterSettings.defaults(), Clock.systemUTC(), "w1");
-  private final List<ControlRecords.RefreshRequest> requests = new ArrayList<>();
+  private final List<CredentialRecords.RefreshRequest> requests = new ArrayList<>();
 
   @AfterEach
   void close() {
@@ -35,15 +34,15 @@ class GroupCredentialsTest {
   private GroupCredentials group(Duration refreshWait) {
     CredentialSettings s = CredentialSettings.defaults().withKey(KEY)
         .withTiming(Duration.ofMinutes(5), refreshWait, Duration.ofMinutes(1));
-    GroupCredentials g = new GroupCredentials(Optional.empty(), s, gates, Clock.systemUTC(), "w1");
+    GroupCredentials g = new GroupCredentials(Optional.empty(), s, gates.subscription(), Clock.systemUTC(), "w1");
     g.publishTo(new GroupCredentials.Publisher() {
       @Override
-      public synchronized void publish(ControlRecords.RefreshRequest request) {
+      public synchronized void publish(CredentialRecords.RefreshRequest request) {
         requests.add(request);
       }
 
       @Override
-      public long publishAndWait(ControlRecords.SealedCredentials credentials) {
+      public long publishAndWait(CredentialRecords.SealedCredentials credentials) {
         throw new UnsupportedOperationException();
       }
     });
@@ -120,7 +119,7 @@ class GroupCredentialsTest {
   @Test
   void aStaticTokenIsUsedAsIsAndNeverRefreshed() {
     GroupCredentials g = new GroupCredentials(Optional.of(Secret.of("static")), CredentialSettings.defaults().withKey(KEY),
-        gates, Clock.systemUTC(), "w1");
+        gates.subscription(), Clock.systemUTC(), "w1");
     assertEquals("static", g.state());
     assertFalse(g.refreshable());
     assertFalse(g.rejected(g.current().orElseThrow()).join());
@@ -130,7 +129,7 @@ class GroupCredentialsTest {
   @Test
   void aCredentialsFileWithoutTheGroupKeyIsAConfigurationError() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new GroupCredentials(Optional.empty(),
-        CredentialSettings.defaults().withFile(Path.of("/tmp/creds.json")), gates, Clock.systemUTC(), "w1"));
+        CredentialSettings.defaults().withFile(Path.of("/tmp/creds.json")), gates.subscription(), Clock.systemUTC(), "w1"));
     assertTrue(e.getMessage().startsWith("credentials.file: /tmp/creds.json is set but PROMPTQ_CREDENTIALS_KEY is not"),
         e.getMessage());
   }

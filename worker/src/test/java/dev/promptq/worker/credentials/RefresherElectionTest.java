@@ -1,12 +1,12 @@
 package dev.promptq.worker.credentials;
 
+import dev.promptq.worker.control.RefresherWrites;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.promptq.config.Secret;
-import dev.promptq.worker.control.ControlRecords;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouterSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -77,15 +77,15 @@ class RefresherElectionTest {
   void aMemberLeavesTheElectionOnlyAfterItsRefreshUnderWayIsPublished() throws Exception {
     CredentialSettings s = CredentialSettings.defaults().withKey(KEY)
         .withTiming(Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofMillis(100));
-    GroupCredentials group = new GroupCredentials(Optional.empty(), s, gates, clock, "w1");
+    GroupCredentials group = new GroupCredentials(Optional.empty(), s, gates.subscription(), clock, "w1");
     AtomicInteger published = new AtomicInteger();
     AtomicInteger publishedWhenTheConsumerClosed = new AtomicInteger(-1);
     group.publishTo(new GroupCredentials.Publisher() {
       @Override
-      public void publish(ControlRecords.RefreshRequest request) {}
+      public void publish(CredentialRecords.RefreshRequest request) {}
 
       @Override
-      public long publishAndWait(ControlRecords.SealedCredentials c) {
+      public long publishAndWait(CredentialRecords.SealedCredentials c) {
         return 1000 + published.incrementAndGet();
       }
     });
@@ -102,15 +102,7 @@ class RefresherElectionTest {
       }
     };
     Refresher refresher = new Refresher(group, new TokenEndpoint(new OkHttpClient(), slowTokenEndpoint(),
-        "promptq-test-client", null, clock), () -> producer, new Refresher.Control() {
-          @Override
-          public void awaitCaughtUp(Duration timeout) {}
-
-          @Override
-          public String topic() {
-            return TOPIC;
-          }
-        }, s, "w1", clock, new SimpleMeterRegistry());
+        "promptq-test-client", null, clock), () -> new RefresherWrites(producer, TOPIC), timeout -> { }, s, "w1", clock, new SimpleMeterRegistry());
     group.listen(refresher);
     MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
       @Override

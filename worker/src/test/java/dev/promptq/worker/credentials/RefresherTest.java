@@ -1,5 +1,6 @@
 package dev.promptq.worker.credentials;
 
+import dev.promptq.worker.control.RefresherWrites;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +10,6 @@ import dev.promptq.config.Secret;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.TokenAuthority;
 import dev.promptq.testkit.sim.TokenAuthority.RefreshResult;
-import dev.promptq.worker.control.ControlRecords;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouterSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -39,7 +39,7 @@ class RefresherTest {
   private final Clock clock = Clock.systemUTC();
   private final RouteGates gates = new RouteGates(RouterSettings.defaults(), clock, "w1");
   private final OkHttpClient http = new OkHttpClient();
-  private final List<ControlRecords.SealedCredentials> published = new CopyOnWriteArrayList<>();
+  private final List<CredentialRecords.SealedCredentials> published = new CopyOnWriteArrayList<>();
   private final AtomicInteger directFailuresLeft = new AtomicInteger();
   private AnthropicSimulator sim;
   private Refresher refresher;
@@ -77,15 +77,15 @@ class RefresherTest {
   }
 
   private GroupCredentials group(CredentialSettings s) {
-    GroupCredentials g = new GroupCredentials(Optional.empty(), s, gates, clock, "w1");
+    GroupCredentials g = new GroupCredentials(Optional.empty(), s, gates.subscription(), clock, "w1");
     g.publishTo(new GroupCredentials.Publisher() {
       private long offset = 100;
 
       @Override
-      public void publish(ControlRecords.RefreshRequest request) {}
+      public void publish(CredentialRecords.RefreshRequest request) {}
 
       @Override
-      public synchronized long publishAndWait(ControlRecords.SealedCredentials c) {
+      public synchronized long publishAndWait(CredentialRecords.SealedCredentials c) {
         if (directFailuresLeft.getAndDecrement() > 0) {
           throw new IllegalStateException("could not publish credentials to the control topic: TimeoutException");
         }
@@ -98,15 +98,7 @@ class RefresherTest {
 
   private Refresher refresher(GroupCredentials g, TokenEndpoint endpoint, MockProducer<byte[], byte[]> producer,
       CredentialSettings s) {
-    Refresher r = new Refresher(g, endpoint, () -> producer, new Refresher.Control() {
-      @Override
-      public void awaitCaughtUp(Duration timeout) {}
-
-      @Override
-      public String topic() {
-        return "promptq.control";
-      }
-    }, s, "w1", clock, new SimpleMeterRegistry());
+    Refresher r = new Refresher(g, endpoint, () -> new RefresherWrites(producer, "promptq.control"), timeout -> { }, s, "w1", clock, new SimpleMeterRegistry());
     g.listen(r);
     return r;
   }

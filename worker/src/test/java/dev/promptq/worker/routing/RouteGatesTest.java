@@ -1,5 +1,6 @@
 package dev.promptq.worker.routing;
 
+import dev.promptq.worker.quota.UnifiedRateLimit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,6 +1,9 @@
-package dev.promptq.worker.credentials;
+package dev.promptq.worker.control;
 
-import dev.promptq.worker.control.ControlRecords;
+import dev.promptq.worker.credentials.OAuthCredentials;
+import dev.promptq.worker.credentials.CredentialSeal;
+import dev.promptq.worker.credentials.CredentialCipher;
+import dev.promptq.worker.credentials.CredentialRecords;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,12 +16,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -105,9 +104,9 @@ public final class CredentialsImport {
           } catch (RuntimeException damaged) {
             continue;
           }
-          if (d.isPresent() && d.get() instanceof ControlRecords.SealedCredentials sc) {
+          if (d.isPresent() && d.get() instanceof CredentialRecords.SealedCredentials sc) {
             state = new GroupState(r.offset(), sc.expiresAt(), sc.refreshable(), sc.source(), sc.by(), sc.at(), null);
-          } else if (d.isPresent() && d.get() instanceof ControlRecords.CredentialsRevoked rv) {
+          } else if (d.isPresent() && d.get() instanceof CredentialRecords.CredentialsRevoked rv) {
             state = new GroupState(r.offset(), null, false, "revoked", rv.by(), rv.at(), rv.error());
           }
         }
@@ -133,17 +132,9 @@ public final class CredentialsImport {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "promptq-credentials-import");
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      return producer.send(new ProducerRecord<>(controlTopic, 0, record.key(), record.value()))
-          .get(30, TimeUnit.SECONDS).offset();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException | TimeoutException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IllegalStateException("could not write to " + controlTopic + ": " + cause.getClass().getSimpleName()
-          + (cause.getMessage() == null ? "" : " " + cause.getMessage()), e);
+    try (ControlWriter writer = new ControlWriter(new KafkaProducer<>(p, new ByteArraySerializer(),
+        new ByteArraySerializer()), controlTopic)) {
+      return writer.sendAndWait(record, Duration.ofSeconds(30));
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.promptq.worker;
+package dev.promptq.worker.consume;
 
 /** Whether jobs with the same key may run at the same time. */
 public enum Ordering {

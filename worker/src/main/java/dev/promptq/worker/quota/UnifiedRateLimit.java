@@ -1,4 +1,4 @@
-package dev.promptq.worker.routing;
+package dev.promptq.worker.quota;
 
 import java.time.Instant;
 import java.util.Map;
