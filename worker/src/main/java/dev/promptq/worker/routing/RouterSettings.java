@@ -75,4 +75,10 @@ public record RouterSettings(
     return new RouterSettings(3, Duration.ofMillis(500), Duration.ofSeconds(30), 10, 5, Duration.ofSeconds(30),
         Duration.ofMinutes(10), Duration.ofSeconds(5), 0.9);
   }
+
+  /** Full-jitter exponential backoff after {@code failures}: uniform in [0, min(max, base * 2^(n-1))], at least 1 ms. */
+  Duration jitteredBackoff(int failures) {
+    long cap = Math.min(maxBackoff().toMillis(), backoff().toMillis() << Math.min(failures - 1, 20));
+    return Duration.ofMillis(1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, cap)));
+  }
 }

@@ -1,0 +1,132 @@
+package dev.promptq.worker.routing;
+
+import dev.promptq.job.Route;
+import dev.promptq.worker.credentials.SubscriptionGate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import dev.promptq.worker.quota.QuotaGovernor;
+import dev.promptq.worker.spend.ApiSpend;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Whether a job may call a route now, taking the route's gate, this worker's share of the route's
+ * budget and the API budget together: all of them, or none (a gate slot taken before the quota
+ * said no goes back at once). Thread-safe.
+ */
+final class RouteAdmission {
+  private final RouteGates gates;
+  private final QuotaGovernor quota;
+  private final ApiSpend spend;
+
+  RouteAdmission(RouteGates gates, QuotaGovernor quota, ApiSpend spend) {
+    this.gates = gates;
+    this.quota = quota;
+    this.spend = spend;
+  }
+
+  /** What {@link #admit} answers. */
+  sealed interface Entry {}
+
+  /** Call now; the permit goes back through {@link RouteGates#exit} or {@link #release}. */
+  record Admitted(RouteGates.Permit permit) implements Entry {}
+
+  /** The route is open but this worker's share of its budget has no permit due before {@code next}. */
+  record Paced(Route route, CompletableFuture<Void> next) implements Entry {}
+
+  /** The route's gate is closed, or open for one call at a time and taken. */
+  record Blocked(RouteGates.Blocked gate) implements Entry {}
+
+  /** The API budget (of the day or of the job's batch) is spent. */
+  record BudgetSpent(String why) implements Entry {}
+
+  /**
+   * Admits a call of a job of {@code batch} (null when none) on {@code route}, or says why not.
+   */
+  Entry admit(Route route, String batch) {
+    if (route == Route.API) {
+      String spent = spend.spentBudget(batch).orElse(null);
+      if (spent != null) {
+        return new BudgetSpent(spent);
+      }
+    }
+    RouteGates.Entry entry = gates.enter(route);
+    if (entry instanceof RouteGates.Permit permit) {
+      if (quota.tryAcquire(route)) {
+        return new Admitted(permit);
+      }
+      gates.release(permit);
+      return new Paced(route, quota.nextPermit(route));
+    }
+    return new Blocked((RouteGates.Blocked) entry);
+  }
+
+  /** Gives back a permit whose call never started. */
+  void release(RouteGates.Permit permit) {
+    gates.release(permit);
+  }
+
+  /** A job's next step across the routes of its policy. */
+  sealed interface Choice {}
+
+  /** Call {@code permit}'s route now. */
+  record Call(RouteGates.Permit permit) implements Choice {}
+
+  /**
+   * Wait: for the first closed route's gate to change (when one is closed) or any of the paced
+   * routes' next permits, whichever comes first.
+   *
+   * @param reason what the job waits for, for its result's waits
+   * @param firstBlocked the first closed route's gate, or null
+   * @param budgetSpent why the API budget stopped the api route, or null
+   */
+  record Wait(String reason, RouteGates.Blocked firstBlocked, List<CompletableFuture<Void>> permits,
+      String budgetSpent) implements Choice {}
+
+  /** No route is left to call or wait for. @param budgetSpent why the API budget stopped the api route, or null */
+  record NoRoute(String budgetSpent) implements Choice {}
+
+  /**
+   * Tries the job's {@code routes} in order, skipping {@code excluded}: the first that admits a
+   * call is called; a paced route lets the next one be tried; a closed route does too, unless it
+   * takes one call at a time or new credentials are on their way (waiting is cheaper than a
+   * fallback then).
+   */
+  Choice choose(List<Route> routes, Set<Route> excluded, String batch) {
+    RouteGates.Blocked firstBlocked = null;
+    String firstReason = null;
+    String budgetSpent = null;
+    List<CompletableFuture<Void>> permits = new ArrayList<>();
+    for (Route route : routes) {
+      if (excluded.contains(route)) {
+        continue;
+      }
+      Entry entry = admit(route, batch);
+      if (entry instanceof Admitted admitted) {
+        permits.forEach(f -> f.cancel(false));
+        return new Call(admitted.permit());
+      }
+      if (entry instanceof BudgetSpent spent) {
+        budgetSpent = spent.why();
+        continue;
+      }
+      if (entry instanceof Paced paced) {
+        permits.add(paced.next());
+        firstReason = firstReason == null ? route.wireName() + "_paced" : firstReason;
+        continue;
+      }
+      RouteGates.Blocked blocked = ((Blocked) entry).gate();
+      if (firstBlocked == null) {
+        firstBlocked = blocked;
+      }
+      firstReason = firstReason == null ? blocked.reason() : firstReason;
+      if (blocked.until() == null || blocked.reason().equals(SubscriptionGate.REFRESHING)) {
+        break;
+      }
+    }
+    if (firstBlocked == null && permits.isEmpty()) {
+      return new NoRoute(budgetSpent);
+    }
+    return new Wait(budgetSpent != null ? "api_budget_spent" : firstReason, firstBlocked, permits, budgetSpent);
+  }
+}
