@@ -13,6 +13,7 @@ import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.worker.Delivery;
 import dev.promptq.worker.Worker;
 import dev.promptq.worker.WorkerConfig;
+import dev.promptq.worker.WorkerConfigBuilder;
 import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.credentials.Credentials;
 import java.io.IOException;
@@ -215,7 +216,7 @@ final class Scenarios {
         percentile(d, 99));
   }
 
-  private WorkerConfig.Builder workerConfig(Topics t, int maxInFlight, Delivery delivery) {
+  private WorkerConfigBuilder workerConfig(Topics t, int maxInFlight, Delivery delivery) {
     return WorkerConfig.builder(bootstrap).topics(t).groupId(t.jobs() + "-workers").workerId("bench")
         .anthropicBaseUrl(sim.baseUrl()).credentials(new Credentials(Optional.of(token), Optional.empty()))
         .maxInFlight(maxInFlight).delivery(delivery).jobPartitions(PARTITIONS);

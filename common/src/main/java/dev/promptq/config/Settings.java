@@ -101,6 +101,18 @@ public final class Settings {
   }
 
   /** The value of {@code key} as a decimal number within {@code [min, max]}; errors as {@link #getInt}. */
+  /** A duration given in milliseconds under {@code key}, or {@code defaultValue}. */
+  public java.time.Duration millis(String key, java.time.Duration defaultValue, long minMillis, long maxMillis) {
+    return java.time.Duration.ofMillis(getLong(key, defaultValue.toMillis(), minMillis, maxMillis));
+  }
+
+  /** {@code ~/x} is {@code x} in the user's home directory. */
+  public static java.nio.file.Path expandHome(String path) {
+    return path.equals("~") || path.startsWith("~/")
+        ? java.nio.file.Path.of(System.getProperty("user.home")).resolve(path.substring(Math.min(2, path.length())))
+        : java.nio.file.Path.of(path);
+  }
+
   public double getDouble(String key, double defaultValue, double min, double max) {
     return number(key, defaultValue, min, max, Double::parseDouble, "not a number");
   }

@@ -5,6 +5,7 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.RequestShape;
 import dev.promptq.kafka.ReplyHeaders;
+import dev.promptq.kafka.KafkaClientProperties;
 import dev.promptq.kafka.TopicSetup;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -170,10 +171,7 @@ public final class PromptQClient implements AutoCloseable {
   }
 
   private Map<String, Object> properties(Map<String, Object> defaults) {
-    Map<String, Object> p = new HashMap<>(defaults);
-    p.putAll(config.kafkaProperties());
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    return p;
+    return KafkaClientProperties.of(config.bootstrapServers(), config.kafkaProperties(), defaults);
   }
 
   private static byte[] newCorrelationId() {

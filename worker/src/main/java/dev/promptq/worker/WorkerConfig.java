@@ -4,15 +4,11 @@ import dev.promptq.worker.consume.Ordering;
 import dev.promptq.config.Globs;
 import dev.promptq.config.Settings;
 import dev.promptq.job.JobCodec;
-import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.Topics;
-import dev.promptq.config.Secret;
-import dev.promptq.worker.anthropic.Transports;
 import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.worker.credentials.Credentials;
-import dev.promptq.worker.quota.Budget;
 import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
@@ -20,17 +16,12 @@ import dev.promptq.worker.spend.PriceTable;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import okhttp3.HttpUrl;
+import java.util.stream.Stream;
 
 /**
  * Everything a worker needs, immutable. Build with {@link #builder(String)} or read from layered
@@ -147,7 +138,7 @@ public record WorkerConfig(
   /** Loopback: the ops endpoint is not reachable from other machines unless the operator says so. */
   public static final String DEFAULT_OPS_BIND = "127.0.0.1";
   /** A Claude plan's usage window. */
-  public static final Duration DEFAULT_QUOTA_WINDOW = Duration.ofHours(5);
+  public static final Duration DEFAULT_QUOTA_WINDOW = QuotaSettings.DEFAULT_WINDOW;
 
   /** Environment variables read by {@link #fromSettings}, and the keys they set. */
   public static final Map<String, String> ENV_KEYS = Map.of(
@@ -162,26 +153,17 @@ public record WorkerConfig(
       CredentialCipher.KEY_ENV, "credentials.key",
       "PROMPTQ_OAUTH_CLIENT_ID", "credentials.client.id");
 
-  /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
-  public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "group.id", "worker.id",
+  /** The keys of the worker itself; each settings type lists its own. */
+  private static final List<String> OWN_KEYS = List.of("bootstrap.servers", "topic.prefix", "group.id", "worker.id",
       "anthropic.base.url", "claude.oauth.token", "anthropic.api.key", "max.in.flight", "call.timeout.ms",
       "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
-      "topics.replication.factor", "retry.max.attempts", "retry.backoff.ms", "retry.backoff.max.ms",
-      "retry.rate.limited.max", "breaker.failures", "breaker.open.ms", "route.refused.cooldown.ms",
-      "route.reset.jitter.ms", "subscription.caution.utilization", "job.max.age.ms", "api.budget.usd.per.day", "api.budget.usd.per.batch",
-      "api.prices", "reply.topics.allowed", "job.max.bytes", "job.max.depth", "result.max.bytes", "job.metadata.max.bytes",
-      "route.policies.allowed", "request.max.tokens.cap", "request.models.allowed", "ops.port",
-      "ops.bind", "claude.oauth.token.expires.at", "credentials.file", "credentials.file.write.back", "credentials.key",
-      "credentials.token.url", "credentials.client.id", "credentials.scope", "credentials.refresh.margin.ms",
-      "credentials.refresh.wait.ms", "credentials.refresh.min.interval.ms", "credentials.refresh.backoff.ms",
-      "credentials.refresh.backoff.max.ms", "credentials.election.session.timeout.ms", "quota.subscription.requests",
-      "quota.subscription.window.ms", "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms",
-      "subscription.transport", "claude.cli.path", "claude.cli.home", "claude.cli.processes",
-      "claude.cli.inexpressible");
+      "topics.replication.factor", "api.budget.usd.per.day", "api.budget.usd.per.batch", "api.prices",
+      "reply.topics.allowed", "job.max.bytes", "job.max.depth", "result.max.bytes", "job.metadata.max.bytes",
+      "ops.port", "ops.bind");
 
-  /** Values of {@code subscription.transport}. */
-  public static final String HTTP_TRANSPORT = "http";
-  public static final String CLAUDE_CLI_TRANSPORT = "claude-cli";
+  /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
+  public static final List<String> KEYS = Stream.of(OWN_KEYS, RouterSettings.KEYS, OperatorPolicy.KEYS,
+      CredentialSettings.KEYS, QuotaSettings.KEYS, ClaudeCliSettings.KEYS).flatMap(List::stream).toList();
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -282,9 +264,9 @@ public record WorkerConfig(
         .workerId(workerId)
         .anthropicBaseUrl(s.get("anthropic.base.url", DEFAULT_BASE_URL))
         .credentials(new Credentials(s.secret("claude.oauth.token"), s.secret("anthropic.api.key")))
-        .credentialSettings(credentialSettings(s))
-        .quota(quotaSettings(s))
-        .claudeCli(claudeCliSettings(s, workerId).orElse(null))
+        .credentialSettings(CredentialSettings.fromSettings(s))
+        .quota(QuotaSettings.fromSettings(s))
+        .claudeCli(ClaudeCliSettings.fromSettings(s, workerId).orElse(null))
         .maxInFlight(s.getInt("max.in.flight", DEFAULT_MAX_IN_FLIGHT, 1, 100_000))
         .callTimeout(Duration.ofMillis(s.getLong("call.timeout.ms", DEFAULT_CALL_TIMEOUT.toMillis(), 1, 86_400_000L)))
         .delivery(Delivery.fromWireName(s.get("delivery", Delivery.EXACTLY_ONCE.wireName())))
@@ -295,7 +277,7 @@ public record WorkerConfig(
             s.getLong("revocation.grace.ms", DEFAULT_REVOCATION_GRACE.toMillis(), 0, 60_000)))
         .jobPartitions(s.getInt("jobs.partitions", DEFAULT_JOB_PARTITIONS, 1, 10_000))
         .replicationFactor((short) s.getInt("topics.replication.factor", -1, -1, 32))
-        .router(routerSettings(s))
+        .router(RouterSettings.fromSettings(s))
         .prices(PriceTable.parse(s.get("api.prices", "")))
         .apiBudgetPerDay(optionalUsd(s, "api.budget.usd.per.day"))
         .apiBudgetPerBatch(optionalUsd(s, "api.budget.usd.per.batch"))
@@ -305,113 +287,10 @@ public record WorkerConfig(
             s.getInt("job.max.depth", JobCodec.Limits.defaults().maxDepth(), 8, 1000),
             s.getInt("job.metadata.max.bytes", JobCodec.Limits.defaults().maxMetadataBytes(), 0, 100_000_000)))
         .resultMaxBytes(s.getInt("result.max.bytes", DEFAULT_RESULT_MAX_BYTES, 4096, 100_000_000))
-        .operatorPolicy(operatorPolicy(s))
+        .operatorPolicy(OperatorPolicy.fromSettings(s))
         .ops(s.getInt("ops.port", -1, -1, 65535), s.get("ops.bind", DEFAULT_OPS_BIND))
         .kafkaProperties(s.kafkaProperties())
         .build();
-  }
-
-  private static QuotaSettings quotaSettings(Settings s) {
-    Optional<Budget> subscription = s.get("quota.subscription.requests").isPresent()
-        ? Optional.of(new Budget(s.getInt("quota.subscription.requests", 0, 1, 100_000_000),
-            millis(s, "quota.subscription.window.ms", DEFAULT_QUOTA_WINDOW, 1000)))
-        : Optional.empty();
-    if (subscription.isEmpty() && s.get("quota.subscription.window.ms").isPresent()) {
-      throw new IllegalArgumentException("quota.subscription.window.ms: " + s.get("quota.subscription.window.ms").get()
-          + " (set quota.subscription.requests too)");
-    }
-    Optional<Budget> api = s.get("quota.api.requests.per.minute").isPresent()
-        ? Optional.of(new Budget(s.getInt("quota.api.requests.per.minute", 0, 1, 100_000_000), Duration.ofMinutes(1)))
-        : Optional.empty();
-    return new QuotaSettings(subscription, api, s.getDouble("quota.ahead.margin", 0.1, 0.0, 1.0),
-        millis(s, "quota.lag.ms", QuotaSettings.DEFAULT_LAG, 0));
-  }
-
-  private static Optional<ClaudeCliSettings> claudeCliSettings(Settings s, String workerId) {
-    String transport = s.get("subscription.transport", HTTP_TRANSPORT);
-    if (transport.equals(HTTP_TRANSPORT)) {
-      for (String key : List.of("claude.cli.path", "claude.cli.home", "claude.cli.processes", "claude.cli.inexpressible")) {
-        if (s.get(key).isPresent()) {
-          throw new IllegalArgumentException(key + ": " + s.get(key).get() + " (set, but subscription.transport is "
-              + "http; set subscription.transport=claude-cli to use it)");
-        }
-      }
-      return Optional.empty();
-    }
-    if (!transport.equals(CLAUDE_CLI_TRANSPORT)) {
-      throw new IllegalArgumentException("subscription.transport: " + transport + " (http or claude-cli)");
-    }
-    Transports.Inexpressible inexpressible;
-    String i = s.get("claude.cli.inexpressible", Transports.Inexpressible.NEXT_ROUTE.wireName());
-    try {
-      inexpressible = Transports.Inexpressible.fromWireName(i);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("claude.cli.inexpressible: " + e.getMessage());
-    }
-    return Optional.of(new ClaudeCliSettings(s.get("claude.cli.path", ClaudeCliSettings.DEFAULT_EXECUTABLE),
-        s.get("claude.cli.home").map(WorkerConfig::expandHome).orElse(ClaudeCliSettings.defaultHome(workerId)),
-        s.getInt("claude.cli.processes", ClaudeCliSettings.DEFAULT_PROCESSES, 1, 10_000), inexpressible));
-  }
-
-  private static CredentialSettings credentialSettings(Settings s) {
-    CredentialSettings d = CredentialSettings.defaults();
-    Path file = s.get("credentials.file").map(WorkerConfig::expandHome).orElse(null);
-    Secret key = s.secret("credentials.key").orElse(null);
-    if (key != null) {
-      CredentialCipher.fromBase64(key);  // fails fast on a malformed key
-    }
-    String writeBack = s.get("credentials.file.write.back", "true");
-    if (!writeBack.equals("true") && !writeBack.equals("false")) {
-      throw new IllegalArgumentException("credentials.file.write.back: " + writeBack + " (true or false)");
-    }
-    String tokenUrl = s.get("credentials.token.url", d.tokenUrl());
-    if (HttpUrl.parse(tokenUrl) == null) {
-      throw new IllegalArgumentException("credentials.token.url: " + tokenUrl + " (not an http(s) URL)");
-    }
-    Instant staticExpiry = null;
-    if (s.get("claude.oauth.token.expires.at").isPresent()) {
-      String v = s.get("claude.oauth.token.expires.at").get();
-      try {
-        staticExpiry = Instant.parse(v);
-      } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException("claude.oauth.token.expires.at: " + v + " (an ISO-8601 instant, e.g. "
-            + "2027-11-24T00:00:00Z)");
-      }
-    }
-    return new CredentialSettings(file, Boolean.parseBoolean(writeBack), key, tokenUrl,
-        s.get("credentials.client.id").orElse(null), s.get("credentials.scope").orElse(null),
-        millis(s, "credentials.refresh.margin.ms", d.refreshMargin(), 0),
-        millis(s, "credentials.refresh.wait.ms", d.refreshWait(), 1),
-        millis(s, "credentials.refresh.min.interval.ms", d.minRefreshInterval(), 0),
-        millis(s, "credentials.refresh.backoff.ms", d.refreshBackoff(), 1),
-        millis(s, "credentials.refresh.backoff.max.ms", d.refreshBackoffMax(), 1),
-        millis(s, "credentials.election.session.timeout.ms", d.electionSessionTimeout(), 1000),
-        staticExpiry);
-  }
-
-  private static Duration millis(Settings s, String key, Duration defaultValue, long min) {
-    return Duration.ofMillis(s.getLong(key, defaultValue.toMillis(), min, 86_400_000L * 30));
-  }
-
-  /** {@code ~/x} is {@code x} in the user's home directory. */
-  static Path expandHome(String path) {
-    return path.equals("~") || path.startsWith("~/")
-        ? Path.of(System.getProperty("user.home")).resolve(path.substring(Math.min(2, path.length())))
-        : Path.of(path);
-  }
-
-  private static OperatorPolicy operatorPolicy(Settings s) {
-    Set<RoutePolicy> policies = EnumSet.noneOf(RoutePolicy.class);
-    for (String name : s.get("route.policies.allowed", "subscription_first,subscription_only,api_only").split(",")) {
-      try {
-        policies.add(RoutePolicy.fromWireName(name.strip()));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("route.policies.allowed: " + name.strip() + " (" + e.getMessage() + ")");
-      }
-    }
-    Long cap = s.get("request.max.tokens.cap").isPresent()
-        ? s.getLong("request.max.tokens.cap", 0, 1, Long.MAX_VALUE) : null;
-    return new OperatorPolicy(policies, cap, Globs.parse(s.get("request.models.allowed", "*")));
   }
 
   /** {@code P.results} and {@code P.*} for the default topic names of prefix {@code P}. */
@@ -426,23 +305,8 @@ public record WorkerConfig(
     return s.get(key).isPresent() ? s.getDouble(key, 0, 0, 1e9) : null;
   }
 
-  private static RouterSettings routerSettings(Settings s) {
-    RouterSettings d = RouterSettings.defaults();
-    return new RouterSettings(
-        s.getInt("retry.max.attempts", d.maxAttemptsPerRoute(), 1, 100),
-        Duration.ofMillis(s.getLong("retry.backoff.ms", d.backoff().toMillis(), 1, 3_600_000)),
-        Duration.ofMillis(s.getLong("retry.backoff.max.ms", d.maxBackoff().toMillis(), 1, 3_600_000)),
-        s.getInt("retry.rate.limited.max", d.maxRateLimitedWaits(), 0, 10_000),
-        s.getInt("breaker.failures", d.breakerFailures(), 1, 10_000),
-        Duration.ofMillis(s.getLong("breaker.open.ms", d.breakerOpen().toMillis(), 1, 86_400_000)),
-        Duration.ofMillis(s.getLong("route.refused.cooldown.ms", d.refusalCooldown().toMillis(), 1, 86_400_000)),
-        Duration.ofMillis(s.getLong("route.reset.jitter.ms", d.resetJitter().toMillis(), 0, 3_600_000)),
-        s.getDouble("subscription.caution.utilization", d.cautionUtilization(), 0.01, 1.0),
-        Duration.ofMillis(s.getLong("job.max.age.ms", d.maxJobAge().toMillis(), 1000, 365L * 86_400_000)));
-  }
-
-  public static Builder builder(String bootstrapServers) {
-    return new Builder(bootstrapServers);
+  public static WorkerConfigBuilder builder(String bootstrapServers) {
+    return new WorkerConfigBuilder(bootstrapServers);
   }
 
   /** {@code host-pid}. */
@@ -454,201 +318,5 @@ public record WorkerConfig(
       host = "worker";
     }
     return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
-  }
-
-  /** Builder with the documented defaults. Not thread-safe. */
-  public static final class Builder {
-    private final String bootstrapServers;
-    private Topics topics = Topics.defaults();
-    private String groupId = DEFAULT_GROUP_ID;
-    private String workerId = defaultWorkerId();
-    private String anthropicBaseUrl = DEFAULT_BASE_URL;
-    private Credentials credentials = Credentials.none();
-    private CredentialSettings credentialSettings = CredentialSettings.defaults();
-    private QuotaSettings quota = QuotaSettings.none();
-    private ClaudeCliSettings claudeCli;
-    private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
-    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
-    private Delivery delivery = Delivery.EXACTLY_ONCE;
-    private Ordering ordering = Ordering.UNORDERED;
-    private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
-    private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
-    private Duration revocationGrace = DEFAULT_REVOCATION_GRACE;
-    private int jobPartitions = DEFAULT_JOB_PARTITIONS;
-    private short replicationFactor = -1;
-    private RouterSettings router = RouterSettings.defaults();
-    private PriceTable prices = PriceTable.defaults();
-    private Double apiBudgetPerDay;
-    private Double apiBudgetPerBatch;
-    private Globs replyTopics;
-    private JobCodec.Limits jobLimits = JobCodec.Limits.defaults();
-    private int resultMaxBytes = DEFAULT_RESULT_MAX_BYTES;
-    private OperatorPolicy operatorPolicy = OperatorPolicy.permissive();
-    private int opsPort = -1;
-    private String opsBind = DEFAULT_OPS_BIND;
-    private Map<String, Object> kafkaProperties = Map.of();
-
-    private Builder(String bootstrapServers) {
-      this.bootstrapServers = bootstrapServers;
-    }
-
-    public Builder topics(Topics v) {
-      this.topics = v;
-      return this;
-    }
-
-    public Builder groupId(String v) {
-      this.groupId = v;
-      return this;
-    }
-
-    public Builder workerId(String v) {
-      this.workerId = v;
-      return this;
-    }
-
-    public Builder anthropicBaseUrl(String v) {
-      this.anthropicBaseUrl = v;
-      return this;
-    }
-
-    public Builder credentials(Credentials v) {
-      this.credentials = v;
-      return this;
-    }
-
-    /** How subscription credentials are found, shared and refreshed; default: the static token only. */
-    public Builder credentialSettings(CredentialSettings v) {
-      this.credentialSettings = v;
-      return this;
-    }
-
-    /** The group's budgets per route; default none (no pacing). */
-    public Builder quota(QuotaSettings v) {
-      this.quota = v;
-      return this;
-    }
-
-    /** Subscription calls through Claude Code's headless mode; null (default) for http. */
-    public Builder claudeCli(ClaudeCliSettings v) {
-      this.claudeCli = v;
-      return this;
-    }
-
-    public Builder maxInFlight(int v) {
-      this.maxInFlight = v;
-      return this;
-    }
-
-    public Builder callTimeout(Duration v) {
-      this.callTimeout = v;
-      return this;
-    }
-
-    public Builder delivery(Delivery v) {
-      this.delivery = v;
-      return this;
-    }
-
-    public Builder ordering(Ordering v) {
-      this.ordering = v;
-      return this;
-    }
-
-    public Builder commitInterval(Duration v) {
-      this.commitInterval = v;
-      return this;
-    }
-
-    public Builder shutdownGrace(Duration v) {
-      this.shutdownGrace = v;
-      return this;
-    }
-
-    public Builder revocationGrace(Duration v) {
-      this.revocationGrace = v;
-      return this;
-    }
-
-    /** Replication factor of topics the worker creates; -1 (default) takes the broker's. */
-    public Builder replicationFactor(short v) {
-      this.replicationFactor = v;
-      return this;
-    }
-
-    public Builder jobPartitions(int v) {
-      this.jobPartitions = v;
-      return this;
-    }
-
-    /** Retries, backoff, breaker and route hold-offs; default {@link RouterSettings#defaults()}. */
-    public Builder router(RouterSettings v) {
-      this.router = v;
-      return this;
-    }
-
-    public Builder prices(PriceTable v) {
-      this.prices = v;
-      return this;
-    }
-
-    /** The group's API budget per UTC day in USD; null (default) for none. */
-    public Builder apiBudgetPerDay(Double v) {
-      this.apiBudgetPerDay = v;
-      return this;
-    }
-
-    /** The group's API budget per job {@code batch} in USD; null (default) for none. */
-    public Builder apiBudgetPerBatch(Double v) {
-      this.apiBudgetPerBatch = v;
-      return this;
-    }
-
-    /** Topics a job may name for its result; null (default) for {@code P.results,P.*}. */
-    public Builder replyTopics(Globs v) {
-      this.replyTopics = v;
-      return this;
-    }
-
-    public Builder resultMaxBytes(int v) {
-      this.resultMaxBytes = v;
-      return this;
-    }
-
-    public Builder jobLimits(JobCodec.Limits v) {
-      this.jobLimits = v;
-      return this;
-    }
-
-    /** What jobs may ask for; default {@link OperatorPolicy#permissive()}. */
-    public Builder operatorPolicy(OperatorPolicy v) {
-      this.operatorPolicy = v;
-      return this;
-    }
-
-    /**
-     * Serves {@code /metrics} and {@code /health} on {@code bind:port} (port 0: any free one;
-     * -1, the default: off).
-     */
-    public Builder ops(int port, String bind) {
-      this.opsPort = port;
-      this.opsBind = bind;
-      return this;
-    }
-
-    /** Extra Kafka client settings (security, tuning), applied to every client the worker makes. */
-    public Builder kafkaProperties(Map<String, Object> v) {
-      this.kafkaProperties = v;
-      return this;
-    }
-
-    public WorkerConfig build() {
-      return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
-          credentialSettings, quota, Optional.ofNullable(claudeCli),
-          maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
-          replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
-          replyTopics != null ? replyTopics : defaultReplyTopics(topics), jobLimits, resultMaxBytes, operatorPolicy, opsPort, opsBind,
-          kafkaProperties);
-    }
   }
 }

@@ -81,7 +81,7 @@ final class TestPipeline implements AutoCloseable {
     return sim.calls().stream().filter(c -> c.route() == route).count();
   }
 
-  WorkerConfig.Builder workerConfig(String workerId) {
+  WorkerConfigBuilder workerConfig(String workerId) {
     return WorkerConfig.builder(bootstrapServers)
         .topics(topics)
         .groupId(groupId)

@@ -1,5 +1,9 @@
 package dev.promptq.worker.credentials;
 
+import okhttp3.HttpUrl;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import dev.promptq.config.Settings;
 import dev.promptq.config.Secret;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,5 +95,50 @@ public record CredentialSettings(Path file, boolean writeBack, Secret key, Strin
   public String toString() {
     return "CredentialSettings[file=" + file + ", writeBack=" + writeBack + ", key=" + (key == null ? "none" : "set")
         + ", tokenUrl=" + tokenUrl + ", clientId=" + clientId + ", refreshMargin=" + refreshMargin + "]";
+  }
+
+  /** The keys {@link #fromSettings} reads. */
+  public static final List<String> KEYS = List.of("claude.oauth.token.expires.at", "credentials.file",
+      "credentials.file.write.back", "credentials.key", "credentials.token.url", "credentials.client.id",
+      "credentials.scope", "credentials.refresh.margin.ms", "credentials.refresh.wait.ms",
+      "credentials.refresh.min.interval.ms", "credentials.refresh.backoff.ms", "credentials.refresh.backoff.max.ms",
+      "credentials.election.session.timeout.ms");
+
+  /** Reads and validates {@link #KEYS} over {@link #defaults()}. */
+  public static CredentialSettings fromSettings(Settings s) {
+    CredentialSettings d = defaults();
+    Path file = s.get("credentials.file").map(Settings::expandHome).orElse(null);
+    Secret key = s.secret("credentials.key").orElse(null);
+    if (key != null) {
+      CredentialCipher.fromBase64(key);  // fails fast on a malformed key
+    }
+    String writeBack = s.get("credentials.file.write.back", "true");
+    if (!writeBack.equals("true") && !writeBack.equals("false")) {
+      throw new IllegalArgumentException("credentials.file.write.back: " + writeBack + " (true or false)");
+    }
+    String tokenUrl = s.get("credentials.token.url", d.tokenUrl());
+    if (HttpUrl.parse(tokenUrl) == null) {
+      throw new IllegalArgumentException("credentials.token.url: " + tokenUrl + " (not an http(s) URL)");
+    }
+    Instant staticExpiry = null;
+    if (s.get("claude.oauth.token.expires.at").isPresent()) {
+      String v = s.get("claude.oauth.token.expires.at").get();
+      try {
+        staticExpiry = Instant.parse(v);
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException("claude.oauth.token.expires.at: " + v + " (an ISO-8601 instant, e.g. "
+            + "2027-11-24T00:00:00Z)");
+      }
+    }
+    long max = 86_400_000L * 30;
+    return new CredentialSettings(file, Boolean.parseBoolean(writeBack), key, tokenUrl,
+        s.get("credentials.client.id").orElse(null), s.get("credentials.scope").orElse(null),
+        s.millis("credentials.refresh.margin.ms", d.refreshMargin(), 0, max),
+        s.millis("credentials.refresh.wait.ms", d.refreshWait(), 1, max),
+        s.millis("credentials.refresh.min.interval.ms", d.minRefreshInterval(), 0, max),
+        s.millis("credentials.refresh.backoff.ms", d.refreshBackoff(), 1, max),
+        s.millis("credentials.refresh.backoff.max.ms", d.refreshBackoffMax(), 1, max),
+        s.millis("credentials.election.session.timeout.ms", d.electionSessionTimeout(), 1000, max),
+        staticExpiry);
   }
 }

@@ -161,6 +161,11 @@ public final class GroupCredentials implements SubscriptionTokens {
     return snapshot == null ? "missing" : snapshot.revoked() ? "revoked" : "live";
   }
 
+  /** True while this worker holds credentials it may call with: a static token, or the group's live ones. */
+  public synchronized boolean usable() {
+    return mode == Mode.STATIC || (mode == Mode.GROUP && snapshot != null && !snapshot.revoked());
+  }
+
   /** Seconds until the access token expires (negative once expired); NaN when unknown or none. */
   public synchronized double secondsUntilExpiry() {
     if (snapshot == null || snapshot.credentials().expiresAt() == null || snapshot.revoked()) {

@@ -5,11 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.common.KafkaException;
@@ -48,37 +44,14 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     void awaitCaughtUp(Duration timeout);
   }
 
-  /**
-   * The refresher's writes to the control topic, each in a transaction of its own on a producer
-   * with the group's fixed refresher {@code transactional.id}. Methods throw Kafka's exceptions:
-   * {@link ProducerFencedException} or {@link InvalidProducerEpochException} once a newer
-   * refresher took over, another {@link KafkaException} when a write failed.
-   */
-  public interface Writes extends AutoCloseable {
-    /** Fences every earlier refresher. */
-    void fenceOthers();
-
-    /** Writes the claim to refresh a generation; returns its offset. */
-    long claim(CredentialRecords.RefreshClaim claim);
-
-    /** Writes refreshed credentials; returns their offset (their generation). */
-    long publish(CredentialRecords.SealedCredentials credentials);
-
-    /** Writes the group's credentials' revocation; returns its offset. */
-    long revoke(CredentialRecords.CredentialsRevoked revoked);
-
-    @Override
-    void close();
-  }
-
   private final GroupCredentials credentials;
   private final TokenEndpoint endpoint;
-  private final Supplier<Writes> writers;
+  private final Supplier<RefreshWrites> writers;
   private final Control control;
   private final CredentialSettings settings;
   private final String workerId;
   private final Clock clock;
-  private final ScheduledExecutorService thread;
+  private final SerialThread thread;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final Counter refreshed;
   private final Counter unavailable;
@@ -87,7 +60,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   /** What stops refreshes now (a refusal that is not the token's), for /health; null when none. */
   private volatile String problem;
   // confined to the refresher thread
-  private Writes writes;
+  private RefreshWrites writes;
   private ScheduledFuture<?> next;
   private long spentGeneration = -1;
   private Instant lastRefresh = Instant.MIN;
@@ -96,17 +69,13 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   private boolean warnedMarginShortened;
   private String reportedMisconfiguration;
   /** A fresh pair not yet durable in the control topic: never dropped (its refresh token is the only valid one). */
-  private Unpublished unpublished;
-  private int handOverAttempts;
-
-  /** Credentials the token endpoint gave in exchange for generation {@code from}'s refresh token. */
-  private record Unpublished(OAuthCredentials credentials, long from) {}
+  private final HandOver handOver;
 
   /**
    * @param writers makes the refresher's writes (a transactional producer with the group's fixed
    *     {@code transactional.id}), once each time this worker takes the role
    */
-  public Refresher(GroupCredentials credentials, TokenEndpoint endpoint, Supplier<Writes> writers,
+  public Refresher(GroupCredentials credentials, TokenEndpoint endpoint, Supplier<RefreshWrites> writers,
       Control control, CredentialSettings settings, String workerId, Clock clock, MeterRegistry meters) {
     this.credentials = credentials;
     this.endpoint = endpoint;
@@ -115,15 +84,12 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     this.settings = settings;
     this.workerId = workerId;
     this.clock = clock;
-    this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "promptq-refresher-" + workerId);
-      t.setDaemon(true);
-      return t;
-    });
+    this.thread = new SerialThread("promptq-refresher-" + workerId);
     this.refreshed = refreshCounter(meters, "success");
     this.unavailable = refreshCounter(meters, "unavailable");
     this.refused = refreshCounter(meters, "refused");
     this.misconfigured = refreshCounter(meters, "misconfigured");
+    this.handOver = new HandOver(credentials, settings, workerId);
   }
 
   private static Counter refreshCounter(MeterRegistry meters, String outcome) {
@@ -253,11 +219,10 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
       refreshed.increment();
       log.info("refreshed the group's subscription credentials ({}); the new access token expires at {}", why,
           r.credentials().expiresAt());
-      unpublished = new Unpublished(r.credentials(), generation);
-      credentials.keepLocally(r.credentials());  // on disk too (credentials.file), until the group has them
+      handOver.hold(r.credentials(), generation);
       try {
         long offset = writes.publish(credentials.seal().seal(r.credentials(), "refresh", workerId, clock.instant()));
-        unpublished = null;
+        handOver.published();
         credentials.install(r.credentials(), offset, "refresh by " + workerId);
       } catch (ProducerFencedException | InvalidProducerEpochException e) {
         log.warn("worker {} lost the refresher role while publishing refreshed credentials; handing them to the group "
@@ -311,40 +276,9 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
     }
   }
 
-  /**
-   * Publishes {@link #unpublished} with the control channel's plain producer (not the refresher's
-   * transactions, which may be fenced now): the pair was bought with the only valid refresh token,
-   * so whoever holds it must make it durable. Retried with backoff until the group has it or has
-   * newer credentials; runs on the refresher thread whether or not this worker is still the
-   * refresher.
-   */
+  /** Publishes the held pair, retried with backoff until the group has it or has newer credentials. */
   private void handOver() {
-    Unpublished u = unpublished;
-    if (u == null) {
-      return;
-    }
-    GroupCredentials.Snapshot now = credentials.snapshot();
-    if (now != null && now.generation() != u.from() && !now.revoked()) {
-      log.info("the group has credentials newer than those refreshed from generation {}; dropping the unpublished "
-          + "pair", u.from());
-      unpublished = null;
-      return;
-    }
-    try {
-      long offset = credentials.publishDirect(u.credentials(), "refresh", workerId);
-      unpublished = null;
-      handOverAttempts = 0;
-      credentials.install(u.credentials(), offset, "refresh by " + workerId);
-      log.info("published the refreshed credentials as generation {}", offset);
-    } catch (RuntimeException e) {
-      long delay = Math.min(settings.refreshBackoffMax().toMillis(),
-          settings.refreshBackoff().toMillis() << Math.min(handOverAttempts++, 20));
-      if (handOverAttempts == 1 || handOverAttempts % 10 == 0) {
-        log.error("refreshed credentials are not in the control topic yet ({}); they are kept in memory{} and "
-            + "retried in {} ms", e.getMessage(), credentials.fileDescription(), delay);
-      }
-      later(this::handOver, delay);
-    }
+    handOver.attempt().ifPresent(delay -> later(this::handOver, delay));
   }
 
   /** What keeps the refresher from refreshing, for {@code /health}; empty when nothing does. */
@@ -354,7 +288,7 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
 
   /** True while a refreshed pair waits to be published (for tests and {@code /health}). */
   boolean holdsUnpublished() {
-    return unpublished != null;
+    return handOver.holds();
   }
 
   private void clearProblem() {
@@ -387,40 +321,16 @@ public final class Refresher implements GroupCredentials.Listener, AutoCloseable
   }
 
   private void submit(Runnable task) {
-    try {
-      thread.execute(guarded(task));
-    } catch (RejectedExecutionException closed) {
-      // stopping
-    }
+    thread.submit(task);
   }
 
   private ScheduledFuture<?> later(Runnable task, long delayMs) {
-    try {
-      return thread.schedule(guarded(task), delayMs, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException closing) {
-      return null;
-    }
-  }
-
-  private static Runnable guarded(Runnable task) {
-    return () -> {
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        log.warn("credentials refresher: {}", e.toString(), e);
-      }
-    };
+    return thread.later(task, delayMs);
   }
 
   @Override
   public void close() {
     submit(this::resign);
-    thread.shutdown();
-    try {
-      thread.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    thread.shutdownNow();
+    thread.close();
   }
 }

@@ -1,5 +1,7 @@
 package dev.promptq.worker.quota;
 
+import java.util.List;
+import dev.promptq.config.Settings;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -30,5 +32,29 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
 
   public static QuotaSettings none() {
     return new QuotaSettings(Optional.empty(), Optional.empty(), 0.1);
+  }
+
+  /** The keys {@link #fromSettings} reads. */
+  public static final List<String> KEYS = List.of("quota.subscription.requests", "quota.subscription.window.ms",
+      "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms");
+
+  /** A Claude plan's usage window. */
+  public static final Duration DEFAULT_WINDOW = Duration.ofHours(5);
+
+  /** Reads and validates the {@code quota.*} keys. */
+  public static QuotaSettings fromSettings(Settings s) {
+    Optional<Budget> subscription = s.get("quota.subscription.requests").isPresent()
+        ? Optional.of(new Budget(s.getInt("quota.subscription.requests", 0, 1, 100_000_000),
+            s.millis("quota.subscription.window.ms", DEFAULT_WINDOW, 1000, 86_400_000L * 30)))
+        : Optional.empty();
+    if (subscription.isEmpty() && s.get("quota.subscription.window.ms").isPresent()) {
+      throw new IllegalArgumentException("quota.subscription.window.ms: " + s.get("quota.subscription.window.ms").get()
+          + " (set quota.subscription.requests too)");
+    }
+    Optional<Budget> api = s.get("quota.api.requests.per.minute").isPresent()
+        ? Optional.of(new Budget(s.getInt("quota.api.requests.per.minute", 0, 1, 100_000_000), Duration.ofMinutes(1)))
+        : Optional.empty();
+    return new QuotaSettings(subscription, api, s.getDouble("quota.ahead.margin", 0.1, 0.0, 1.0),
+        s.millis("quota.lag.ms", DEFAULT_LAG, 0, 86_400_000L * 30));
   }
 }

@@ -1,5 +1,7 @@
 package dev.promptq.worker.routing;
 
+import java.util.List;
+import dev.promptq.config.Settings;
 import dev.promptq.config.Globs;
 import dev.promptq.job.ApiError;
 import dev.promptq.job.Job;
@@ -50,5 +52,24 @@ public record OperatorPolicy(Set<RoutePolicy> policies, Long maxTokensCap, Globs
           + "(request.models.allowed: " + models + ")", 0));
     }
     return Optional.empty();
+  }
+
+  /** The keys {@link #fromSettings} reads. */
+  public static final List<String> KEYS = List.of("route.policies.allowed", "request.max.tokens.cap",
+      "request.models.allowed");
+
+  /** Reads and validates {@link #KEYS}; unset, everything is allowed. */
+  public static OperatorPolicy fromSettings(Settings s) {
+    Set<RoutePolicy> policies = EnumSet.noneOf(RoutePolicy.class);
+    for (String name : s.get("route.policies.allowed", "subscription_first,subscription_only,api_only").split(",")) {
+      try {
+        policies.add(RoutePolicy.fromWireName(name.strip()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("route.policies.allowed: " + name.strip() + " (" + e.getMessage() + ")");
+      }
+    }
+    Long cap = s.get("request.max.tokens.cap").isPresent()
+        ? s.getLong("request.max.tokens.cap", 0, 1, Long.MAX_VALUE) : null;
+    return new OperatorPolicy(policies, cap, Globs.parse(s.get("request.models.allowed", "*")));
   }
 }

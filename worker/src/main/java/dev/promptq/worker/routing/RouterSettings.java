@@ -1,5 +1,7 @@
 package dev.promptq.worker.routing;
 
+import java.util.List;
+import dev.promptq.config.Settings;
 import java.time.Duration;
 
 /**
@@ -80,5 +82,26 @@ public record RouterSettings(
   Duration jitteredBackoff(int failures) {
     long cap = Math.min(maxBackoff().toMillis(), backoff().toMillis() << Math.min(failures - 1, 20));
     return Duration.ofMillis(1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, cap)));
+  }
+
+  /** The keys {@link #fromSettings} reads. */
+  public static final List<String> KEYS = List.of("retry.max.attempts", "retry.backoff.ms", "retry.backoff.max.ms",
+      "retry.rate.limited.max", "breaker.failures", "breaker.open.ms", "route.refused.cooldown.ms",
+      "route.reset.jitter.ms", "subscription.caution.utilization", "job.max.age.ms");
+
+  /** Reads and validates {@link #KEYS} over {@link #defaults()}. */
+  public static RouterSettings fromSettings(Settings s) {
+    RouterSettings d = defaults();
+    return new RouterSettings(
+        s.getInt("retry.max.attempts", d.maxAttemptsPerRoute(), 1, 100),
+        s.millis("retry.backoff.ms", d.backoff(), 1, 3_600_000),
+        s.millis("retry.backoff.max.ms", d.maxBackoff(), 1, 3_600_000),
+        s.getInt("retry.rate.limited.max", d.maxRateLimitedWaits(), 0, 10_000),
+        s.getInt("breaker.failures", d.breakerFailures(), 1, 10_000),
+        s.millis("breaker.open.ms", d.breakerOpen(), 1, 86_400_000),
+        s.millis("route.refused.cooldown.ms", d.refusalCooldown(), 1, 86_400_000),
+        s.millis("route.reset.jitter.ms", d.resetJitter(), 0, 3_600_000),
+        s.getDouble("subscription.caution.utilization", d.cautionUtilization(), 0.01, 1.0),
+        s.millis("job.max.age.ms", d.maxJobAge(), 1000, 365L * 86_400_000));
   }
 }

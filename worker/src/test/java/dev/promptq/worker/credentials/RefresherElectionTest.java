@@ -1,6 +1,6 @@
 package dev.promptq.worker.credentials;
 
-import dev.promptq.worker.control.RefresherWrites;
+import dev.promptq.worker.control.FencedRefreshWrites;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,7 +102,7 @@ class RefresherElectionTest {
       }
     };
     Refresher refresher = new Refresher(group, new TokenEndpoint(new OkHttpClient(), slowTokenEndpoint(),
-        "promptq-test-client", null, clock), () -> new RefresherWrites(producer, TOPIC), timeout -> { }, s, "w1", clock, new SimpleMeterRegistry());
+        "promptq-test-client", null, clock), () -> new FencedRefreshWrites(producer, TOPIC), timeout -> { }, s, "w1", clock, new SimpleMeterRegistry());
     group.listen(refresher);
     MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
       @Override

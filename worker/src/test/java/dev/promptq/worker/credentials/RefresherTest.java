@@ -1,6 +1,6 @@
 package dev.promptq.worker.credentials;
 
-import dev.promptq.worker.control.RefresherWrites;
+import dev.promptq.worker.control.FencedRefreshWrites;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -98,7 +98,7 @@ class RefresherTest {
 
   private Refresher refresher(GroupCredentials g, TokenEndpoint endpoint, MockProducer<byte[], byte[]> producer,
       CredentialSettings s) {
-    Refresher r = new Refresher(g, endpoint, () -> new RefresherWrites(producer, "promptq.control"), timeout -> { }, s, "w1", clock, new SimpleMeterRegistry());
+    Refresher r = new Refresher(g, endpoint, () -> new FencedRefreshWrites(producer, "promptq.control"), timeout -> { }, s, "w1", clock, new SimpleMeterRegistry());
     g.listen(r);
     return r;
   }

@@ -1,7 +1,7 @@
 package dev.promptq.worker.control;
 
 import dev.promptq.worker.credentials.CredentialRecords;
-import dev.promptq.worker.credentials.Refresher;
+import dev.promptq.worker.credentials.RefreshWrites;
 import java.time.Duration;
 import org.apache.kafka.clients.producer.Producer;
 
@@ -10,12 +10,12 @@ import org.apache.kafka.clients.producer.Producer;
  * fixed refresher {@code transactional.id}, so a former refresher is fenced before it could
  * publish.
  */
-public final class RefresherWrites implements Refresher.Writes {
+public final class FencedRefreshWrites implements RefreshWrites {
   private final ControlRecords records = new ControlRecords();
   private final ControlWriter writer;
 
   /** @param producer a transactional producer; this object owns and closes it */
-  public RefresherWrites(Producer<byte[], byte[]> producer, String topic) {
+  public FencedRefreshWrites(Producer<byte[], byte[]> producer, String topic) {
     this.writer = new ControlWriter(producer, topic);
   }
 
