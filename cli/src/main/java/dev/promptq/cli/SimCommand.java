@@ -3,6 +3,7 @@ package dev.promptq.cli;
 import dev.promptq.config.Secret;
 import dev.promptq.job.Route;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.Directives;
 import dev.promptq.testkit.sim.RandomFaults;
 import dev.promptq.testkit.sim.SimFault;
@@ -91,7 +92,7 @@ final class SimCommand implements Callable<Integer> {
       throw new PromptQ.UsageError("--latency-ms: " + latencyMs + " (must be >= 0)");
     }
     Clock clock = Clock.systemUTC();
-    AnthropicSimulator.Builder b = AnthropicSimulator.builder().port(port).latency(Duration.ofMillis(latencyMs))
+    AnthropicSimulatorBuilder b = AnthropicSimulator.builder().port(port).latency(Duration.ofMillis(latencyMs))
         .responder(new Directives(clock, Duration.ofMinutes(1)));
     if (quota != null) {
       if (quota < 1 || quotaWindow.isNegative() || quotaWindow.isZero()) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.promptq.job.Route;
 import dev.promptq.testkit.kafka.EmbeddedKafkaCluster;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -16,7 +17,7 @@ class BrokerLossIT {
   @Test
   void stoppingOneBrokerMidRunLosesNothingAndAnswersNothingTwice() {
     Path target = Path.of(System.getProperty("promptq.test.tmp", "target"));
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
         .latency(Duration.ofMillis(20));
     try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start(3, target);
         ClusterPipeline p = new ClusterPipeline(cluster, sim)) {
@@ -36,7 +37,7 @@ class BrokerLossIT {
   private static final class ClusterPipeline implements AutoCloseable {
     final TestPipeline pipeline;
 
-    ClusterPipeline(EmbeddedKafkaCluster cluster, AnthropicSimulator.Builder sim) {
+    ClusterPipeline(EmbeddedKafkaCluster cluster, AnthropicSimulatorBuilder sim) {
       this.pipeline = new TestPipeline(cluster.bootstrapServers(), sim);
     }
 

@@ -14,6 +14,7 @@ import dev.promptq.job.RoutePolicy;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.TokenAuthority.RefreshResult;
 import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.worker.credentials.Credentials;
@@ -85,7 +86,7 @@ class ChaosIT {
   @Test
   void anAnthropicEndpointUnreachableForAMinuteDelaysJobsAndFailsNone(EmbeddedKafka kafka) throws Exception {
     int port = freePort();
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().port(port).oauthToken(TestPipeline.OAUTH_TOKEN)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().port(port).oauthToken(TestPipeline.OAUTH_TOKEN)
         .apiKey(TestPipeline.API_KEY).latency(Duration.ofMillis(20));
     try (TestPipeline p = new TestPipeline(kafka, sim)) {
       p.startWorker(p.workerConfig("chaos-a1").router(TestPipeline.fastRouter(Duration.ofSeconds(30))).build());

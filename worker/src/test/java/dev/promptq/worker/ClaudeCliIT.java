@@ -18,6 +18,7 @@ import dev.promptq.job.Wait;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.RecordedCall;
 import dev.promptq.worker.anthropic.Transports;
 import dev.promptq.worker.claudecli.ClaudeCliSettings;
@@ -112,7 +113,7 @@ class ClaudeCliIT {
 
   @Test
   void aSpentQuotaSendsTheJobToTheApiAndTheRouteWaitsForTheReset(EmbeddedKafka kafka) {
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
         .apiKey(TestPipeline.API_KEY).subscriptionQuota(3, Duration.ofSeconds(20));  // room for three slow CLI calls
     try (TestPipeline p = new TestPipeline(kafka, sim)) {
       // one job at a time, so the fourth subscription call is the one the quota refuses
@@ -171,7 +172,7 @@ class ClaudeCliIT {
     String client = "promptq-cli-it";
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY)
         .oauthTokens(Duration.ofMinutes(30), client);
     try (TestPipeline p = new TestPipeline(kafka, sim); LogCapture logs = new LogCapture()) {
       Path file = dir.resolve(".credentials.json");

@@ -12,6 +12,7 @@ import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.kafka.TopicReader;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.SimResponse;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -37,7 +38,7 @@ class CommitMetadataIT {
 
   @Test
   void finishedJobsBehindAWaitingOneAreCommittedWithinTheMetadataBoundAndNoneRunsTwice(EmbeddedKafka kafka) {
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
         .apiKey(TestPipeline.API_KEY).responder(request -> {
           String prompt = request.body().path("messages").path(0).path("content").asText();
           if (!prompt.equals("slow head")) {

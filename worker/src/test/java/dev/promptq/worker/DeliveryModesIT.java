@@ -10,6 +10,7 @@ import dev.promptq.job.JobResult;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +36,7 @@ class DeliveryModesIT {
 
   @Test
   void keyOrderingRunsJobsOfOneKeyOneAfterAnotherInOrder(EmbeddedKafka kafka) {
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
         .latency(Duration.ofMillis(200)); // long enough that two keys' first jobs surely overlap
     try (TestPipeline p = new TestPipeline(kafka, sim)) {
       p.startWorker(p.workerConfig("ordered").ordering(Ordering.KEY).build());

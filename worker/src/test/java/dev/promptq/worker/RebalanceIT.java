@@ -7,6 +7,7 @@ import dev.promptq.job.Route;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ class RebalanceIT {
 
   @Test
   void addingAndRemovingWorkersMidRunLosesNothingAndAnswersNothingTwice(EmbeddedKafka kafka) {
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
         .apiKey(TestPipeline.API_KEY).latency(Duration.ofMillis(50));
     try (TestPipeline p = new TestPipeline(kafka, sim)) {
       Worker w1 = p.startWorker(p.workerConfig("w1").maxInFlight(32).build());
@@ -39,7 +40,7 @@ class RebalanceIT {
   @Test
   void aWorkerKeepsItsPartitionsWhileCallsOutlastMaxPollInterval(EmbeddedKafka kafka) {
     // Calls take 8 s; the consumer would be expelled after 3 s without a poll.
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
         .latency(Duration.ofSeconds(8));
     try (TestPipeline p = new TestPipeline(kafka, sim)) {
       p.startWorker(p.workerConfig("slow").maxInFlight(10)

@@ -16,6 +16,7 @@ import dev.promptq.kafka.ReplyHeaders;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.RecordedCall;
 import dev.promptq.worker.credentials.Credentials;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ class RoutingIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   /** A simulator that accepts the API key but not the worker's subscription token. */
-  private static AnthropicSimulator.Builder subscriptionRefused() {
+  private static AnthropicSimulatorBuilder subscriptionRefused() {
     return AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY).oauthToken(Secret.of("some-other-token"));
   }
 

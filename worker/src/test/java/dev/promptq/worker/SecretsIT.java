@@ -12,6 +12,7 @@ import dev.promptq.kafka.Topics;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ class SecretsIT {
   void plantedCredentialsAppearInNoOutput(EmbeddedKafka kafka) throws IOException {
     List<String> planted = List.of(TestPipeline.OAUTH_TOKEN.reveal(), TestPipeline.API_KEY.reveal());
     // The subscription refuses the planted token (401), so the failure path is exercised too.
-    AnthropicSimulator.Builder sim = AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY)
+    AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY)
         .oauthToken(Secret.of("not-the-planted-one"));
     try (TestPipeline p = new TestPipeline(kafka, sim)) {
       WorkerConfig config = p.workerConfig("secret-keeper").build();

@@ -12,6 +12,7 @@ import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.job.Route;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.Directives;
 import dev.promptq.testkit.sim.RecordedCall;
 import dev.promptq.worker.routing.RouterSettings;
@@ -50,12 +51,12 @@ final class TestPipeline implements AutoCloseable {
     this(kafka, AnthropicSimulator.builder().oauthToken(OAUTH_TOKEN).apiKey(API_KEY));
   }
 
-  TestPipeline(EmbeddedKafka kafka, AnthropicSimulator.Builder sim) {
+  TestPipeline(EmbeddedKafka kafka, AnthropicSimulatorBuilder sim) {
     this(kafka.bootstrapServers(), sim);
   }
 
   /** A pipeline on any brokers (e.g. an embedded cluster). */
-  TestPipeline(String bootstrapServers, AnthropicSimulator.Builder sim) {
+  TestPipeline(String bootstrapServers, AnthropicSimulatorBuilder sim) {
     this.bootstrapServers = bootstrapServers;
     this.sim = sim.build().start();
   }

@@ -13,6 +13,7 @@ import dev.promptq.job.Outcome;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.SimResponse;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,7 @@ class UnwritableResultsIT {
   private static final int BIG = 60_000;
 
   /** The simulator answers prompts starting with "big" with a {@value #BIG}-character text. */
-  private static AnthropicSimulator.Builder sim() {
+  private static AnthropicSimulatorBuilder sim() {
     return AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN).apiKey(TestPipeline.API_KEY)
         .responder(request -> {
           String prompt = request.body().path("messages").path(0).path("content").asText();

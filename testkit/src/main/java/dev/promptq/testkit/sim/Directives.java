@@ -38,7 +38,7 @@ public final class Directives implements Responder {
 
   @Override
   public Optional<SimResponse> answer(SimRequest request) {
-    String text = String.join("\n", AnthropicSimulator.lastUserTexts(request.body().get("messages")));
+    String text = String.join("\n", DefaultMessage.lastUserTexts(request.body().get("messages")));
     Matcher m = DIRECTIVE.matcher(text);
     while (m.find()) {
       if (m.group(1) != null && Route.fromWireName(m.group(1)) != request.route()) {

@@ -59,7 +59,7 @@ class SimulatorFailuresTest {
     return mapper.readTree(r.body()).path("error");
   }
 
-  private AnthropicSimulator.Builder builder() {
+  private AnthropicSimulatorBuilder builder() {
     return AnthropicSimulator.builder().apiKey(Secret.of(KEY)).oauthToken(Secret.of(TOKEN)).clock(clock);
   }
 

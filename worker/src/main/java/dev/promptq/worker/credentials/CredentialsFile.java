@@ -1,5 +1,7 @@
 package dev.promptq.worker.credentials;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -31,6 +33,8 @@ import java.util.UUID;
  * Errors name the file and the field, never a value.
  */
 public final class CredentialsFile {
+  private static final Logger log = LoggerFactory.getLogger(CredentialsFile.class);
+
   private static final String OAUTH = "claudeAiOauth";
 
   private final Path path;
@@ -140,6 +144,28 @@ public final class CredentialsFile {
       Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException notPosix) {
       Files.createFile(file);
+    }
+  }
+
+  /**
+   * Writes {@code c} (rotated credentials) unless the file holds them already or holds newer ones
+   * (a login since); a failure is logged, not thrown.
+   */
+  void writeBack(OAuthCredentials c) {
+    try {
+      OAuthCredentials inFile = null;
+      try {
+        inFile = read();
+      } catch (IllegalArgumentException unreadable) {
+        // rewrite it
+      }
+      if (inFile != null && (inFile.accessToken().equals(c.accessToken()) || c.expiresBefore(inFile))) {
+        return;  // up to date, or newer than ours (a login since): leave it
+      }
+      write(c);
+      log.debug("wrote the rotated credentials back to {}", path());
+    } catch (RuntimeException e) {
+      log.warn("could not write the rotated credentials back to {}: {}", path(), e.getMessage());
     }
   }
 }

@@ -335,23 +335,8 @@ public final class GroupCredentials implements SubscriptionTokens {
   }
 
   private void writeBack(OAuthCredentials c) {
-    if (file == null || !settings.writeBack() || mode != Mode.GROUP) {
-      return;
-    }
-    try {
-      OAuthCredentials inFile = null;
-      try {
-        inFile = file.read();
-      } catch (IllegalArgumentException unreadable) {
-        // rewrite it
-      }
-      if (inFile != null && (inFile.accessToken().equals(c.accessToken()) || c.expiresBefore(inFile))) {
-        return;  // up to date, or newer than ours (a login since): leave it
-      }
-      file.write(c);
-      log.debug("wrote the rotated credentials back to {}", file.path());
-    } catch (RuntimeException e) {
-      log.warn("could not write the rotated credentials back to {}: {}", file.path(), e.getMessage());
+    if (file != null && settings.writeBack() && mode == Mode.GROUP) {
+      file.writeBack(c);
     }
   }
 }

@@ -1,0 +1,124 @@
+package dev.promptq.testkit.sim;
+
+import dev.promptq.config.Secret;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Settings for an {@link AnthropicSimulator}. Defaults: free port, no latency, no credentials. Not thread-safe. */
+public final class AnthropicSimulatorBuilder {
+  int port;
+  Duration latency = Duration.ZERO;
+  final java.util.Set<Secret> apiKeys = new java.util.HashSet<>();
+  final java.util.Set<Secret> oauthTokens = new java.util.HashSet<>();
+  final List<Responder> responders = new ArrayList<>();
+  Clock clock = Clock.systemUTC();
+  int quotaLimit;
+  Duration quotaWindow;
+  double quotaWarnAt = 0.8;
+  boolean quotaSliding;
+  Duration tokenTtl;
+  String clientId;
+  String tokenMarker = "";
+
+  AnthropicSimulatorBuilder() {}
+
+  /**
+   * Real OAuth token behaviour: access tokens issued by {@link AnthropicSimulator#tokens()} expire
+   * after {@code ttl}, refresh tokens are single-use, and {@code POST /v1/oauth/token} accepts
+   * requests naming {@code clientId} (null: any client id). Default: off.
+   */
+  public AnthropicSimulatorBuilder oauthTokens(Duration ttl, String clientId) {
+    if (ttl == null || ttl.toSeconds() < 1) {
+      throw new IllegalArgumentException("token TTL must be at least 1 s: " + ttl);
+    }
+    this.tokenTtl = ttl;
+    this.clientId = clientId;
+    return this;
+  }
+
+  /** A string every issued token contains, for leak tests; default none. */
+  public AnthropicSimulatorBuilder tokenMarker(String marker) {
+    this.tokenMarker = marker;
+    return this;
+  }
+
+  /**
+   * A window quota on the subscription route: {@code limit} requests per {@code window}, 429 with
+   * {@code anthropic-ratelimit-unified-status: rejected} beyond it, and the unified headers on
+   * every subscription answer. Default: none (no unified headers either).
+   */
+  public AnthropicSimulatorBuilder subscriptionQuota(int limit, Duration window) {
+    if (limit < 1 || window == null || window.isZero() || window.isNegative()) {
+      throw new IllegalArgumentException("subscription quota: limit >= 1 and a positive window required");
+    }
+    this.quotaLimit = limit;
+    this.quotaWindow = window;
+    return this;
+  }
+
+  /**
+   * A sliding window instead of a fixed one: at most {@code limit} requests in any
+   * {@code window}; the reset header says when the oldest counted request leaves it. Default fixed.
+   */
+  public AnthropicSimulatorBuilder slidingQuotaWindow() {
+    this.quotaSliding = true;
+    return this;
+  }
+
+  /** Utilisation from which answers say {@code allowed_warning}; default 0.8. */
+  public AnthropicSimulatorBuilder quotaWarnAt(double utilization) {
+    this.quotaWarnAt = utilization;
+    return this;
+  }
+
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  public AnthropicSimulatorBuilder port(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range: " + port);
+    }
+    this.port = port;
+    return this;
+  }
+
+  /** Delay before every answer; default zero. */
+  public AnthropicSimulatorBuilder latency(Duration latency) {
+    this.latency = requireNonNegative(latency);
+    return this;
+  }
+
+  /** An API key the api route accepts. */
+  public AnthropicSimulatorBuilder apiKey(Secret key) {
+    apiKeys.add(key);
+    return this;
+  }
+
+  /** An OAuth access token the subscription route accepts. */
+  public AnthropicSimulatorBuilder oauthToken(Secret token) {
+    oauthTokens.add(token);
+    return this;
+  }
+
+  /** Adds a responder, consulted in the order added, before the default success answer. */
+  public AnthropicSimulatorBuilder responder(Responder responder) {
+    responders.add(responder);
+    return this;
+  }
+
+  public AnthropicSimulatorBuilder clock(Clock clock) {
+    this.clock = clock;
+    return this;
+  }
+
+  public AnthropicSimulator build() {
+    return new AnthropicSimulator(this);
+  }
+
+  static Duration requireNonNegative(Duration d) {
+    if (d == null || d.isNegative()) {
+      throw new IllegalArgumentException("latency must be >= 0: " + d);
+    }
+    return d;
+  }
+}
