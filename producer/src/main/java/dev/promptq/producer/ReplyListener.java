@@ -2,6 +2,7 @@ package dev.promptq.producer;
 
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
+import dev.promptq.kafka.ConsumerThread;
 import dev.promptq.kafka.ReplyHeaders;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -33,16 +34,14 @@ final class ReplyListener implements AutoCloseable {
   private final JobCodec codec;
   private final Map<String, CompletableFuture<JobResult>> pending = new ConcurrentHashMap<>();
   private final CountDownLatch positioned = new CountDownLatch(1);
-  private final Thread thread;
-  private volatile boolean closing;
+  private final ConsumerThread thread;
   private volatile RuntimeException startFailure;
 
   ReplyListener(String topic, KafkaConsumer<byte[], byte[]> consumer, JobCodec codec) {
     this.topic = topic;
     this.consumer = consumer;
     this.codec = codec;
-    this.thread = new Thread(this::run, "promptq-replies-" + topic);
-    this.thread.setDaemon(true);
+    this.thread = new ConsumerThread("promptq-replies-" + topic, consumer, this::run);
   }
 
   /** Starts reading; returns once the listener is positioned at the topic's end. */
@@ -84,12 +83,11 @@ final class ReplyListener implements AutoCloseable {
     } catch (RuntimeException e) {
       startFailure = e;
       positioned.countDown();
-      consumer.close();
       return;
     }
     positioned.countDown();
     try {
-      while (!closing) {
+      while (thread.running()) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           deliver(r);
         }
@@ -99,8 +97,6 @@ final class ReplyListener implements AutoCloseable {
     } catch (RuntimeException e) {
       log.error("reply listener on {} failed", topic, e);
       pending.values().forEach(f -> f.completeExceptionally(e));
-    } finally {
-      consumer.close();
     }
   }
 
@@ -122,12 +118,6 @@ final class ReplyListener implements AutoCloseable {
 
   @Override
   public void close() {
-    closing = true;
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    thread.close();
   }
 }

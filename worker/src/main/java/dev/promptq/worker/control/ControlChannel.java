@@ -3,6 +3,7 @@ package dev.promptq.worker.control;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.spend.SpendTotal;
 import dev.promptq.worker.quota.QuotaView;
+import dev.promptq.kafka.ConsumerThread;
 import dev.promptq.worker.credentials.CredentialRecords;
 import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.credentials.Refresher;
@@ -52,12 +53,9 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private final ApiSpend spend;
   private final GroupCredentials credentials;
   private final ControlRecords records = new ControlRecords();
-  private final Thread thread;
+  private final ConsumerThread thread;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
-  private volatile boolean running = true;
   private volatile boolean reading;
-  /** Counted down by {@link #close()}: ends the reader's backoff at once. */
-  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
   // reader thread only
   private long end = -1;
   private long waitingFor = -1;
@@ -80,8 +78,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
     this.gates = gates;
     this.spend = spend;
     this.credentials = credentials;
-    this.thread = new Thread(this::readLoop, "promptq-control-" + workerId);
-    this.thread.setDaemon(true);
+    this.thread = new ConsumerThread("promptq-control-" + workerId, consumer, this::readLoop);
   }
 
   /**
@@ -173,7 +170,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
     long lastErrorLog = 0;
     int failures = 0;
     try {
-      while (running) {
+      while (thread.running()) {
         try {
           if (!assigned) {
             consumer.assign(List.of(tp));
@@ -192,7 +189,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
             log.error("control topic reader failed ({} so far): {}; reading again in {} ms", failures, e.toString(),
                 backoffMs);
           }
-          if (stoppedWithin(backoffMs)) {
+          if (thread.stoppedWithin(backoffMs)) {
             break;
           }
           backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
@@ -202,11 +199,6 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
       }
     } finally {
       reading = false;
-      try {
-        consumer.close(Duration.ofSeconds(5));
-      } catch (RuntimeException e) {
-        log.debug("closing the control reader: {}", e.toString());
-      }
     }
   }
 
@@ -216,7 +208,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
       end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp);
     }
     reading = true;
-    while (running) {
+    while (thread.running()) {
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
         apply(r);
       }
@@ -270,29 +262,12 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   }
 
   /** Stops the reader and flushes and closes the producer. */
-  /** Waits {@code ms} unless closed first; true if closed. */
-  private boolean stoppedWithin(long ms) {
-    try {
-      return stopped.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return true;
-    }
-  }
-
   @Override
   public void close() {
-    if (!running) {
+    if (!thread.running()) {
       return;
     }
-    running = false;
-    stopped.countDown();
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    thread.close();
     writer.close(Duration.ofSeconds(5));
   }
 

@@ -1,5 +1,6 @@
 package dev.promptq.worker.credentials;
 
+import dev.promptq.kafka.ConsumerThread;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -28,9 +29,7 @@ public final class RefresherElection implements AutoCloseable {
   private final Consumer<byte[], byte[]> consumer;
   private final String topic;
   private final Refresher refresher;
-  private final Thread thread;
-  private volatile boolean running = true;
-  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+  private final ConsumerThread thread;
 
   /**
    * @param consumer a consumer whose {@code group.id} is the refresher group of this worker group
@@ -39,8 +38,7 @@ public final class RefresherElection implements AutoCloseable {
     this.consumer = consumer;
     this.topic = topic;
     this.refresher = refresher;
-    this.thread = new Thread(this::run, "promptq-election-" + workerId);
-    this.thread.setDaemon(true);
+    this.thread = new ConsumerThread("promptq-election-" + workerId, consumer, this::run);
   }
 
   public RefresherElection start() {
@@ -74,7 +72,7 @@ public final class RefresherElection implements AutoCloseable {
         }
       });
       long backoffMs = 100;
-      while (running) {
+      while (thread.running()) {
         try {
           consumer.poll(Duration.ofSeconds(1));
           backoffMs = 100;
@@ -85,7 +83,7 @@ public final class RefresherElection implements AutoCloseable {
           // role up (the group may elect another member meanwhile) and poll again after a backoff.
           log.warn("refresher election: {}; polling again in {} ms", e.toString(), backoffMs);
           refresher.stepDown();
-          if (stoppedWithin(backoffMs)) {
+          if (thread.stoppedWithin(backoffMs)) {
             break;
           }
           backoffMs = Math.min(30_000, backoffMs * 2);
@@ -94,27 +92,10 @@ public final class RefresherElection implements AutoCloseable {
     } catch (WakeupException e) {
       // closing
     } catch (RuntimeException e) {
-      if (running) {
+      if (thread.running()) {
         log.error("refresher election could not join its group: {}", e.toString(), e);
         refresher.stepDown();
       }
-    } finally {
-      try {
-        consumer.close(Duration.ofSeconds(5));
-      } catch (RuntimeException ignored) {
-        // leaving anyway
-      }
-    }
-  }
-
-  /** Leaves the election (the role moves to another member) and stops the thread. */
-  /** Waits {@code ms} unless closed first; true if closed. */
-  private boolean stoppedWithin(long ms) {
-    try {
-      return stopped.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return true;
     }
   }
 
@@ -124,18 +105,11 @@ public final class RefresherElection implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (!running) {
+    if (!thread.running()) {
       return;
     }
     refresher.close();
-    running = false;
-    stopped.countDown();
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    thread.close();
     refresher.stepDown();
   }
 }

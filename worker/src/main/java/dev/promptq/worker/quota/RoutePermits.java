@@ -4,7 +4,6 @@ import dev.promptq.job.Route;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
-import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -41,6 +40,7 @@ final class RoutePermits {
   private volatile long lastGrantNanos;
   private volatile boolean everGranted;
   private volatile RateLimiter limiter;  // null while this worker has no share
+  private volatile long limiterStartNanos;
   private double share;
   private double pace = 1.0;
   private volatile double perWindow;
@@ -141,6 +141,8 @@ final class RoutePermits {
           .limitRefreshPeriod(Duration.ofNanos(periodNanos))
           .timeoutDuration(Duration.ZERO)
           .build(), nanoTime);
+      // Its periods start when it was made; read after, so a computed wait never ends early.
+      limiterStartNanos = nanoTime.get();
       if (everGranted && nanoTime.get() - lastGrantNanos < periodNanos) {
         l.drainPermissions();  // the first permit one period from now, never closer to the last one
       }
@@ -204,7 +206,11 @@ final class RoutePermits {
     if (l == null) {
       return Long.MAX_VALUE;
     }
-    return l instanceof AtomicRateLimiter a ? Math.max(0, a.getDetailedMetrics().getNanosToWait()) : periodNanos;
+    if (l.getMetrics().getAvailablePermissions() > 0) {
+      return 0;
+    }
+    long intoPeriod = Math.floorMod(nanoTime.get() - limiterStartNanos, periodNanos);
+    return periodNanos - intoPeriod;  // permits refresh at the start of each period, one at a time
   }
 
   @Override
