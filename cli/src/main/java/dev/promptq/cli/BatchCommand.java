@@ -1,5 +1,6 @@
 package dev.promptq.cli;
 
+import dev.promptq.kafka.KafkaClientProperties;
 import dev.promptq.config.Settings;
 import dev.promptq.job.Outcome;
 import dev.promptq.job.RoutePolicy;
@@ -100,8 +101,7 @@ final class BatchCommand implements Callable<Integer> {
     AtomicReference<ProgressBar> bar = new AtomicReference<>();
     BatchRun.Summary summary;
     Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
-    Map<String, Object> kafka = new java.util.HashMap<>(s.kafkaProperties());
-    kafka.put("bootstrap.servers", s.get("bootstrap.servers").orElseThrow());
+    Map<String, Object> kafka = KafkaClientProperties.fromSettings(s);
     try (PromptQClient client = PromptQClient.create(config); BatchOutput output = BatchOutput.open(out);
         StallWatch watch = new StallWatch(kafka, topics, s.get("group.id", WorkerConfig.DEFAULT_GROUP_ID), stallReport,
             spec.commandLine().getErr())) {

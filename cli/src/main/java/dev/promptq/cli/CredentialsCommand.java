@@ -1,5 +1,6 @@
 package dev.promptq.cli;
 
+import dev.promptq.kafka.KafkaClientProperties;
 import dev.promptq.config.Settings;
 import dev.promptq.kafka.TopicSetup;
 import dev.promptq.kafka.Topics;
@@ -12,7 +13,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,8 +72,7 @@ final class CredentialsCommand implements Runnable {
       Path path = file != null ? file : Path.of(System.getProperty("user.home"), ".claude", ".credentials.json");
       OAuthCredentials credentials = new CredentialsFile(path).read();
       Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
-      Map<String, Object> kafka = new HashMap<>(s.kafkaProperties());
-      kafka.put("bootstrap.servers", s.get("bootstrap.servers").orElseThrow());
+      Map<String, Object> kafka = KafkaClientProperties.fromSettings(s);
       long generation;
       try (Admin admin = Admin.create(kafka)) {
         TopicSetup.ensure(admin, topics, TopicSetup.Spec.defaults(), Duration.ofSeconds(30));

@@ -1,6 +1,7 @@
 package dev.promptq.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.promptq.kafka.KafkaClientProperties;
 import dev.promptq.config.Settings;
 import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.Topics;
@@ -50,8 +51,7 @@ final class StatusCommand implements Callable<Integer> {
     s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix", "group.id"));
     String group = s.get("group.id", WorkerConfig.DEFAULT_GROUP_ID);
     Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
-    Map<String, Object> props = new HashMap<>(s.kafkaProperties());
-    props.put("bootstrap.servers", s.get("bootstrap.servers").orElseThrow());
+    Map<String, Object> props = KafkaClientProperties.fromSettings(s);
     Map<String, Object> consumerProps = new HashMap<>(props);
     consumerProps.put("client.id", "promptq-status");
     consumerProps.put("isolation.level", "read_committed");

@@ -1,5 +1,6 @@
 package dev.promptq.kafka;
 
+import dev.promptq.config.Settings;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -21,6 +22,16 @@ public final class KafkaClientProperties {
     p.putAll(operator);
     p.put("bootstrap.servers", bootstrapServers);
     return p;
+  }
+
+  /**
+   * The operator's {@code kafka.*} settings with {@code bootstrap.servers}, what a command's
+   * clients start from.
+   *
+   * @throws java.util.NoSuchElementException if {@code bootstrap.servers} is not set
+   */
+  public static Map<String, Object> fromSettings(Settings s) {
+    return of(s.get("bootstrap.servers").orElseThrow(), s.kafkaProperties(), Map.of());
   }
 
   /** A producer that loses nothing and writes nothing twice: {@code acks=all}, idempotent. */
