@@ -71,6 +71,16 @@ final class BatchCommand implements Callable<Integer> {
           + "state (default: ${DEFAULT-VALUE}).")
   Duration stallReport;
 
+  /** The layered settings: file, environment, {@code --set} and this command's flags. */
+  Settings settings() {
+    Map<String, String> flags = new java.util.HashMap<>();
+    flags.put("group.id", groupId);
+    Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
+        "PROMPTQ_TOPIC_PREFIX", "topic.prefix", "PROMPTQ_GROUP_ID", "group.id"), flags);
+    s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix", "group.id"));
+    return s;
+  }
+
   @Override
   public Integer call() throws IOException {
     String batch = batchId != null ? batchId : BatchRun.batchIdOf(in);
@@ -90,11 +100,7 @@ final class BatchCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("promptq batch: " + e.getMessage());
       return 2;
     }
-    Map<String, String> flags = new java.util.HashMap<>();
-    flags.put("group.id", groupId);
-    Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
-        "PROMPTQ_TOPIC_PREFIX", "topic.prefix", "PROMPTQ_GROUP_ID", "group.id"), flags);
-    s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix", "group.id"));
+    Settings s = settings();
     ClientConfig config = ClientConfig.of(s.get("bootstrap.servers").orElseThrow())
         .withTopics(Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)))
         .withKafkaProperties(s.kafkaProperties());

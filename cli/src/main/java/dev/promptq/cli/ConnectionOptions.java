@@ -30,12 +30,29 @@ final class ConnectionOptions {
       description = "Any setting, e.g. --set kafka.security.protocol=SSL (repeatable).")
   Map<String, String> extra = new LinkedHashMap<>();
 
-  /** Layers file, environment ({@code envKeys}) and flags ({@code flags} plus this object's own). */
+  /**
+   * Layers file, environment ({@code envKeys}) and the command line: {@code --set} and the
+   * command's flags ({@code flags} plus this object's own; a null value is a flag not given, which
+   * leaves whatever the other sources say).
+   *
+   * @throws PromptQ.UsageError if a key is given both by a flag and by {@code --set} with different values
+   */
   Settings load(Map<String, String> envKeys, Map<String, String> flags) {
+    Map<String, String> given = new HashMap<>(flags);
+    given.put("bootstrap.servers", bootstrapServers);
+    given.put("topic.prefix", topicPrefix);
     Map<String, String> all = new HashMap<>(extra);
-    all.put("bootstrap.servers", bootstrapServers);
-    all.put("topic.prefix", topicPrefix);
-    all.putAll(flags);
+    given.forEach((key, value) -> {
+      if (value == null) {
+        return;
+      }
+      String set = extra.get(key);
+      if (set != null && !set.equals(value)) {
+        throw new PromptQ.UsageError(key + ": given twice, as " + value + " by its flag and as " + set
+            + " by --set; give it once");
+      }
+      all.put(key, value);
+    });
     Map<String, String> withDefault = new HashMap<>();
     Settings s = Settings.load(configFile, System.getenv(), envKeys, all);
     if (s.get("bootstrap.servers").isEmpty()) {

@@ -61,11 +61,17 @@ final class CredentialsCommand implements Runnable {
         + "(by expiry), or an expired access token without a refresh token.")
     boolean force;
 
-    @Override
-    public Integer call() {
+    /** The layered settings: file, environment, {@code --set} and this command's flags. */
+    Settings settings() {
       Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
           "PROMPTQ_TOPIC_PREFIX", "topic.prefix", CredentialCipher.KEY_ENV, "credentials.key"), Map.of());
       s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix", "credentials.key"));
+      return s;
+    }
+
+    @Override
+    public Integer call() {
+      Settings s = settings();
       CredentialCipher cipher = CredentialCipher.fromBase64(s.secret("credentials.key").orElseThrow(() ->
           new PromptQ.UsageError(CredentialCipher.KEY_ENV + ": not set; the group's credentials are sealed with it. "
               + "Generate one with `openssl rand -base64 32` and give every worker the same")));

@@ -42,13 +42,19 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of text.")
   boolean json;
 
-  @Override
-  public Integer call() {
+  /** The layered settings: file, environment, {@code --set} and this command's flags. */
+  Settings settings() {
     Map<String, String> flags = new HashMap<>();
     flags.put("group.id", groupId);
     Settings s = connection.load(Map.of("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
         "PROMPTQ_TOPIC_PREFIX", "topic.prefix", "PROMPTQ_GROUP_ID", "group.id"), flags);
     s.rejectUnknown(List.of("bootstrap.servers", "topic.prefix", "group.id"));
+    return s;
+  }
+
+  @Override
+  public Integer call() {
+    Settings s = settings();
     String group = s.get("group.id", WorkerConfig.DEFAULT_GROUP_ID);
     Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
     Map<String, Object> props = KafkaClientProperties.fromSettings(s);

@@ -58,8 +58,8 @@ final class WorkerCommand implements Callable<Integer> {
           + "--set ops.bind=ADDRESS.")
   Integer opsPort;
 
-  @Override
-  public Integer call() throws InterruptedException {
+  /** The layered settings: file, environment, {@code --set} and this command's flags. */
+  Settings settings() {
     Map<String, String> flags = new HashMap<>();
     flags.put("ops.port", opsPort == null ? null : opsPort.toString());
     flags.put("group.id", groupId);
@@ -69,8 +69,12 @@ final class WorkerCommand implements Callable<Integer> {
     flags.put("delivery", delivery);
     flags.put("ordering", ordering);
     flags.put("shutdown.grace.ms", shutdownGraceMs == null ? null : shutdownGraceMs.toString());
-    Settings settings = connection.load(WorkerConfig.ENV_KEYS, flags);
-    WorkerConfig config = WorkerConfig.fromSettings(settings);
+    return connection.load(WorkerConfig.ENV_KEYS, flags);
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    WorkerConfig config = WorkerConfig.fromSettings(settings());
     Worker worker;
     try {
       worker = Worker.start(config);
