@@ -101,6 +101,7 @@ final class BatchCommand implements Callable<Integer> {
       return 2;
     }
     Settings s = settings();
+    BrokerCheck.requireListening(s.get("bootstrap.servers").orElseThrow());
     ClientConfig config = ClientConfig.of(s.get("bootstrap.servers").orElseThrow())
         .withTopics(Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)))
         .withKafkaProperties(s.kafkaProperties());

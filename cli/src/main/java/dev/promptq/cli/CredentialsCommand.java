@@ -77,6 +77,7 @@ final class CredentialsCommand implements Runnable {
               + "Generate one with `openssl rand -base64 32` and give every worker the same")));
       Path path = file != null ? file : Path.of(System.getProperty("user.home"), ".claude", ".credentials.json");
       OAuthCredentials credentials = new CredentialsFile(path).read();
+      BrokerCheck.requireListening(s.get("bootstrap.servers").orElseThrow());
       Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
       Map<String, Object> kafka = KafkaClientProperties.fromSettings(s);
       long generation;

@@ -44,8 +44,12 @@ public final class PromptQ implements Runnable {
     CommandLine cl = new CommandLine(new PromptQ());
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof UsageError || e instanceof IllegalArgumentException) {
-        commandLine.getErr().println("promptq " + commandLine.getCommandName() + ": " + e.getMessage());
+        commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
         return 2;
+      }
+      if (e instanceof BrokerCheck.Unreachable) {
+        commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        return 1;
       }
       throw e;
     });

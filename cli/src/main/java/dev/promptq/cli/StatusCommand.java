@@ -55,6 +55,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Settings s = settings();
+    BrokerCheck.requireListening(s.get("bootstrap.servers").orElseThrow());
     String group = s.get("group.id", WorkerConfig.DEFAULT_GROUP_ID);
     Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
     Map<String, Object> props = KafkaClientProperties.fromSettings(s);

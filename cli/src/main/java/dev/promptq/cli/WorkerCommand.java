@@ -75,6 +75,7 @@ final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     WorkerConfig config = WorkerConfig.fromSettings(settings());
+    BrokerCheck.requireListening(config.bootstrapServers());
     Worker worker;
     try {
       worker = Worker.start(config);
