@@ -129,8 +129,8 @@ final class BatchCommand implements Callable<Integer> {
         bar.get().close();
       }
     }
-    spec.commandLine().getOut().printf("%d requests: %d already answered, %d submitted: %d succeeded, %d errored, %d expired. Results in %s%n",
-        requests.size(), summary.skipped(), summary.submitted(), summary.count(Outcome.SUCCEEDED),
+    spec.commandLine().getOut().printf("%s: %d already answered, %d submitted: %d succeeded, %d errored, %d expired. Results in %s%n",
+        Plural.of(requests.size(), "request"), summary.skipped(), summary.submitted(), summary.count(Outcome.SUCCEEDED),
         summary.count(Outcome.ERRORED), summary.count(Outcome.EXPIRED), out.toAbsolutePath());
     return 0;
   }

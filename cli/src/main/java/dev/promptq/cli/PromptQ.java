@@ -53,6 +53,17 @@ public final class PromptQ implements Runnable {
       }
       throw e;
     });
+    cl.setParameterExceptionHandler((e, args) -> {
+      CommandLine c = e.getCommandLine();
+      // picocli says "Value for option option '--set' ..."; say it once
+      c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + String.valueOf(e.getMessage())
+          .replace("option option '", "option '"));
+      if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+        c.getErr().println("Did you mean " + String.join(" or ", u.getSuggestions()) + "?");
+      }
+      c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
+      return 2;
+    });
     return cl;
   }
 

@@ -140,8 +140,8 @@ final class SimCommand implements Callable<Integer> {
           + loginFile + "; token endpoint " + sim.tokenUrl());
     }
     GracefulStop stop = GracefulStop.onSignals(sim::close);
-    spec.commandLine().getOut().println("Simulator ready at " + sim.baseUrl() + " (" + keys.size() + " API keys, "
-        + tokens.size() + " OAuth tokens accepted" + (quota == null ? "" : ", subscription quota " + quota + " per "
+    spec.commandLine().getOut().println("Simulator ready at " + sim.baseUrl() + " (" + Plural.of(keys.size(), "API key") + ", "
+        + Plural.of(tokens.size(), "OAuth token") + " accepted" + (quota == null ? "" : ", subscription quota " + quota + " per "
         + quotaWindow) + (faults.isEmpty() ? "" : ", faults " + faults) + ")");
     spec.commandLine().getOut().flush();
     stop.awaitSignalAndDone();

@@ -83,7 +83,8 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   private static void printText(PrintWriter out, GroupStatus s) {
-    out.printf("group %s: %s, %d members, lag %d%n", s.group(), s.state(), s.members().size(), s.totalLag());
+    out.printf("group %s: %s, %s, lag %d%n", s.group(), s.state(), Plural.of(s.members().size(), "member"),
+        s.totalLag());
     for (GroupStatus.Member m : s.members()) {
       out.printf("  member %-28s %-16s partitions %s%n", m.clientId(), m.host(),
           m.partitions().stream().map(String::valueOf).collect(Collectors.joining(",")));

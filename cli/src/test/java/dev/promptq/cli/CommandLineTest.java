@@ -91,4 +91,21 @@ class CommandLineTest {
     assertEquals(2, code);
     assertTrue(err.toString().contains("--batch-id: no spaces (must be 1-64 of [A-Za-z0-9_-])"), err.toString());
   }
+
+  @Test
+  void aSetWithoutAnEqualsSignSaysSoOnceWithTheCommand() {
+    int code = run("status", "--set", "group.id");
+    assertEquals(2, code);
+    String first = err.toString().lines().findFirst().orElse("");
+    assertTrue(first.startsWith("promptq status: Value for option '--set' (KEY=VALUE) should be in KEY=VALUE format"),
+        err.toString());
+    assertTrue(err.toString().contains("Try 'promptq status --help' for the options."), err.toString());
+  }
+
+  @Test
+  void countsAreNamedInTheRightNumber() {
+    assertEquals("1 request", Plural.of(1, "request"));
+    assertEquals("0 members", Plural.of(0, "member"));
+    assertEquals("2 API keys", Plural.of(2, "API key"));
+  }
 }

@@ -283,11 +283,20 @@ public final class JobCodec {
 
   /** Jackson's message without its source excerpt, plus the line and column. */
   static String jsonProblem(JsonProcessingException e) {
-    String message = String.valueOf(e.getOriginalMessage()).replaceAll("\\s*\\(start marker at \\[Source:.*", "");
-    message = message.replace('\n', ' ');
-    message = message.length() <= 160 ? message : message.substring(0, 157) + "...";
+    String message = jsonProblemWithoutLocation(e);
     return e.getLocation() == null ? message
         : message + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+  }
+
+  /**
+   * What Jackson says is wrong with a JSON text, in one line of at most 160 characters, without its
+   * internals (the source excerpt and marker positions it appends).
+   */
+  public static String jsonProblemWithoutLocation(JsonProcessingException e) {
+    String message = String.valueOf(e.getOriginalMessage()).replaceAll("\\s*\\(start marker at \\[Source:.*", "")
+        .replaceAll("\\s*\\[Source:.*", "");
+    message = message.replace('\n', ' ');
+    return message.length() <= 160 ? message : message.substring(0, 157) + "...";
   }
 
   static String kind(JsonNode node) {

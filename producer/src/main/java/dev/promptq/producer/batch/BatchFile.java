@@ -45,7 +45,8 @@ public final class BatchFile {
         try {
           node = mapper.readTree(text);
         } catch (JsonProcessingException e) {
-          throw new BatchFileException(at + "not valid JSON (" + e.getOriginalMessage() + ")");
+          throw new BatchFileException(at + "not valid JSON" + (e.getLocation() == null ? "" : " at column "
+              + e.getLocation().getColumnNr()) + ": " + JobCodec.jsonProblemWithoutLocation(e));
         }
         if (!node.isObject()) {
           throw new BatchFileException(at + "expected a JSON object {\"custom_id\", \"params\"}");

@@ -54,4 +54,15 @@ class BatchFileTest {
     BatchFileException e = assertThrows(BatchFileException.class, () -> BatchFile.read(dir.resolve("nope.jsonl")));
     assertEquals(true, e.getMessage().startsWith(dir.resolve("nope.jsonl") + ": cannot read"));
   }
+
+  @Test
+  void malformedJsonIsNamedByLineAndColumnWithoutTheParsersInternals() throws Exception {
+    Path f = dir.resolve("in.jsonl");
+    Files.writeString(f, GOOD + "\n{\"custom_id\":\"b\",\"params\":{\"model\":\"m\"\n");
+    BatchFileException e = org.junit.jupiter.api.Assertions.assertThrows(BatchFileException.class, () -> BatchFile.read(f));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(f + ":2: not valid JSON at column "),
+        e.getMessage());
+    org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().contains("Source:") || e.getMessage().contains("REDACTED")
+        || e.getMessage().contains("StreamReadFeature"), e.getMessage());
+  }
 }
