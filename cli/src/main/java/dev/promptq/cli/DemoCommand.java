@@ -159,7 +159,7 @@ final class DemoCommand implements Callable<Integer> {
             .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(200).build()) {
       for (int i = 1; i <= jobs; i++) {
         ObjectNode request = mapper.createObjectNode();
-        request.put("model", "claude-sonnet-4-5");
+        request.put("model", "claude-sonnet-4-6");
         request.put("max_tokens", 256);
         request.putArray("messages").addObject().put("role", "user").put("content", PROMPTS.get(i % PROMPTS.size()));
         Job job = Job.of(String.format("demo-%05d", i), request).withMetadata(mapper.createObjectNode().put("n", i));

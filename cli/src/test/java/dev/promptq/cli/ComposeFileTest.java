@@ -35,6 +35,19 @@ class ComposeFileTest {
   }
 
   @Test
+  void theBrokerImagesAreTheVersionOfTheKafkaClients() throws java.io.IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("<kafka.version>([^<]+)</kafka.version>")
+        .matcher(java.nio.file.Files.readString(ROOT.resolve("pom.xml")));
+    assertTrue(m.find(), "kafka.version in pom.xml");
+    String clients = m.group(1);
+    compose.path("services").forEach(s -> {
+      if (s.path("image").asText().startsWith("apache/kafka:")) {
+        assertEquals("apache/kafka:" + clients, s.path("image").asText());
+      }
+    });
+  }
+
+  @Test
   void kafkaIsTheOfficialImageInKraftModeWithAHealthCheck() {
     JsonNode kafka = service("kafka");
     assertTrue(kafka.path("image").asText().startsWith("apache/kafka:"), kafka.path("image").asText());

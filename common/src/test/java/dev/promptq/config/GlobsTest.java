@@ -9,14 +9,14 @@ import org.junit.jupiter.api.Test;
 class GlobsTest {
   @Test
   void aStarMatchesAnyRunAndEverythingElseItself() {
-    Globs g = Globs.parse(" promptq.* , claude-sonnet-4-5 ");
+    Globs g = Globs.parse(" promptq.* , claude-sonnet-4-6 ");
     assertTrue(g.matches("promptq.results"));
     assertTrue(g.matches("promptq."));
-    assertTrue(g.matches("claude-sonnet-4-5"));
-    assertFalse(g.matches("claude-sonnet-4-50"));
+    assertTrue(g.matches("claude-sonnet-4-6"));
+    assertFalse(g.matches("claude-sonnet-4-60"));
     assertFalse(g.matches("promptqXresults"), "a dot is a dot, not any character");
     assertFalse(g.matches("other.promptq.x"));
-    assertEquals("promptq.*,claude-sonnet-4-5", g.toString());
+    assertEquals("promptq.*,claude-sonnet-4-6", g.toString());
   }
 
   @Test

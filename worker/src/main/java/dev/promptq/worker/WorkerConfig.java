@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  *   <tr><td>credentials.file</td><td>PROMPTQ_CREDENTIALS_FILE</td><td>none</td><td>a ~/.claude/.credentials.json-shaped file, shared with the group</td></tr>
  *   <tr><td>credentials.file.write.back</td><td></td><td>true</td><td>write rotated tokens back to the file (atomic, 0600)</td></tr>
  *   <tr><td>credentials.key</td><td>PROMPTQ_CREDENTIALS_KEY</td><td>none</td><td>AES key (base64) sealing the group's credentials</td></tr>
- *   <tr><td>credentials.token.url</td><td></td><td>https://console.anthropic.com/v1/oauth/token</td><td>OAuth token endpoint</td></tr>
+ *   <tr><td>credentials.token.url</td><td></td><td>https://platform.claude.com/v1/oauth/token</td><td>OAuth token endpoint</td></tr>
  *   <tr><td>credentials.client.id</td><td>PROMPTQ_OAUTH_CLIENT_ID</td><td>none (no refresh)</td><td>OAuth client the refresh token belongs to</td></tr>
  *   <tr><td>credentials.scope</td><td></td><td>the credentials' scopes</td><td>scope sent on refresh</td></tr>
  *   <tr><td>credentials.refresh.margin.ms</td><td></td><td>300000</td><td>refresh this long before expiry</td></tr>

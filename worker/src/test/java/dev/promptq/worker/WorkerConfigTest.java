@@ -241,4 +241,12 @@ class WorkerConfigTest {
     assertEquals(Duration.ofMinutes(90), WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
         "job.max.age.ms", "5400000"))).router().maxJobAge());
   }
+
+  @Test
+  void theDefaultTokenEndpointIsTheOneClaudeCode21RefreshesAt() {
+    // Claude Code 2.1 refreshes at platform.claude.com; the console host answers 404 since mid-2026.
+    assertEquals("https://platform.claude.com/v1/oauth/token",
+        WorkerConfig.fromSettings(dev.promptq.config.Settings.of(java.util.Map.of("bootstrap.servers", "b:9092")))
+            .credentialSettings().tokenUrl());
+  }
 }

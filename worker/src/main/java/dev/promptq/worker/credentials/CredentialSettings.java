@@ -35,7 +35,7 @@ public record CredentialSettings(Path file, boolean writeBack, Secret key, Strin
     Duration refreshBackoffMax, Duration electionSessionTimeout, Instant staticTokenExpiresAt) {
 
   /** The token endpoint of claude.ai logins. */
-  public static final String DEFAULT_TOKEN_URL = "https://console.anthropic.com/v1/oauth/token";
+  public static final String DEFAULT_TOKEN_URL = "https://platform.claude.com/v1/oauth/token";
 
   public CredentialSettings {
     Objects.requireNonNull(tokenUrl, "tokenUrl");

@@ -29,7 +29,7 @@ class CliOutputTest {
     try (InputStream in = CliOutputTest.class.getResourceAsStream("/claude-cli/" + fixture)) {
       new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().forEach(out::line);
     }
-    return out.outcome(Route.SUBSCRIPTION, exitCode, "claude-sonnet-4-5", 42);
+    return out.outcome(Route.SUBSCRIPTION, exitCode, "claude-sonnet-4-6", 42);
   }
 
   @Test

@@ -27,9 +27,9 @@ class CliRequestTest {
 
   @Test
   void aSingleUserTurnOfTextWithASystemPromptAndAThinkingBudgetIsCarried() throws Exception {
-    CliRequest r = expressible("{'model':'claude-sonnet-4-5','max_tokens':300,'system':'Be brief',"
+    CliRequest r = expressible("{'model':'claude-sonnet-4-6','max_tokens':300,'system':'Be brief',"
         + "'thinking':{'type':'enabled','budget_tokens':1024},'messages':[{'role':'user','content':'Hi\\n'}]}");
-    assertEquals(new CliRequest("Hi\n", Optional.of("Be brief"), "claude-sonnet-4-5", 300, 1024), r);
+    assertEquals(new CliRequest("Hi\n", Optional.of("Be brief"), "claude-sonnet-4-6", 300, 1024), r);
   }
 
   @Test

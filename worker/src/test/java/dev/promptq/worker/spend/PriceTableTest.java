@@ -15,7 +15,7 @@ class PriceTableTest {
     PriceTable t = PriceTable.defaults();
     assertEquals(new PriceTable.Price(5, 25), t.priceOf("claude-opus-4-5-20251101"));
     assertEquals(new PriceTable.Price(15, 75), t.priceOf("claude-opus-4-1-20250805"));
-    assertEquals(new PriceTable.Price(3, 15), t.priceOf("claude-sonnet-4-5"));
+    assertEquals(new PriceTable.Price(3, 15), t.priceOf("claude-sonnet-4-6"));
     assertEquals(new PriceTable.Price(1, 5), t.priceOf("claude-haiku-4-5"));
   }
 
