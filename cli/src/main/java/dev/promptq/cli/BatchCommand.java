@@ -71,6 +71,11 @@ final class BatchCommand implements Callable<Integer> {
           + "state (default: ${DEFAULT-VALUE}).")
   Duration stallReport;
 
+  @Option(names = "--results", paramLabel = "FILE",
+      description = "Also write promptq's full result of each job (route, attempts, waits, API cost) to FILE, one "
+          + "JSON object per line, appended.")
+  Path results;
+
   /** The layered settings: file, environment, {@code --set} and this command's flags. */
   Settings settings() {
     Map<String, String> flags = new java.util.HashMap<>();
@@ -100,6 +105,11 @@ final class BatchCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("promptq batch: " + e.getMessage());
       return 2;
     }
+    if (requests.isEmpty()) {
+      spec.commandLine().getErr().println("promptq batch: warning: " + in + " has no requests; nothing to do");
+      spec.commandLine().getOut().printf("0 requests. Results in %s%n", out.toAbsolutePath());
+      return 0;
+    }
     Settings s = settings();
     BrokerCheck.requireListening(s.get("bootstrap.servers").orElseThrow());
     ClientConfig config = ClientConfig.of(s.get("bootstrap.servers").orElseThrow())
@@ -110,6 +120,7 @@ final class BatchCommand implements Callable<Integer> {
     Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
     Map<String, Object> kafka = KafkaClientProperties.fromSettings(s);
     try (PromptQClient client = PromptQClient.create(config); BatchOutput output = BatchOutput.open(out);
+        FullResults full = FullResults.open(results);
         StallWatch watch = new StallWatch(kafka, topics, s.get("group.id", WorkerConfig.DEFAULT_GROUP_ID), stallReport,
             spec.commandLine().getErr())) {
       summary = new BatchRun(client, policy, timeout, batch).run(requests, output,
@@ -121,6 +132,7 @@ final class BatchCommand implements Callable<Integer> {
               .startsFrom(skipped, Duration.ZERO)
               .build()),
           result -> {
+            full.write(result);
             watch.progress();
             bar.get().step();
           });
@@ -132,6 +144,13 @@ final class BatchCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("%s: %d already answered, %d submitted: %d succeeded, %d errored, %d expired. Results in %s%n",
         Plural.of(requests.size(), "request"), summary.skipped(), summary.submitted(), summary.count(Outcome.SUCCEEDED),
         summary.count(Outcome.ERRORED), summary.count(Outcome.EXPIRED), out.toAbsolutePath());
+    if (summary.submitted() > 0) {
+      StringBuilder split = new StringBuilder("By route:");
+      summary.routes().forEach((r, n) -> split.append(' ').append(r).append(' ').append(n).append(','));
+      split.setLength(split.length() - 1);
+      spec.commandLine().getOut().printf("%s. API cost $%.4f.%s%n", split, summary.apiCostUsd(),
+          results == null ? "" : " Full results in " + results.toAbsolutePath());
+    }
     return 0;
   }
 }

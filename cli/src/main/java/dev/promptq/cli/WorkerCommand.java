@@ -75,9 +75,10 @@ final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     WorkerConfig config = WorkerConfig.fromSettings(settings());
-    BrokerCheck.requireListening(config.bootstrapServers());
     Worker worker;
     try {
+      config.requireSomeCredential();  // a configuration error comes before a connection error
+      BrokerCheck.requireListening(config.bootstrapServers());
       worker = Worker.start(config);
     } catch (MissingCredentialsException e) {
       spec.commandLine().getErr().println("promptq worker: " + e.getMessage());

@@ -108,4 +108,15 @@ class CommandLineTest {
     assertEquals("0 members", Plural.of(0, "member"));
     assertEquals("2 API keys", Plural.of(2, "API key"));
   }
+
+  @Test
+  void anEmptyBatchFileIsAWarningAndNothingIsSent(@TempDir Path dir) throws Exception {
+    Path in = Files.writeString(dir.resolve("empty.jsonl"), "\n");
+    // No broker runs on port 1: nothing is tried.
+    int code = run("batch", in.toString(), "--out", dir.resolve("out.jsonl").toString(), "--bootstrap-servers",
+        "127.0.0.1:1");
+    assertEquals(0, code);
+    assertEquals("promptq batch: warning: " + in + " has no requests; nothing to do", err.toString().strip());
+    assertTrue(out.toString().startsWith("0 requests."), out.toString());
+  }
 }

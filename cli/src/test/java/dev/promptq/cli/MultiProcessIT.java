@@ -68,7 +68,9 @@ class MultiProcessIT {
       Map<String, String> clientEnv = new java.util.HashMap<>(base);
       clientEnv.put("PROMPTQ_BOOTSTRAP_SERVERS", bootstrap);
 
-      ChildProcess batch = ChildProcess.start(jar, work, "batch", clientEnv, "batch", in.toString(), "--out", out.toString());
+      Path full = work.resolve("full-results.jsonl");
+      ChildProcess batch = ChildProcess.start(jar, work, "batch", clientEnv, "batch", in.toString(), "--out", out.toString(),
+          "--results", full.toString());
       assertEquals(0, batch.awaitExit(Duration.ofMinutes(3)), batch.stdout());
 
       List<String> lines = Files.readAllLines(out);
@@ -82,6 +84,14 @@ class MultiProcessIT {
       }
       assertEquals(200, ids.size());
       assertTrue(batch.stdout().contains("200 requests: 0 already answered, 200 submitted: 200 succeeded"), batch.stdout());
+      assertTrue(batch.stdout().contains("By route: subscription 200. API cost $0.0000. Full results in "), batch.stdout());
+      List<String> fullLines = Files.readAllLines(full);
+      assertEquals(200, fullLines.size(), "one full result per job");
+      for (String line : fullLines) {
+        JsonNode n = mapper.readTree(line);
+        assertEquals("subscription", n.path("route").asText(), line);
+        assertEquals("subscription", n.path("attempts").path(0).path("route").asText(), line);
+      }
 
       ChildProcess again = ChildProcess.start(jar, work, "batch-again", clientEnv, "batch", in.toString(), "--out", out.toString());
       assertEquals(0, again.awaitExit(Duration.ofMinutes(2)), again.stdout());

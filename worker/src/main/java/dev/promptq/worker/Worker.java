@@ -81,7 +81,7 @@ public final class Worker implements AutoCloseable {
 
   private Worker(WorkerConfig config, Clock clock) {
     this.config = config;
-    requireSomeCredential(config);
+    config.requireSomeCredential();
     WorkerClients clients = new WorkerClients(config);
     this.admin = Admin.create(clients.admin());
     BrokerProbe brokers = new BrokerProbe(admin);
@@ -274,15 +274,5 @@ public final class Worker implements AutoCloseable {
     }
     admin.close(Duration.ofSeconds(10));
     log.info("worker {} stopped", config.workerId());
-  }
-
-  /**
-   * A worker needs at least one credential source: the static token, the API key, a credentials
-   * file or the group's key (with which it waits for the group's credentials).
-   */
-  private static void requireSomeCredential(WorkerConfig config) {
-    if (config.credentialSettings().key() == null && config.credentialSettings().file() == null) {
-      config.credentials().requireAny();
-    }
   }
 }

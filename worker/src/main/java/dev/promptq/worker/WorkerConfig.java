@@ -233,6 +233,18 @@ public record WorkerConfig(
       "group.id", "the job group and the refresher election derive their groups from it",
       "transactional.id", "each worker and the refresher fence their former selves with their own");
 
+  /**
+   * A worker needs at least one credential source: the static token, the API key, a credentials
+   * file or the group's key (with which it waits for the group's credentials).
+   *
+   * @throws dev.promptq.worker.credentials.MissingCredentialsException naming them all if it has none
+   */
+  public void requireSomeCredential() {
+    if (credentialSettings.key() == null && credentialSettings.file() == null) {
+      credentials.requireAny();
+    }
+  }
+
   /** As a record's, with the values of secret-looking Kafka settings (SASL passwords) redacted. */
   @Override
   public String toString() {

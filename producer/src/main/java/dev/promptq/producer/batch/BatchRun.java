@@ -22,8 +22,15 @@ import java.util.function.Consumer;
  */
 public final class BatchRun {
 
-  /** Counts by outcome, plus requests skipped because the output already answered them. */
-  public record Summary(int submitted, int skipped, Map<Outcome, Integer> outcomes) {
+  /**
+   * Counts by outcome and by the route that answered, the API spend, plus requests skipped because
+   * the output already answered them.
+   *
+   * @param routes results by the route that gave them ({@code none} for a result no route gave)
+   * @param apiCostUsd what the batch's API calls cost, in USD, at the workers' prices
+   */
+  public record Summary(int submitted, int skipped, Map<Outcome, Integer> outcomes, Map<String, Integer> routes,
+      double apiCostUsd) {
     public int count(Outcome o) {
       return outcomes.getOrDefault(o, 0);
     }
@@ -77,6 +84,8 @@ public final class BatchRun {
     }
     onStart.accept(requests.size(), skipped);
     Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
+    Map<String, Integer> routes = new java.util.TreeMap<>();
+    double[] cost = new double[1];
     for (BatchRequest r : requests) {
       if (answered.contains(r.customId())) {
         continue;
@@ -90,6 +99,8 @@ public final class BatchRun {
         }
         synchronized (counts) {
           counts.merge(result.outcome(), 1, Integer::sum);
+          routes.merge(result.route() == null ? "none" : result.route().wireName(), 1, Integer::sum);
+          cost[0] += result.apiCostUsd();
         }
         onResult.accept(result);
         return result;
@@ -105,7 +116,7 @@ public final class BatchRun {
       throw e;
     }
     synchronized (counts) {
-      return new Summary(futures.size(), skipped, Map.copyOf(counts));
+      return new Summary(futures.size(), skipped, Map.copyOf(counts), Map.copyOf(routes), cost[0]);
     }
   }
 }
