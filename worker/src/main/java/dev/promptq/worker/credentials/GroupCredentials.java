@@ -91,6 +91,11 @@ public final class GroupCredentials implements SubscriptionTokens {
       seal = null;
       snapshot = new Snapshot(new OAuthCredentials(staticToken.get(), Optional.empty(), settings.staticTokenExpiresAt(),
           List.of(), null), 0, null, "env");
+      if (settings.key() != null) {
+        log.warn("CLAUDE_CODE_OAUTH_TOKEN is set, so this worker calls the subscription with that static token and "
+            + "not with the credentials the group shares (PROMPTQ_CREDENTIALS_KEY is set too); unset "
+            + "CLAUDE_CODE_OAUTH_TOKEN to use the group's");
+      }
       Instant expiry = settings.staticTokenExpiresAt();
       if (expiry != null && expiry.isBefore(clock.instant().plus(STATIC_EXPIRY_WARNING))) {
         log.warn("CLAUDE_CODE_OAUTH_TOKEN expires at {} (claude.oauth.token.expires.at): create a new one with "
