@@ -116,6 +116,20 @@ final class BatchCommand implements Callable<Integer> {
         .withTopics(Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)))
         .withKafkaProperties(s.kafkaProperties());
     AtomicReference<ProgressBar> bar = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger(-1);
+    java.io.PrintWriter err = spec.commandLine().getErr();
+    String jobsTopic = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)).jobs();
+    GracefulStop.onSignals(() -> {
+      int left = waiting.get();
+      err.println();
+      err.println("promptq batch: stopped with " + (left < 0 ? "no request submitted yet" : Plural.of(left, "request")
+          + " still without a result") + (left > 0 ? ". Their jobs stay queued in " + jobsTopic + " and the workers "
+          + "will answer them: run the same command again to collect the results (lines already in " + out
+          + " are skipped). Jobs already queued cannot be taken back; a job not started by its deadline or by the "
+          + "workers' job.max.age.ms ends expired" : "") + ".");
+      err.flush();
+      System.exit(130);
+    });
     BatchRun.Summary summary;
     Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
     Map<String, Object> kafka = KafkaClientProperties.fromSettings(s);
@@ -124,14 +138,18 @@ final class BatchCommand implements Callable<Integer> {
         StallWatch watch = new StallWatch(kafka, topics, s.get("group.id", WorkerConfig.DEFAULT_GROUP_ID), stallReport,
             spec.commandLine().getErr())) {
       summary = new BatchRun(client, policy, timeout, batch).run(requests, output,
-          (total, skipped) -> bar.set(new ProgressBarBuilder()
+          (total, skipped) -> {
+            waiting.set(total - skipped);
+            bar.set(new ProgressBarBuilder()
               .setTaskName("batch")
               .setInitialMax(total)
               .setConsumer(new ConsoleProgressBarConsumer(System.err))
               .setUpdateIntervalMillis(250)
               .startsFrom(skipped, Duration.ZERO)
-              .build()),
+              .build());
+          },
           result -> {
+            waiting.decrementAndGet();
             full.write(result);
             watch.progress();
             bar.get().step();

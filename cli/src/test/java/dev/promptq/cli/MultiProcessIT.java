@@ -97,6 +97,23 @@ class MultiProcessIT {
       assertEquals(0, again.awaitExit(Duration.ofMinutes(2)), again.stdout());
       assertTrue(again.stdout().contains("200 requests: 200 already answered, 0 submitted"), again.stdout());
       assertEquals(200, Files.readAllLines(out).size());
+
+      // A batch no worker consumes (a mistyped topic prefix): it says why it waits, and Ctrl-C says what is left.
+      Map<String, String> nobodyEnv = new java.util.HashMap<>(clientEnv);
+      nobodyEnv.put("PROMPTQ_TOPIC_PREFIX", "nobody-consumes");
+      Path three = Files.write(work.resolve("three.jsonl"), requestLines.subList(0, 3));
+      ChildProcess waiting = ChildProcess.start(jar, work, "batch-nobody", nobodyEnv, "batch", three.toString(),
+          "--out", work.resolve("three-out.jsonl").toString(), "--stall-report", "PT2S");
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+          Files.readString(waiting.stderrFile()).contains("promptq batch: "));
+      waiting.signal("INT");
+      assertEquals(130, waiting.awaitExit(Duration.ofSeconds(30)));
+      String err = Files.readString(waiting.stderrFile());
+      assertTrue(err.contains("promptq batch: stopped with 3 requests still without a result. Their jobs stay queued "
+          + "in nobody-consumes.jobs"), err);
+      assertTrue(err.contains("run the same command again to collect the results"), err);
+      assertTrue(err.contains("no worker of group promptq-workers consumes nobody-consumes.jobs: its 2 members read "
+          + "other topics (check --topic-prefix"), err);
     } finally {
       for (int i = processes.size() - 1; i >= 0; i--) {
         processes.get(i).close();

@@ -24,6 +24,11 @@ public final class StallExplanation {
       return head + "no worker consumes " + jobsTopic + " in group " + s.group() + " (start one with ./promptq "
           + "worker, or check --topic-prefix and --group-id); the jobs stay queued until one does";
     }
+    if (s.members().stream().allMatch(m -> m.partitions().isEmpty())) {
+      return head + "no worker of group " + s.group() + " consumes " + jobsTopic + ": its " + s.members().size()
+          + (s.members().size() == 1 ? " member reads" : " members read") + " other topics (check --topic-prefix: "
+          + "it must be the workers' topic.prefix); the jobs stay queued until a worker consumes " + jobsTopic;
+    }
     List<String> why = new ArrayList<>();
     for (Map.Entry<String, GroupStatus.RouteState> r : new java.util.TreeMap<>(s.routes()).entrySet()) {
       if (r.getValue().until().isAfter(now)) {

@@ -37,4 +37,14 @@ class StallExplanationTest {
     assertTrue(line.contains("route subscription closed until 2026-12-01T13:00:00Z (subscription_quota_spent)"), line);
     assertTrue(line.contains("latest error: errored 429 rate_limit_error"), line);
   }
+
+  @Test
+  void membersThatReadOtherTopicsPointAtTheTopicPrefix() {
+    String line = StallExplanation.of(status(List.of(new GroupStatus.Member("promptq-worker-w1", "/127.0.0.1",
+        List.of()), new GroupStatus.Member("promptq-worker-w2", "/127.0.0.1", List.of())), Map.of(), List.of()),
+        Duration.ofSeconds(60), "acme.jobs", NOW);
+    assertEquals("no result for 60 s: no worker of group promptq-workers consumes acme.jobs: its 2 members read other "
+        + "topics (check --topic-prefix: it must be the workers' topic.prefix); the jobs stay queued until a worker "
+        + "consumes acme.jobs", line);
+  }
 }
