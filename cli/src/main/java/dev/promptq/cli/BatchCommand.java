@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
@@ -143,7 +142,7 @@ final class BatchCommand implements Callable<Integer> {
             bar.set(new ProgressBarBuilder()
               .setTaskName("batch")
               .setInitialMax(total)
-              .setConsumer(new ConsoleProgressBarConsumer(System.err))
+              .setConsumer(Terminal.progressConsumer())
               .setUpdateIntervalMillis(250)
               .startsFrom(skipped, Duration.ZERO)
               .build());

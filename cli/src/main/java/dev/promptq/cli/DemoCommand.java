@@ -35,7 +35,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
@@ -111,6 +110,8 @@ final class DemoCommand implements Callable<Integer> {
     Topics topics = Topics.defaults();
     List<Worker> group = new ArrayList<>();
     say("Starting an embedded Kafka broker (Apache Kafka, KRaft mode)...");
+    org.apache.logging.log4j.Level networkClient = org.apache.logging.log4j.LogManager
+        .getLogger("org.apache.kafka.clients.NetworkClient").getLevel();
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start();
         AnthropicSimulator sim = AnthropicSimulator.builder()
             .latency(Duration.ofMillis(latencyMs))
@@ -142,6 +143,8 @@ final class DemoCommand implements Callable<Integer> {
       } finally {
         group.forEach(w -> w.close(Duration.ofSeconds(5)));
       }
+    } finally {
+      quietNetworkClient(networkClient);  // the broker is closed: back to the level before
     }
   }
 
@@ -156,7 +159,7 @@ final class DemoCommand implements Callable<Integer> {
     try (PromptQClient client = PromptQClient.create(ClientConfig.of(kafka.bootstrapServers()).withTopics(topics));
         BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8);
         ProgressBar bar = new ProgressBarBuilder().setTaskName("jobs").setInitialMax(jobs)
-            .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(200).build()) {
+            .setConsumer(Terminal.progressConsumer()).setUpdateIntervalMillis(200).build()) {
       for (int i = 1; i <= jobs; i++) {
         ObjectNode request = mapper.createObjectNode();
         request.put("model", "claude-sonnet-4-6");
@@ -202,7 +205,24 @@ final class DemoCommand implements Callable<Integer> {
         p.at(50), p.at(99), latencyMs);
     spec.commandLine().getOut().printf("  wall time  %.1f s (broker start included)%n", wall);
     spec.commandLine().getOut().printf("  results    %s%n", out.toAbsolutePath());
+    spec.commandLine().getOut().println("  (latency of a cold JVM given every job at once; ./promptq bench measures a warm one)");
+    spec.commandLine().getOut().println();
+    spec.commandLine().getOut().println("Next: run the pieces as separate processes (README, \"Several processes on one "
+        + "machine\"), or point a worker at your own Kafka: ./promptq worker --bootstrap-servers HOST:9092");
+    quietNetworkClient(org.apache.logging.log4j.Level.ERROR);
     return succeeded == jobs ? 0 : 1;
+  }
+
+  /**
+   * The demo's broker logs one harmless WARN while it stops in the same JVM as its clients
+   * ("Attempting to close NetworkClient that has already been closed"): after the summary, only
+   * errors of Kafka's network client are shown.
+   */
+  private static org.apache.logging.log4j.Level quietNetworkClient(org.apache.logging.log4j.Level level) {
+    String name = "org.apache.kafka.clients.NetworkClient";
+    org.apache.logging.log4j.Level before = org.apache.logging.log4j.LogManager.getLogger(name).getLevel();
+    org.apache.logging.log4j.core.config.Configurator.setLevel(name, level);
+    return before;
   }
 
   /** Waits until every worker owns partitions, so latencies measure work, not group formation. */

@@ -30,6 +30,9 @@ class DemoIT {
     assertTrue(summary.contains("latency    p50 "), summary);
     assertTrue(summary.contains("results    " + results.toAbsolutePath()), summary);
     assertEquals(60, Files.readAllLines(results).size());
+    assertTrue(summary.contains("(latency of a cold JVM given every job at once; ./promptq bench measures a warm one)"),
+        summary);
+    assertTrue(summary.contains("Next: run the pieces as separate processes"), summary);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.promptq.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -85,6 +86,8 @@ class MultiProcessIT {
       assertEquals(200, ids.size());
       assertTrue(batch.stdout().contains("200 requests: 0 already answered, 200 submitted: 200 succeeded"), batch.stdout());
       assertTrue(batch.stdout().contains("By route: subscription 200. API cost $0.0000. Full results in "), batch.stdout());
+      assertFalse(Pattern.compile("batch +\\d+%").matcher(Files.readString(batch.stderrFile())).find(),
+          "no progress bar when stderr is not a terminal");
       List<String> fullLines = Files.readAllLines(full);
       assertEquals(200, fullLines.size(), "one full result per job");
       for (String line : fullLines) {
