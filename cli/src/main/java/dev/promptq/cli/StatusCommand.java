@@ -6,6 +6,7 @@ import dev.promptq.config.Settings;
 import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.WorkerConfig;
+import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.status.GroupStatus;
 import dev.promptq.worker.status.GroupStatusReader;
 import java.io.PrintWriter;
@@ -82,16 +83,47 @@ final class StatusCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void printText(PrintWriter out, GroupStatus s) {
-    out.printf("group %s: %s, %s, lag %d%n", s.group(), s.state(), Plural.of(s.members().size(), "member"),
-        s.totalLag());
-    for (GroupStatus.Member m : s.members()) {
-      out.printf("  member %-28s %-16s partitions %s%n", m.clientId(), m.host(),
-          m.partitions().stream().map(String::valueOf).collect(Collectors.joining(",")));
+  /** {@code 45 s}, {@code 12 min}, {@code 3 h 20 min}. */
+  static String human(java.time.Duration d) {
+    long s = d.toSeconds();
+    if (s < 120) {
+      return s + " s";
     }
+    if (s < 7200) {
+      return (s + 30) / 60 + " min";
+    }
+    return s / 3600 + " h " + (s % 3600) / 60 + " min";
+  }
+
+  static void printText(PrintWriter out, GroupStatus s) {
+    java.time.Duration clears = s.timeToClear();
+    out.printf("group %s: %s, %s, lag %d, %.2f jobs/s over the last minute%s%n", s.group(), s.state(),
+        Plural.of(s.members().size(), "member"), s.totalLag(), s.jobsPerSecond(),
+        s.totalLag() == 0 ? "" : clears == null ? " (nothing finished in the last minute)"
+            : ", the lag clears in about " + human(clears));
+    for (GroupStatus.Member m : s.members()) {
+      String id = m.clientId().startsWith("promptq-worker-") ? m.clientId().substring("promptq-worker-".length())
+          : m.clientId();
+      WorkerActivity a = s.activity().get(id);
+      out.printf("  member %-28s %-16s partitions %s%s%n", m.clientId(), m.host(),
+          m.partitions().isEmpty() ? "none" : m.partitions().stream().map(String::valueOf).collect(Collectors.joining(",")),
+          a == null ? "" : String.format(", %d in flight, %d waiting, %d finished in the last minute", a.inFlight(),
+              a.waiting(), a.finishedLastMinute()));
+    }
+    Map<String, Long> byRoute = new java.util.TreeMap<>();
+    s.activity().values().forEach(a -> a.byRoute().forEach((r, n) -> byRoute.merge(r, n, Long::sum)));
+    if (!byRoute.isEmpty()) {
+      out.println("jobs by route since the workers started: " + byRoute.entrySet().stream()
+          .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
+    }
+    boolean shared = s.credentials() != null;
+    s.activity().values().stream().filter(a -> a.credentials().equals("static") && shared).forEach(a -> out.println(
+        "worker " + a.worker() + " calls the subscription with a static CLAUDE_CODE_OAUTH_TOKEN, not the group's "
+            + "shared credentials"));
     out.println("partitions (committed / end = lag):");
     for (GroupStatus.PartitionLag p : s.partitions()) {
-      out.printf("  %3d  %10d / %-10d = %d%n", p.partition(), p.committed(), p.end(), p.lag());
+      out.printf("  %3d  %10s / %-10d = %d%n", p.partition(), p.committed() < 0 ? "none" : Long.toString(p.committed()),
+          p.end(), p.lag());
     }
     for (String route : List.of("subscription", "api")) {
       GroupStatus.RouteState r = s.routes().get(route);

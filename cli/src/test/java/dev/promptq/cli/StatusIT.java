@@ -84,6 +84,17 @@ class StatusIT {
           "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", prefix, "--group-id", group))
           .path("recent_errors").size() > 0);
 
+      // each worker reports what it does every 5 s
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+        JsonNode w = readJson(run("status", "--json", "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix",
+            prefix, "--group-id", group)).path("workers");
+        long done = 0;
+        for (JsonNode n : w) {
+          done += n.path("by_route").path("subscription").asLong() + n.path("by_route").path("api").asLong()
+              + n.path("by_route").path("none").asLong();
+        }
+        return w.size() == 2 && done == 2;
+      });
       JsonNode status = readJson(run("status", "--json", "--bootstrap-servers", kafka.bootstrapServers(),
           "--topic-prefix", prefix, "--group-id", group));
       System.out.println("status --json: " + status);
@@ -103,7 +114,13 @@ class StatusIT {
 
       String text = run("status", "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", prefix,
           "--group-id", group);
-      assertTrue(text.startsWith("group " + group + ": Stable, 2 members, lag 0"), text);
+      assertTrue(text.startsWith("group " + group + ": Stable, 2 members, lag 0, "), text);
+      assertTrue(text.contains(" jobs/s over the last minute"), text);
+      assertTrue(text.contains(" in flight, 0 waiting, "), text);
+      assertTrue(text.contains("jobs by route since the workers started: "), text);
+      long started = System.nanoTime();
+      run("status", "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", prefix, "--group-id", group);
+      System.out.printf("status of a two-worker group: %d ms%n", (System.nanoTime() - started) / 1_000_000);
       assertTrue(text.contains("route subscription: closed until "), text);
       assertTrue(text.contains("recent errors (newest first):"), text);
     } finally {

@@ -17,6 +17,7 @@ import dev.promptq.worker.credentials.RefresherElection;
 import dev.promptq.worker.credentials.TokenEndpoint;
 import dev.promptq.worker.ops.BrokerProbe;
 import dev.promptq.worker.ops.OpsServer;
+import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.RouteGates;
@@ -162,6 +163,9 @@ public final class Worker implements AutoCloseable {
     loop.onAssignment(quota::reshare);
     quota.publishTo(control, QUOTA_VIEW_INTERVAL, config.workerId());
     control.reportErrors(metrics.recentErrors(), config.workerId());
+    control.reportActivity(() -> new WorkerActivity(config.workerId(), loop.inFlight(), router.waitingJobs(),
+        metrics.recentActivity().finishedLastMinute(), metrics.recentActivity().byRoute(), credentials.state(),
+        clock.instant()));
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
     WorkerHealth health = new WorkerHealth(config, loop, control, credentials, refresher, transports, gates, brokers);
     health.registerGauges(metrics, router, spend);

@@ -1,5 +1,6 @@
 package dev.promptq.worker.control;
 
+import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.spend.SpendTotal;
 import dev.promptq.worker.quota.QuotaView;
@@ -64,6 +65,9 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private static final long MAX_BACKOFF_MS = 30_000;
   private static final long ERROR_LOG_INTERVAL_NANOS = 60_000_000_000L;
   private final java.util.Queue<CompletableFuture<Void>> catchUpRequests = new ConcurrentLinkedQueue<>();
+  private volatile java.util.function.Supplier<WorkerActivity> activity;
+  private long activityPublishedAt = System.nanoTime() - ACTIVITY_INTERVAL_NANOS;  // reader thread only
+  private static final long ACTIVITY_INTERVAL_NANOS = 5_000_000_000L;
   private volatile RecentErrors errors;
   private volatile String errorsWorker;
   private long errorsPublished = -1;  // reader thread only
@@ -127,6 +131,21 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   public void reportErrors(RecentErrors recent, String workerId) {
     this.errorsWorker = workerId;
     this.errors = recent;
+  }
+
+  /** Publishes what this worker does (for {@code ./promptq status}) from the reader thread every 5 s. */
+  public void reportActivity(java.util.function.Supplier<WorkerActivity> source) {
+    this.activity = source;
+  }
+
+  private void publishActivityIfDue() {
+    java.util.function.Supplier<WorkerActivity> a = activity;
+    long now = System.nanoTime();
+    if (a == null || now - activityPublishedAt < ACTIVITY_INTERVAL_NANOS) {
+      return;
+    }
+    activityPublishedAt = now;
+    send(records.encode(a.get()));
   }
 
   private void publishErrorsIfChanged() {
@@ -228,6 +247,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
         waiting.clear();
       }
       publishErrorsIfChanged();
+      publishActivityIfDue();
     }
   }
 
@@ -252,7 +272,8 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
         log.warn("{} route held off until {} ({}, learned by worker {})", n.route().wireName(), n.until(),
             n.reason(), n.reporter());
       }
-    } else if (decoded.get() instanceof QuotaView || decoded.get() instanceof WorkerErrors) {
+    } else if (decoded.get() instanceof QuotaView || decoded.get() instanceof WorkerErrors
+        || decoded.get() instanceof WorkerActivity) {
       // for ./promptq status; workers keep their own
     } else if (decoded.get() instanceof SpendTotal t) {
       spend.applyRemote(t.scope(), t.worker(), t.usd());

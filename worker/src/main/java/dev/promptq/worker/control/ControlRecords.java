@@ -7,6 +7,7 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialRecords;
+import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.quota.QuotaView;
 import dev.promptq.worker.spend.SpendTotal;
@@ -35,6 +36,9 @@ import java.util.Optional;
  *       "per_window","used","utilization","reset","status","at"}}: that worker's share of the
  *       route's budget and its calls in the last window; for the subscription also the last unified
  *       headers it saw (utilisation, reset, status)</td></tr>
+ *   <tr><td>{@code activity/<worker>}</td><td>{@code {"worker","in_flight","waiting",
+ *       "finished_last_minute","by_route":{route: n},"credentials","at"}}: what that worker does, every
+ *       5 s</td></tr>
  *   <tr><td>{@code errors/<worker>}</td><td>{@code {"worker","errors":[{"at","kind","job","detail"}]}}:
  *       that worker's last errors, newest first</td></tr>
  *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",
@@ -53,6 +57,7 @@ public final class ControlRecords {
   private static final String SPEND = "spend/api/";
   private static final String QUOTA = "quota/";
   private static final String ERRORS = "errors/";
+  private static final String ACTIVITY = "activity/";
   private static final String CREDENTIALS = CredentialRecords.KEY;
   private static final String REFRESH_REQUEST = "credentials/refresh-request/";
   private static final String REFRESH_CLAIM = "credentials/refresh-claim";
@@ -85,6 +90,15 @@ public final class ControlRecords {
       list.addObject().put("at", e.at().toString()).put("kind", e.kind()).put("job", e.job()).put("detail", e.detail());
     }
     return encoded(ERRORS + w.worker(), v);
+  }
+
+  public Encoded encode(WorkerActivity a) {
+    ObjectNode v = mapper.createObjectNode().put("worker", a.worker()).put("in_flight", a.inFlight())
+        .put("waiting", a.waiting()).put("finished_last_minute", a.finishedLastMinute())
+        .put("credentials", a.credentials()).put("at", a.at().toString());
+    ObjectNode routes = v.putObject("by_route");
+    a.byRoute().forEach(routes::put);
+    return encoded(ACTIVITY + a.worker(), v);
   }
 
   public Encoded encode(QuotaView q) {
@@ -140,7 +154,7 @@ public final class ControlRecords {
     }
     String k = new String(key, StandardCharsets.UTF_8);
     if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith(QUOTA) && !k.startsWith(ERRORS)
-        && !k.startsWith("credentials/")) {
+        && !k.startsWith(ACTIVITY) && !k.startsWith("credentials/")) {
       return Optional.empty();
     }
     JsonNode v;
@@ -164,6 +178,13 @@ public final class ControlRecords {
             e.path("job").asText(), e.path("detail").asText()));
       }
       return Optional.of(new WorkerErrors(v.path("worker").asText(), list));
+    }
+    if (k.startsWith(ACTIVITY)) {
+      java.util.Map<String, Long> byRoute = new java.util.TreeMap<>();
+      v.path("by_route").fields().forEachRemaining(e -> byRoute.put(e.getKey(), e.getValue().asLong()));
+      return Optional.of(new WorkerActivity(v.path("worker").asText(), v.path("in_flight").asInt(),
+          v.path("waiting").asInt(), v.path("finished_last_minute").asInt(), byRoute, v.path("credentials").asText(),
+          Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(QUOTA)) {
       return Optional.of(new QuotaView(v.path("route").asText(), v.path("worker").asText(), v.path("budget").asInt(),

@@ -42,10 +42,16 @@ import java.util.function.Supplier;
 public final class WorkerMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final RecentErrors recentErrors = new RecentErrors(java.time.Clock.systemUTC());
+  private final RecentActivity recentActivity = new RecentActivity(java.time.Clock.systemUTC());
 
   /** The last errors of this worker, for status. */
   public RecentErrors recentErrors() {
     return recentErrors;
+  }
+
+  /** The jobs this worker finished lately, for status. */
+  public RecentActivity recentActivity() {
+    return recentActivity;
   }
 
   public PrometheusMeterRegistry registry() {
@@ -60,6 +66,7 @@ public final class WorkerMetrics {
   /** Counts a finished job and its calls. */
   public void onResult(JobResult r) {
     recentErrors.onResult(r);
+    recentActivity.onResult(r);
     Counter.builder("promptq.jobs").description("Jobs finished, by outcome and the route that answered")
         .tag("outcome", r.outcome().wireName()).tag("route", r.route() == null ? "none" : r.route().wireName())
         .register(registry).increment();

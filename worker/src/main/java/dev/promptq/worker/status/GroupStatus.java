@@ -1,5 +1,6 @@
 package dev.promptq.worker.status;
 
+import dev.promptq.worker.ops.WorkerActivity;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +17,7 @@ import java.util.Map;
  * @param partitions per job partition: committed offset, end offset (read_committed), lag
  * @param routes per route closed now: until and reason; routes not listed are open
  * @param apiSpendToday the group's API spend today (UTC), USD
+ * @param activity what each worker reported doing in the last 15 s, by worker id
  * @param credentials the group's shared subscription credentials, as far as they show without the
  *     key; null when the group shares none
  */
@@ -29,6 +31,7 @@ public record GroupStatus(
     SharedCredentials credentials,
     Map<String, Quota> quotas,
     List<RecentError> recentErrors,
+    Map<String, WorkerActivity> activity,
     Instant at) {
 
   public GroupStatus {
@@ -37,6 +40,18 @@ public record GroupStatus(
     routes = Map.copyOf(routes);
     quotas = Map.copyOf(quotas);
     recentErrors = List.copyOf(recentErrors);
+    activity = Map.copyOf(activity);
+  }
+
+  /** Jobs per second the group finished over the last minute, as its workers report it. */
+  public double jobsPerSecond() {
+    return activity.values().stream().mapToInt(WorkerActivity::finishedLastMinute).sum() / 60.0;
+  }
+
+  /** How long the lag takes to clear at {@link #jobsPerSecond()}; null when nothing moves. */
+  public java.time.Duration timeToClear() {
+    double rate = jobsPerSecond();
+    return rate <= 0 ? null : java.time.Duration.ofSeconds((long) Math.ceil(totalLag() / rate));
   }
 
   /** One of the group's recent errors, as its worker reported it. */
@@ -89,10 +104,27 @@ public record GroupStatus(
       m.partitions().forEach(mn.putArray("partitions")::add);
     }
     n.put("lag", totalLag());
+    n.put("jobs_per_second", Math.round(jobsPerSecond() * 100) / 100.0);
+    if (timeToClear() != null) {
+      n.put("lag_clears_in_s", timeToClear().toSeconds());
+    }
+    ArrayNode ws = n.putArray("workers");
+    for (WorkerActivity a : activity.values()) {
+      ObjectNode w = ws.addObject().put("worker", a.worker()).put("in_flight", a.inFlight()).put("waiting", a.waiting())
+          .put("finished_last_minute", a.finishedLastMinute()).put("credentials", a.credentials())
+          .put("at", a.at().toString());
+      ObjectNode r = w.putObject("by_route");
+      a.byRoute().forEach(r::put);
+    }
     ArrayNode ps = n.putArray("partitions");
     for (PartitionLag p : partitions) {
-      ps.addObject().put("partition", p.partition()).put("committed", p.committed()).put("end", p.end())
-          .put("lag", p.lag());
+      ObjectNode pn = ps.addObject().put("partition", p.partition());
+      if (p.committed() < 0) {
+        pn.putNull("committed");  // nothing committed yet
+      } else {
+        pn.put("committed", p.committed());
+      }
+      pn.put("end", p.end()).put("lag", p.lag());
     }
     ObjectNode rs = n.putObject("routes");
     for (String route : List.of("subscription", "api")) {

@@ -1,5 +1,6 @@
 package dev.promptq.worker.status;
 
+import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.spend.SpendTotal;
 import dev.promptq.worker.quota.QuotaView;
@@ -67,7 +68,7 @@ public final class GroupStatusReader {
       List<GroupStatus.PartitionLag> lag = lag(group);
       RoutesAndSpend control = readControl();
       return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(), control.credentials(), control.quotas(), control.errors(),
-          clock.instant());
+          control.activity(), clock.instant());
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot read group " + group + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
@@ -112,7 +113,7 @@ public final class GroupStatusReader {
 
   private record RoutesAndSpend(Map<String, GroupStatus.RouteState> routes, double spend,
       GroupStatus.SharedCredentials credentials, Map<String, GroupStatus.Quota> quotas,
-      List<GroupStatus.RecentError> errors) {}
+      List<GroupStatus.RecentError> errors, Map<String, WorkerActivity> activity) {}
 
   /** How many of the group's recent errors status shows. */
   static final int RECENT_ERRORS = 10;
@@ -146,6 +147,7 @@ public final class GroupStatusReader {
     String refresher = null;
     Map<String, QuotaView> quotaViews = new HashMap<>();
     Map<String, WorkerErrors> errorsByWorker = new HashMap<>();
+    Map<String, WorkerActivity> activity = new java.util.TreeMap<>();
     while (controlReader.position(tp) < end && clock.instant().isBefore(deadline)) {
       for (ConsumerRecord<byte[], byte[]> r : controlReader.poll(Duration.ofMillis(200))) {
         Optional<Object> decoded;
@@ -173,6 +175,8 @@ public final class GroupStatusReader {
           quotaViews.put(q.route() + "/" + q.worker(), q);
         } else if (decoded.isPresent() && decoded.get() instanceof WorkerErrors w) {
           errorsByWorker.put(w.worker(), w);
+        } else if (decoded.isPresent() && decoded.get() instanceof WorkerActivity a) {
+          activity.put(a.worker(), a);
         }
       }
     }
@@ -190,7 +194,9 @@ public final class GroupStatusReader {
         .flatMap(w -> w.errors().stream().map(e -> new GroupStatus.RecentError(e.at(), w.worker(), e.kind(), e.job(),
             e.detail())))
         .sorted(java.util.Comparator.comparing(GroupStatus.RecentError::at).reversed()).limit(RECENT_ERRORS).toList();
+    Instant activeSince = clock.instant().minus(QUOTA_VIEW_FRESH);
+    activity.values().removeIf(a -> !a.at().isAfter(activeSince));  // workers gone, or not publishing
     return new RoutesAndSpend(routes, spendByWorker.values().stream().mapToDouble(Double::doubleValue).sum(),
-        credentials, quotas, errors);
+        credentials, quotas, errors, activity);
   }
 }

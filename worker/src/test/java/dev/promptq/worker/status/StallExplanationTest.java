@@ -15,7 +15,7 @@ class StallExplanationTest {
   private static GroupStatus status(List<GroupStatus.Member> members, Map<String, GroupStatus.RouteState> routes,
       List<GroupStatus.RecentError> errors) {
     return new GroupStatus("promptq-workers", members.isEmpty() ? "Empty" : "Stable", members,
-        List.of(new GroupStatus.PartitionLag(0, 0, 12, 12)), routes, 0, null, Map.of(), errors, NOW);
+        List.of(new GroupStatus.PartitionLag(0, 0, 12, 12)), routes, 0, null, Map.of(), errors, Map.of(), NOW);
   }
 
   @Test

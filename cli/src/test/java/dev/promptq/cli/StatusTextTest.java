@@ -1,0 +1,61 @@
+package dev.promptq.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.promptq.worker.ops.WorkerActivity;
+import dev.promptq.worker.status.GroupStatus;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What {@code ./promptq status} prints for a person: rates and an ETA, no raw offsets, who uses a static token. */
+class StatusTextTest {
+  private static final Instant NOW = Instant.parse("2026-12-02T12:00:00Z");
+
+  private static String text(GroupStatus s) {
+    StringWriter out = new StringWriter();
+    StatusCommand.printText(new PrintWriter(out, true), s);
+    return out.toString();
+  }
+
+  private static GroupStatus status(Map<String, WorkerActivity> activity, GroupStatus.SharedCredentials credentials) {
+    return new GroupStatus("promptq-workers", "Stable",
+        List.of(new GroupStatus.Member("promptq-worker-w1", "/10.0.0.1", List.of(0, 1)),
+            new GroupStatus.Member("promptq-worker-w2", "/10.0.0.2", List.of())),
+        List.of(new GroupStatus.PartitionLag(0, -1, 600, 600), new GroupStatus.PartitionLag(1, 100, 700, 600)),
+        Map.of(), 0, credentials, Map.of(), List.of(), activity, NOW);
+  }
+
+  @Test
+  void theGroupLineHasTheRateAndWhenTheLagClearsAndMembersTheirWork() {
+    String t = text(status(Map.of("w1", new WorkerActivity("w1", 12, 3, 120, Map.of("subscription", 900L, "api", 40L),
+        "live", NOW)), null));
+    assertTrue(t.startsWith("group promptq-workers: Stable, 2 members, lag 1200, 2.00 jobs/s over the last minute, "
+        + "the lag clears in about 10 min"), t);
+    assertTrue(t.contains("partitions 0,1, 12 in flight, 3 waiting, 120 finished in the last minute"), t);
+    assertTrue(t.contains("partitions none"), t);
+    assertTrue(t.contains("jobs by route since the workers started: api 40, subscription 900"), t);
+    assertTrue(t.contains("    0        none / 600        = 600"), t);
+  }
+
+  @Test
+  void aWorkerOnAStaticTokenBesideSharedCredentialsIsNamed() {
+    String t = text(status(Map.of("w1", new WorkerActivity("w1", 0, 0, 0, Map.of(), "static", NOW)),
+        new GroupStatus.SharedCredentials("live", NOW.plusSeconds(3600), "import", "ops", NOW, null, null)));
+    assertTrue(t.contains("worker w1 calls the subscription with a static CLAUDE_CODE_OAUTH_TOKEN, not the group's "
+        + "shared credentials"), t);
+    assertTrue(t.contains("(nothing finished in the last minute)"), t);
+  }
+
+  @Test
+  void durationsReadAsAPersonSaysThem() {
+    assertEquals("45 s", StatusCommand.human(Duration.ofSeconds(45)));
+    assertEquals("12 min", StatusCommand.human(Duration.ofMinutes(12)));
+    assertEquals("3 h 20 min", StatusCommand.human(Duration.ofMinutes(200)));
+  }
+}

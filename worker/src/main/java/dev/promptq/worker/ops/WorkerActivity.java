@@ -1,0 +1,22 @@
+package dev.promptq.worker.ops;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What one worker is doing, published on the control topic every few seconds for
+ * {@code ./promptq status}.
+ *
+ * @param finishedLastMinute jobs this worker finished in the last 60 s
+ * @param byRoute jobs finished since the worker started, by the route that answered ({@code none}
+ *     for a result no route gave)
+ * @param credentials where its subscription credentials come from: {@code static} (a
+ *     {@code CLAUDE_CODE_OAUTH_TOKEN}), {@code live}, {@code missing} or {@code revoked} (the
+ *     group's), or {@code none}
+ */
+public record WorkerActivity(String worker, int inFlight, int waiting, int finishedLastMinute,
+    Map<String, Long> byRoute, String credentials, Instant at) {
+  public WorkerActivity {
+    byRoute = Map.copyOf(byRoute);
+  }
+}
