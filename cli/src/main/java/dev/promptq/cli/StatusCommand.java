@@ -127,8 +127,17 @@ final class StatusCommand implements Callable<Integer> {
     }
     for (String route : List.of("subscription", "api")) {
       GroupStatus.RouteState r = s.routes().get(route);
-      out.println(r == null ? "route " + route + ": open"
-          : "route " + route + ": closed until " + r.until() + " (" + r.reason() + ", learned by " + r.reporter() + ")");
+      List<String> closedOn = s.activity().values().stream().filter(a -> a.closedRoutes().contains(route))
+          .map(WorkerActivity::worker).toList();
+      String workers = s.activity().isEmpty() ? "" : closedOn.isEmpty() ? "; open on every worker"
+          : closedOn.size() == s.activity().size() ? "; closed on every worker" : "; closed on " + String.join(", ", closedOn);
+      if (r == null) {
+        out.println("route " + route + ": " + (closedOn.isEmpty() ? "open" : "open for the group" + workers));
+      } else {
+        out.println("route " + route + ": closed until " + r.until() + " (" + r.reason() + ", learned by "
+            + r.reporter() + ")" + (closedOn.isEmpty() && !s.activity().isEmpty()
+                ? "; every worker has reopened it (new credentials, or a probe that succeeded)" : workers));
+      }
     }
     for (Map.Entry<String, GroupStatus.Quota> e : new java.util.TreeMap<>(s.quotas()).entrySet()) {
       GroupStatus.Quota q = e.getValue();

@@ -1,6 +1,7 @@
 package dev.promptq.worker;
 
 import dev.promptq.job.JobCodec;
+import dev.promptq.job.Route;
 import dev.promptq.kafka.TopicSetup;
 import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.worker.anthropic.Transports;
@@ -165,7 +166,7 @@ public final class Worker implements AutoCloseable {
     control.reportErrors(metrics.recentErrors(), config.workerId());
     control.reportActivity(() -> new WorkerActivity(config.workerId(), loop.inFlight(), router.waitingJobs(),
         metrics.recentActivity().finishedLastMinute(), metrics.recentActivity().byRoute(), credentials.state(),
-        clock.instant()));
+        java.util.Arrays.stream(Route.values()).filter(gates::isClosed).map(Route::wireName).toList(), clock.instant()));
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
     WorkerHealth health = new WorkerHealth(config, loop, control, credentials, refresher, transports, gates, brokers);
     health.registerGauges(metrics, router, spend);

@@ -37,7 +37,7 @@ import java.util.Optional;
  *       route's budget and its calls in the last window; for the subscription also the last unified
  *       headers it saw (utilisation, reset, status)</td></tr>
  *   <tr><td>{@code activity/<worker>}</td><td>{@code {"worker","in_flight","waiting",
- *       "finished_last_minute","by_route":{route: n},"credentials","at"}}: what that worker does, every
+ *       "finished_last_minute","by_route":{route: n},"credentials","closed_routes","at"}}: what that worker does, every
  *       5 s</td></tr>
  *   <tr><td>{@code errors/<worker>}</td><td>{@code {"worker","errors":[{"at","kind","job","detail"}]}}:
  *       that worker's last errors, newest first</td></tr>
@@ -98,6 +98,7 @@ public final class ControlRecords {
         .put("credentials", a.credentials()).put("at", a.at().toString());
     ObjectNode routes = v.putObject("by_route");
     a.byRoute().forEach(routes::put);
+    a.closedRoutes().forEach(v.putArray("closed_routes")::add);
     return encoded(ACTIVITY + a.worker(), v);
   }
 
@@ -182,9 +183,11 @@ public final class ControlRecords {
     if (k.startsWith(ACTIVITY)) {
       java.util.Map<String, Long> byRoute = new java.util.TreeMap<>();
       v.path("by_route").fields().forEachRemaining(e -> byRoute.put(e.getKey(), e.getValue().asLong()));
+      List<String> closed = new ArrayList<>();
+      v.path("closed_routes").forEach(r -> closed.add(r.asText()));
       return Optional.of(new WorkerActivity(v.path("worker").asText(), v.path("in_flight").asInt(),
           v.path("waiting").asInt(), v.path("finished_last_minute").asInt(), byRoute, v.path("credentials").asText(),
-          Instant.parse(v.path("at").asText())));
+          closed, Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(QUOTA)) {
       return Optional.of(new QuotaView(v.path("route").asText(), v.path("worker").asText(), v.path("budget").asInt(),

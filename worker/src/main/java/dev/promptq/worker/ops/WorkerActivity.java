@@ -13,10 +13,12 @@ import java.util.Map;
  * @param credentials where its subscription credentials come from: {@code static} (a
  *     {@code CLAUDE_CODE_OAUTH_TOKEN}), {@code live}, {@code missing} or {@code revoked} (the
  *     group's), or {@code none}
+ * @param closedRoutes the routes closed on this worker now (what its {@code /health} says)
  */
 public record WorkerActivity(String worker, int inFlight, int waiting, int finishedLastMinute,
-    Map<String, Long> byRoute, String credentials, Instant at) {
+    Map<String, Long> byRoute, String credentials, java.util.List<String> closedRoutes, Instant at) {
   public WorkerActivity {
     byRoute = Map.copyOf(byRoute);
+    closedRoutes = java.util.List.copyOf(closedRoutes);
   }
 }

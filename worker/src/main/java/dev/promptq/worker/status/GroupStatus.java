@@ -113,6 +113,7 @@ public record GroupStatus(
       ObjectNode w = ws.addObject().put("worker", a.worker()).put("in_flight", a.inFlight()).put("waiting", a.waiting())
           .put("finished_last_minute", a.finishedLastMinute()).put("credentials", a.credentials())
           .put("at", a.at().toString());
+      a.closedRoutes().forEach(w.putArray("closed_routes")::add);
       ObjectNode r = w.putObject("by_route");
       a.byRoute().forEach(r::put);
     }
