@@ -107,8 +107,10 @@ final class StatusCommand implements Callable<Integer> {
       WorkerActivity a = s.activity().get(id);
       out.printf("  member %-28s %-16s partitions %s%s%n", m.clientId(), m.host(),
           m.partitions().isEmpty() ? "none" : m.partitions().stream().map(String::valueOf).collect(Collectors.joining(",")),
-          a == null ? "" : String.format(", %d in flight, %d waiting, %d finished in the last minute", a.inFlight(),
-              a.waiting(), a.finishedLastMinute()));
+          a == null ? "" : String.format(", %d in flight, %d waiting%s, %d finished in the last minute", a.inFlight(),
+              a.waiting(), a.waitingFor().isEmpty() ? "" : " (" + a.waitingFor().entrySet().stream()
+                  .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")",
+              a.finishedLastMinute()));
     }
     Map<String, Long> byRoute = new java.util.TreeMap<>();
     s.activity().values().forEach(a -> a.byRoute().forEach((r, n) -> byRoute.merge(r, n, Long::sum)));

@@ -33,11 +33,12 @@ class StatusTextTest {
 
   @Test
   void theGroupLineHasTheRateAndWhenTheLagClearsAndMembersTheirWork() {
-    String t = text(status(Map.of("w1", new WorkerActivity("w1", 12, 3, 120, Map.of("subscription", 900L, "api", 40L),
+    String t = text(status(Map.of("w1", new WorkerActivity("w1", 12, 3, Map.of("subscription_paced", 3), 120,
+        Map.of("subscription", 900L, "api", 40L),
         "live", List.of("api"), NOW)), null));
     assertTrue(t.startsWith("group promptq-workers: Stable, 2 members, lag 1200, 2.00 jobs/s over the last minute, "
         + "the lag clears in about 10 min"), t);
-    assertTrue(t.contains("partitions 0,1, 12 in flight, 3 waiting, 120 finished in the last minute"), t);
+    assertTrue(t.contains("partitions 0,1, 12 in flight, 3 waiting (subscription_paced 3), 120 finished in the last minute"), t);
     assertTrue(t.contains("partitions none"), t);
     assertTrue(t.contains("jobs by route since the workers started: api 40, subscription 900"), t);
     assertTrue(t.contains("    0        none / 600        = 600"), t);
@@ -45,7 +46,7 @@ class StatusTextTest {
 
   @Test
   void aWorkerOnAStaticTokenBesideSharedCredentialsIsNamed() {
-    String t = text(status(Map.of("w1", new WorkerActivity("w1", 0, 0, 0, Map.of(), "static", List.of(), NOW)),
+    String t = text(status(Map.of("w1", new WorkerActivity("w1", 0, 0, Map.of(), 0, Map.of(), "static", List.of(), NOW)),
         new GroupStatus.SharedCredentials("live", NOW.plusSeconds(3600), "import", "ops", NOW, null, null)));
     assertTrue(t.contains("worker w1 calls the subscription with a static CLAUDE_CODE_OAUTH_TOKEN, not the group's "
         + "shared credentials"), t);
@@ -63,7 +64,7 @@ class StatusTextTest {
   void aRouteSaysWhatTheWorkersSeeBesideTheGroupsNotice() {
     GroupStatus withNotice = new GroupStatus("g", "Stable", List.of(), List.of(),
         Map.of("subscription", new GroupStatus.RouteState(NOW.plusSeconds(600), "route_refused", "w2")), 0, null,
-        Map.of(), List.of(), Map.of("w1", new WorkerActivity("w1", 0, 0, 0, Map.of(), "live", List.of("api"), NOW)), NOW);
+        Map.of(), List.of(), Map.of("w1", new WorkerActivity("w1", 0, 0, Map.of(), 0, Map.of(), "live", List.of("api"), NOW)), NOW);
     String t = text(withNotice);
     assertTrue(t.contains("route subscription: closed until 2026-12-02T12:10:00Z (route_refused, learned by w2); "
         + "every worker has reopened it"), t);

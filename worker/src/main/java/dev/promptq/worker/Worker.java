@@ -165,6 +165,7 @@ public final class Worker implements AutoCloseable {
     quota.publishTo(control, QUOTA_VIEW_INTERVAL, config.workerId());
     control.reportErrors(metrics.recentErrors(), config.workerId());
     control.reportActivity(() -> new WorkerActivity(config.workerId(), loop.inFlight(), router.waitingJobs(),
+        router.waitingFor(),
         metrics.recentActivity().finishedLastMinute(), metrics.recentActivity().byRoute(), credentials.state(),
         java.util.Arrays.stream(Route.values()).filter(gates::isClosed).map(Route::wireName).toList(), clock.instant()));
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());

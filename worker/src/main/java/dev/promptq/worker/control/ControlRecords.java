@@ -99,6 +99,8 @@ public final class ControlRecords {
     ObjectNode routes = v.putObject("by_route");
     a.byRoute().forEach(routes::put);
     a.closedRoutes().forEach(v.putArray("closed_routes")::add);
+    ObjectNode waitingFor = v.putObject("waiting_for");
+    a.waitingFor().forEach(waitingFor::put);
     return encoded(ACTIVITY + a.worker(), v);
   }
 
@@ -185,8 +187,10 @@ public final class ControlRecords {
       v.path("by_route").fields().forEachRemaining(e -> byRoute.put(e.getKey(), e.getValue().asLong()));
       List<String> closed = new ArrayList<>();
       v.path("closed_routes").forEach(r -> closed.add(r.asText()));
+      java.util.Map<String, Integer> waitingFor = new java.util.TreeMap<>();
+      v.path("waiting_for").fields().forEachRemaining(e -> waitingFor.put(e.getKey(), e.getValue().asInt()));
       return Optional.of(new WorkerActivity(v.path("worker").asText(), v.path("in_flight").asInt(),
-          v.path("waiting").asInt(), v.path("finished_last_minute").asInt(), byRoute, v.path("credentials").asText(),
+          v.path("waiting").asInt(), waitingFor, v.path("finished_last_minute").asInt(), byRoute, v.path("credentials").asText(),
           closed, Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(QUOTA)) {

@@ -7,6 +7,8 @@ import java.util.Map;
  * What one worker is doing, published on the control topic every few seconds for
  * {@code ./promptq status}.
  *
+ * @param waitingFor what the waiting jobs wait for ({@code subscription_paced}, {@code backoff}, a gate's
+ *     reason, ...), with how many jobs each
  * @param finishedLastMinute jobs this worker finished in the last 60 s
  * @param byRoute jobs finished since the worker started, by the route that answered ({@code none}
  *     for a result no route gave)
@@ -15,9 +17,11 @@ import java.util.Map;
  *     group's), or {@code none}
  * @param closedRoutes the routes closed on this worker now (what its {@code /health} says)
  */
-public record WorkerActivity(String worker, int inFlight, int waiting, int finishedLastMinute,
-    Map<String, Long> byRoute, String credentials, java.util.List<String> closedRoutes, Instant at) {
+public record WorkerActivity(String worker, int inFlight, int waiting, Map<String, Integer> waitingFor,
+    int finishedLastMinute, Map<String, Long> byRoute, String credentials, java.util.List<String> closedRoutes,
+    Instant at) {
   public WorkerActivity {
+    waitingFor = Map.copyOf(waitingFor);
     byRoute = Map.copyOf(byRoute);
     closedRoutes = java.util.List.copyOf(closedRoutes);
   }

@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -41,8 +40,8 @@ final class JobRun implements VerdictPolicy.History {
   final Set<Route> excluded = EnumSet.noneOf(Route.class);
   final List<Attempt> attempts = new ArrayList<>();
   private final Map<Route, Integer> failures = new EnumMap<>(Route.class);
-  private final List<Wait> waits = new ArrayList<>();
-  private final AtomicInteger waitingJobs;
+  private final List<Wait> recordedWaits = new ArrayList<>();
+  private final Waits waits;
   private final String workerId;
   private int rateLimitedWaits;
   int unreachable;
@@ -54,10 +53,10 @@ final class JobRun implements VerdictPolicy.History {
   private Instant waitSince;
 
   /**
-   * @param waitingJobs the router's count of jobs waiting now, which this run adds to while it waits
+   * @param waitingJobs the router's jobs waiting now, which this run adds to while it waits
    */
   JobRun(Job job, Instant enqueuedAt, Instant started, BooleanSupplier handedBack, Map<Route, MessagesTransport> routes,
-      List<RouteNote> notes, AtomicInteger waitingJobs, String workerId) {
+      List<RouteNote> notes, Waits waitingJobs, String workerId) {
     this.job = job;
     this.enqueuedAt = enqueuedAt;
     this.started = started;
@@ -65,7 +64,7 @@ final class JobRun implements VerdictPolicy.History {
     this.transports = routes;
     this.routes = List.copyOf(routes.keySet());
     this.notes = notes;
-    this.waitingJobs = waitingJobs;
+    this.waits = waitingJobs;
     this.workerId = workerId;
   }
 
@@ -122,21 +121,21 @@ final class JobRun implements VerdictPolicy.History {
     endWait(now);
     waitReason = reason;
     waitSince = now;
-    waitingJobs.incrementAndGet();
+    waits.begin(reason);
   }
 
   void endWait(Instant now) {
     if (waitReason != null) {
-      waits.add(new Wait(waitReason, Duration.between(waitSince, now).toMillis()));
+      recordedWaits.add(new Wait(waitReason, Duration.between(waitSince, now).toMillis()));
+      waits.end(waitReason);
       waitReason = null;
-      waitingJobs.decrementAndGet();
     }
   }
 
   /** What this job waited for, for an expiry's message: {@code "; it waited for: quota (12 s), ..."}. */
   String waitedFor() {
     Map<String, Long> byReason = new LinkedHashMap<>();
-    for (Wait w : waits) {
+    for (Wait w : recordedWaits) {
       byReason.merge(w.reason(), w.millis(), Long::sum);
     }
     if (byReason.isEmpty()) {
@@ -155,6 +154,6 @@ final class JobRun implements VerdictPolicy.History {
     endWait(now);
     JsonNode usage = message == null ? null : message.get("usage");
     return new JobResult(job.id(), outcome, route, message, error, attempts, usage, job.metadata(), workerId,
-        enqueuedAt, started, now, waits, notes);
+        enqueuedAt, started, now, recordedWaits, notes);
   }
 }

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +69,7 @@ public final class Router {
   private final OperatorPolicy operator;
   private final String workerId;
   private final Clock clock;
-  private final AtomicInteger waiting = new AtomicInteger();
+  private final Waits waiting = new Waits();
 
   /**
    * @param transports what carries calls on each route
@@ -164,7 +163,12 @@ public final class Router {
 
   /** Jobs waiting for a route (a gate, a budget, a backoff) rather than calling one, now. */
   public int waitingJobs() {
-    return waiting.get();
+    return waiting.total();
+  }
+
+  /** What the jobs waiting now wait for ({@code subscription_paced}, {@code backoff}, ...), with how many each. */
+  public java.util.Map<String, Integer> waitingFor() {
+    return waiting.byReason();
   }
 
   /** Picks a route and calls it, or waits for one, or ends the job. */
@@ -275,9 +279,8 @@ public final class Router {
       run.beginWait(SubscriptionGate.REFRESHING, clock.instant());
       return subscription.rejected(run.token).thenCompose(fresh -> {
         if (!fresh) {
-          // No new credentials came (no refresher in the group, or it cannot refresh now): hold
-          // the route off group-wide as a refusal, so other jobs do not each meet the same 401.
-          // New credentials reopen it at once.
+          // No new credentials came: hold the route off group-wide as a refusal, so other jobs
+          // do not each meet the same 401. New credentials reopen it at once.
           holdOffGroupWide(route, clock.instant().plus(settings.refusalCooldown()), UNAUTHORIZED, d.verdict().error());
         }
         return step(run);
@@ -295,9 +298,8 @@ public final class Router {
       return waitThenStep(run, "backoff", delay);
     }
     if (action instanceof VerdictPolicy.Action.AwaitReachable) {
-      // Nothing was sent or billed: the job does not spend its attempts, but waits (backoff, and
-      // the route's breaker, which opens after a few such failures and lets one probe through at
-      // a time) or takes the next route. An outage delays jobs up to job.max.age.ms.
+      // Nothing was sent or billed: no attempt spent; a backoff (and the breaker) instead. An
+      // outage delays jobs up to job.max.age.ms.
       return waitThenStep(run, "unreachable", settings.jitteredBackoff(Math.min(run.unreachable, 10)));
     }
     return step(run);  // Step: the route is closed now, so the next step falls back or waits

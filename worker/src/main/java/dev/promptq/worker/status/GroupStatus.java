@@ -114,6 +114,8 @@ public record GroupStatus(
           .put("finished_last_minute", a.finishedLastMinute()).put("credentials", a.credentials())
           .put("at", a.at().toString());
       a.closedRoutes().forEach(w.putArray("closed_routes")::add);
+      ObjectNode wf = w.putObject("waiting_for");
+      a.waitingFor().forEach(wf::put);
       ObjectNode r = w.putObject("by_route");
       a.byRoute().forEach(r::put);
     }

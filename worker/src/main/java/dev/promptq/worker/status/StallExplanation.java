@@ -40,6 +40,12 @@ public final class StallExplanation {
       why.add("the subscription's credentials were revoked (" + c.error() + "): sign in again and run ./promptq "
           + "credentials import");
     }
+    java.util.Map<String, Integer> waitingFor = new java.util.TreeMap<>();
+    s.activity().values().forEach(a -> a.waitingFor().forEach((r, n) -> waitingFor.merge(r, n, Integer::sum)));
+    if (!waitingFor.isEmpty()) {
+      why.add("jobs waiting for: " + String.join(", ", waitingFor.entrySet().stream()
+          .map(e -> e.getKey() + " " + e.getValue()).toList()));
+    }
     if (!s.recentErrors().isEmpty()) {
       GroupStatus.RecentError e = s.recentErrors().get(0);
       why.add("latest error: " + e.kind() + " " + e.detail() + " (" + e.worker() + ", " + e.at() + ")");
