@@ -43,7 +43,7 @@ class SetOptionTest {
         "--set", "group.id=g1", "--set", "worker.id=w7", "--set", "anthropic.base.url=http://127.0.0.1:4010",
         "--set", "max.in.flight=10", "--set", "delivery=at_least_once", "--set", "ordering=key",
         "--set", "shutdown.grace.ms=1500", "--set", "ops.port=9464");
-    WorkerConfig config = WorkerConfig.fromSettings(this.<WorkerCommand>command(cl, "worker").settings());
+    WorkerConfig config = WorkerConfig.fromSettings(SetOptionTest.<WorkerCommand>command(cl, "worker").settings());
 
     assertEquals("broker-a:9093", config.bootstrapServers());
     assertEquals("team.jobs", config.topics().jobs());
@@ -82,8 +82,8 @@ class SetOptionTest {
         : new String[] {"status", "--set", "bootstrap.servers=broker-a:9093", "--set", "topic.prefix=team",
             "--set", "group.id=g1"};
     CommandLine cl = parsed(args);
-    Settings s = name.equals("batch") ? this.<BatchCommand>command(cl, "batch").settings()
-        : this.<StatusCommand>command(cl, "status").settings();
+    Settings s = name.equals("batch") ? SetOptionTest.<BatchCommand>command(cl, "batch").settings()
+        : SetOptionTest.<StatusCommand>command(cl, "status").settings();
     assertEquals(Map.of("bootstrap.servers", "broker-a:9093", "topic.prefix", "team", "group.id", "g1"),
         Map.of("bootstrap.servers", s.get("bootstrap.servers").orElseThrow(),
             "topic.prefix", s.get("topic.prefix").orElseThrow(), "group.id", s.get("group.id").orElseThrow()));
@@ -93,7 +93,7 @@ class SetOptionTest {
   void theConnectionKeysGivenWithSetReachCredentialsImport() {
     CommandLine cl = parsed("credentials", "import", "--set", "bootstrap.servers=broker-a:9093",
         "--set", "topic.prefix=team", "--set", "credentials.key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-    Settings s = this.<CredentialsCommand.Import>command(cl, "credentials", "import").settings();
+    Settings s = SetOptionTest.<CredentialsCommand.Import>command(cl, "credentials", "import").settings();
     assertEquals("broker-a:9093", s.get("bootstrap.servers").orElseThrow());
     assertEquals("team", s.get("topic.prefix").orElseThrow());
   }
