@@ -111,13 +111,14 @@ final class BatchCommand implements Callable<Integer> {
     }
     Settings s = settings();
     BrokerCheck.requireListening(s.get("bootstrap.servers").orElseThrow());
+    Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
     ClientConfig config = ClientConfig.of(s.get("bootstrap.servers").orElseThrow())
-        .withTopics(Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)))
+        .withTopics(topics)
         .withKafkaProperties(s.kafkaProperties());
     AtomicReference<ProgressBar> bar = new AtomicReference<>();
     java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger(-1);
     java.io.PrintWriter err = spec.commandLine().getErr();
-    String jobsTopic = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX)).jobs();
+    String jobsTopic = topics.jobs();
     GracefulStop.onSignals(() -> {
       int left = waiting.get();
       err.println();
@@ -130,7 +131,6 @@ final class BatchCommand implements Callable<Integer> {
       System.exit(130);
     });
     BatchRun.Summary summary;
-    Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
     Map<String, Object> kafka = KafkaClientProperties.fromSettings(s);
     try (PromptQClient client = PromptQClient.create(config); BatchOutput output = BatchOutput.open(out);
         FullResults full = FullResults.open(results);

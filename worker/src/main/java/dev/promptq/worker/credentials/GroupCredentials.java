@@ -32,9 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GroupCredentials implements SubscriptionTokens {
   private static final Logger log = LoggerFactory.getLogger(GroupCredentials.class);
-  static final String MISSING = SubscriptionGate.MISSING;
-  static final String REFRESHING = SubscriptionGate.REFRESHING;
-  static final String REVOKED = SubscriptionGate.REVOKED;
   private static final Duration UNTIL_IMPORTED = Duration.ofDays(365);
   private static final Duration STATIC_EXPIRY_WARNING = Duration.ofDays(14);
 
@@ -104,7 +101,7 @@ public final class GroupCredentials implements SubscriptionTokens {
     } else if (settings.key() != null) {
       mode = Mode.GROUP;
       seal = new CredentialSeal(CredentialCipher.fromBase64(settings.key()));
-      gates.close(clock.instant().plus(UNTIL_IMPORTED), MISSING);
+      gates.close(clock.instant().plus(UNTIL_IMPORTED), SubscriptionGate.MISSING);
     } else {
       if (file != null) {
         throw new IllegalArgumentException("credentials.file: " + file.path() + " is set but " + CredentialCipher.KEY_ENV
@@ -196,7 +193,7 @@ public final class GroupCredentials implements SubscriptionTokens {
     }
     Instant now = clock.instant();
     if (ask) {
-      gates.close(now.plus(settings.refreshWait()), REFRESHING);
+      gates.close(now.plus(settings.refreshWait()), SubscriptionGate.REFRESHING);
       log.info("subscription token of generation {} refused (401): asking the group's refresher for new credentials",
           token.generation());
       Publisher p = publisher;
@@ -255,7 +252,8 @@ public final class GroupCredentials implements SubscriptionTokens {
       wake = waiters;
       waiters = new ArrayList<>();
     }
-    gates.reopen(Set.of(MISSING, REFRESHING, REVOKED, SubscriptionGate.UNAUTHORIZED));
+    gates.reopen(Set.of(SubscriptionGate.MISSING, SubscriptionGate.REFRESHING, SubscriptionGate.REVOKED,
+        SubscriptionGate.UNAUTHORIZED));
     wake.forEach(f -> f.complete(true));
     log.info("subscription credentials of generation {} in use ({}); the access token expires at {}", generation,
         source, c.expiresAt() == null ? "an unknown time" : c.expiresAt());
@@ -282,7 +280,7 @@ public final class GroupCredentials implements SubscriptionTokens {
       wake = waiters;
       waiters = new ArrayList<>();
     }
-    gates.close(clock.instant().plus(UNTIL_IMPORTED), REVOKED);
+    gates.close(clock.instant().plus(UNTIL_IMPORTED), SubscriptionGate.REVOKED);
     wake.forEach(f -> f.complete(false));
     Listener l = listener;
     if (l != null) {

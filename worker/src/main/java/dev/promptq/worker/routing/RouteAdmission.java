@@ -32,7 +32,7 @@ final class RouteAdmission {
   record Admitted(RouteGates.Permit permit) implements Entry {}
 
   /** The route is open but this worker's share of its budget has no permit due before {@code next}. */
-  record Paced(Route route, CompletableFuture<Void> next) implements Entry {}
+  record Paced(CompletableFuture<Void> next) implements Entry {}
 
   /** The route's gate is closed, or open for one call at a time and taken. */
   record Blocked(RouteGates.Blocked gate) implements Entry {}
@@ -56,7 +56,7 @@ final class RouteAdmission {
         return new Admitted(permit);
       }
       gates.release(permit);
-      return new Paced(route, quota.nextPermit(route));
+      return new Paced(quota.nextPermit(route));
     }
     return new Blocked((RouteGates.Blocked) entry);
   }
