@@ -24,6 +24,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * leader answers a {@code ListOffsets} request.
  */
 public final class TopicSetup {
+  /** How long the usage topic keeps its records: a year and a month, for a report over a year. */
+  public static final java.time.Duration USAGE_RETENTION = java.time.Duration.ofDays(400);
 
   /**
    * What to create.
@@ -45,14 +47,16 @@ public final class TopicSetup {
 
   private TopicSetup() {}
 
-  /** Creates the jobs, results, dead-letter and control topics if missing, then waits for them. */
+  /** Creates the jobs, results, dead-letter, control and usage topics if missing, then waits for them. */
   public static void ensure(Admin admin, Topics topics, Spec spec, Duration timeout) {
     List<NewTopic> wanted = List.of(
         newTopic(topics.jobs(), spec.jobPartitions(), spec),
         newTopic(topics.results(), spec.jobPartitions(), spec),
         newTopic(topics.deadLetters(), 1, spec),
         newTopic(topics.control(), 1, spec)
-            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+        newTopic(topics.usage(), Math.min(spec.jobPartitions(), 6), spec)
+            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(USAGE_RETENTION.toMillis()))));
     ensure(admin, wanted, timeout);
   }
 

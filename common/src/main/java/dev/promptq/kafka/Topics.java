@@ -9,22 +9,25 @@ import dev.promptq.job.TopicNames;
  * @param results the default reply topic
  * @param deadLetters records that are not valid jobs, with the reason in headers
  * @param control compacted, one partition: shared credentials and group-wide route state
+ * @param usage one small record per finished job (tokens, route, cost), kept 400 days, for
+ *     {@code promptq report}
  */
-public record Topics(String jobs, String results, String deadLetters, String control) {
+public record Topics(String jobs, String results, String deadLetters, String control, String usage) {
 
   public static final String DEFAULT_PREFIX = "promptq";
 
   public Topics {
-    for (String t : new String[] {jobs, results, deadLetters, control}) {
+    for (String t : new String[] {jobs, results, deadLetters, control, usage}) {
       if (!TopicNames.isLegal(t)) {
         throw new IllegalArgumentException("illegal topic name: " + t);
       }
     }
   }
 
-  /** {@code P.jobs}, {@code P.results}, {@code P.jobs.dlq}, {@code P.control}. */
+  /** {@code P.jobs}, {@code P.results}, {@code P.jobs.dlq}, {@code P.control}, {@code P.usage}. */
   public static Topics withPrefix(String prefix) {
-    return new Topics(prefix + ".jobs", prefix + ".results", prefix + ".jobs.dlq", prefix + ".control");
+    return new Topics(prefix + ".jobs", prefix + ".results", prefix + ".jobs.dlq", prefix + ".control",
+        prefix + ".usage");
   }
 
   public static Topics defaults() {

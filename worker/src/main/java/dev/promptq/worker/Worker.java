@@ -155,7 +155,7 @@ public final class Worker implements AutoCloseable {
     JobLoop.Settings settings = new JobLoop.Settings(config.maxInFlight(), config.commitInterval(), config.ordering(),
         config.revocationGrace());
     Loops.Parts parts = new Loops.Parts(admin, router, codec, config.topics(), replies, metrics, settings,
-        config.resultMaxBytes(), clock);
+        config.resultMaxBytes(), clock, quota::windowsSeen);
     this.loop = config.delivery() == Delivery.EXACTLY_ONCE
         ? Loops.exactlyOnce(consumer, () -> new KafkaProducer<>(clients.resultsProducer(true),
             new ByteArraySerializer(), new ByteArraySerializer()), parts)

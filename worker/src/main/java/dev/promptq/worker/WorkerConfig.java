@@ -12,7 +12,7 @@ import dev.promptq.worker.credentials.Credentials;
 import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
-import dev.promptq.worker.spend.PriceTable;
+import dev.promptq.usage.PriceTable;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -80,7 +80,8 @@ import java.util.stream.Stream;
  *   <tr><td>job.max.age.ms</td><td></td><td>86400000 (24 h)</td><td>a job no route served by then ends expired, with what it waited for</td></tr>
  *   <tr><td>api.budget.usd.per.day</td><td></td><td>none</td><td>group-wide API spend per UTC day</td></tr>
  *   <tr><td>api.budget.usd.per.batch</td><td></td><td>none</td><td>group-wide API spend per job {@code batch}</td></tr>
- *   <tr><td>api.prices</td><td></td><td>built-in list prices</td><td>prefix:input:output USD per MTok, comma-separated</td></tr>
+ *   <tr><td>prices.file</td><td></td><td>the shipped prices.json</td><td>a price file in the same format; its models replace or add by id</td></tr>
+ *   <tr><td>api.prices</td><td></td><td>none</td><td>model:input:output USD per MTok, comma-separated, over the file</td></tr>
  *   <tr><td>reply.topics.allowed</td><td></td><td>P.results,P.*</td><td>topics a job may name for its result (never jobs, DLQ, control)</td></tr>
  *   <tr><td>job.max.bytes</td><td></td><td>524288</td><td>largest job record</td></tr>
  *   <tr><td>result.max.bytes</td><td></td><td>1000000</td><td>largest result or dead letter a job makes the worker write; a larger result is replaced by an errored one (result_too_large)</td></tr>
@@ -158,6 +159,7 @@ public record WorkerConfig(
       "anthropic.base.url", "claude.oauth.token", "anthropic.api.key", "max.in.flight", "call.timeout.ms",
       "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
       "topics.replication.factor", "api.budget.usd.per.day", "api.budget.usd.per.batch", "api.prices",
+      "prices.file",
       "reply.topics.allowed", "job.max.bytes", "job.max.depth", "result.max.bytes", "job.metadata.max.bytes",
       "ops.port", "ops.bind");
 
@@ -290,7 +292,8 @@ public record WorkerConfig(
         .jobPartitions(s.getInt("jobs.partitions", DEFAULT_JOB_PARTITIONS, 1, 10_000))
         .replicationFactor((short) s.getInt("topics.replication.factor", -1, -1, 32))
         .router(RouterSettings.fromSettings(s))
-        .prices(PriceTable.parse(s.get("api.prices", "")))
+        .prices(PriceTable.of(s.get("prices.file").map(Settings::expandHome).orElse(null),
+            s.get("api.prices", "")))
         .apiBudgetPerDay(optionalUsd(s, "api.budget.usd.per.day"))
         .apiBudgetPerBatch(optionalUsd(s, "api.budget.usd.per.batch"))
         .replyTopics(s.get("reply.topics.allowed").map(Globs::parse).orElse(null))

@@ -10,7 +10,7 @@ import dev.promptq.worker.credentials.Credentials;
 import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
-import dev.promptq.worker.spend.PriceTable;
+import dev.promptq.usage.PriceTable;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

@@ -48,19 +48,21 @@ class SecurityIT {
       records.put("by-field", p.codec.encodeJob(Job.of("by-field", request).withReplyTo(victim)));
       records.put("into-control", p.codec.encodeJob(Job.of("into-control", request).withReplyTo(p.topics.control())));
       records.put("into-jobs", p.codec.encodeJob(Job.of("into-jobs", request).withReplyTo(p.topics.jobs())));
+      records.put("into-usage", p.codec.encodeJob(Job.of("into-usage", request).withReplyTo(p.topics.usage())));
       records.forEach((key, value) -> p.produceRaw(key.getBytes(StandardCharsets.UTF_8), value, Map.of()));
       p.produceRaw("by-header".getBytes(StandardCharsets.UTF_8), p.codec.encodeJob(Job.of("by-header", request)),
           Map.of(ReplyHeaders.REPLY_TOPIC, victim.getBytes(StandardCharsets.UTF_8)));
 
-      List<ConsumerRecord<byte[], byte[]>> dead = p.readAll(p.topics.deadLetters(), 4);
+      List<ConsumerRecord<byte[], byte[]>> dead = p.readAll(p.topics.deadLetters(), 5);
       Map<String, String> reasons = new LinkedHashMap<>();
       dead.forEach(d -> reasons.put(new String(d.key(), StandardCharsets.UTF_8), dlqReason(d)));
-      assertEquals(Set.of("by-field", "into-control", "into-jobs", "by-header"), reasons.keySet());
+      assertEquals(Set.of("by-field", "into-control", "into-jobs", "into-usage", "by-header"), reasons.keySet());
       assertTrue(reasons.get("by-field").startsWith("reply topic " + victim + " is not allowed (reply.topics.allowed: "),
           reasons.get("by-field"));
       assertEquals("reply topic " + victim + " is not allowed (reply.topics.allowed: " + p.topics.results() + ","
           + p.topics.results().replace("results", "*") + ")", reasons.get("by-header"));
       assertEquals("reply topic " + p.topics.control() + " is one of promptq's own topics", reasons.get("into-control"));
+      assertEquals("reply topic " + p.topics.usage() + " is one of promptq's own topics", reasons.get("into-usage"));
 
       assertEquals(0, TopicReader.readAll(kafka.bootstrapServers(), victim, 0, Duration.ofSeconds(2), WAIT).size(),
           "nothing reached the forbidden topic");

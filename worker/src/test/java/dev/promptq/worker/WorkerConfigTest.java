@@ -13,7 +13,7 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
-import dev.promptq.worker.spend.PriceTable;
+import dev.promptq.usage.PriceTable;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -82,7 +82,7 @@ class WorkerConfigTest {
         Duration.ofMinutes(1), Duration.ZERO, 0.75), c.router());
     assertEquals(12.5, c.apiBudgetPerDay());
     assertEquals(2.0, c.apiBudgetPerBatch());
-    assertEquals(new PriceTable.Price(1, 2), c.prices().priceOf("mine-1"));
+    assertEquals(new PriceTable.ModelPrice("mine", 1, 2, null), c.prices().find("mine").orElseThrow());
     assertEquals(Globs.parse("acme.results,replies.*"), c.replyTopics());
     assertEquals(new JobCodec.Limits(2048, 16, 100), c.jobLimits());
     assertEquals(new OperatorPolicy(Set.of(RoutePolicy.SUBSCRIPTION_ONLY), 4096L, Globs.parse("claude-haiku-*")),

@@ -23,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns one job record into the records to publish for it: a result on its reply topic, or a
- * dead letter when the record is not a job or its result could not be delivered.
+ * Turns one job record into the records to publish for it: a result on its reply topic and a usage
+ * record on the usage topic, or a dead letter when the record is not a job or its result could not
+ * be delivered.
  *
  * <p>Nothing a job makes the worker write is larger than {@code resultMaxBytes}: a larger result
  * is replaced, before it is written, by a small {@code errored} one ({@code result_too_large}).
@@ -46,9 +47,11 @@ final class JobHandler implements JobRunner {
   private final ReplyPolicy replies;
   private final WorkerMetrics metrics;
   private final int resultMaxBytes;
+  private final UsageRecords usage;
 
   JobHandler(Router router, JobCodec codec, Topics topics, ReplyDestinations destinations, ReplyPolicy replies,
-      WorkerMetrics metrics, int resultMaxBytes) {
+      WorkerMetrics metrics, int resultMaxBytes, UsageRecords usage) {
+    this.usage = usage;
     this.metrics = metrics;
     this.router = router;
     this.codec = codec;
@@ -81,7 +84,7 @@ final class JobHandler implements JobRunner {
           return List.<Output>of();  // the next owner answers it; nothing to count
         }
         metrics.onResult(result);
-        return List.of(reply(record, job, topic, partition, result));
+        return List.of(reply(record, job, topic, partition, result), usage.of(job, result));
       });
     }).exceptionally(bug -> {
       log.error("job {} failed inside the worker", job.id(), bug);

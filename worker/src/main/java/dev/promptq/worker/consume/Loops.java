@@ -4,7 +4,9 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.Router;
+import dev.promptq.usage.UsageCodec;
 import java.time.Clock;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -19,9 +21,12 @@ public final class Loops {
    *
    * @param admin checks reply destinations; owned by the caller
    * @param resultMaxBytes the largest record a job may make the worker write
+   * @param windows the subscription's utilisation per window as the worker last saw it, for the
+   *     usage records
    */
   public record Parts(Admin admin, Router router, JobCodec codec, Topics topics, ReplyPolicy replies,
-      WorkerMetrics metrics, JobLoop.Settings settings, int resultMaxBytes, Clock clock) {}
+      WorkerMetrics metrics, JobLoop.Settings settings, int resultMaxBytes, Clock clock,
+      Supplier<Map<String, Double>> windows) {}
 
   /**
    * A loop that publishes results and commits offsets in one transaction.
@@ -58,7 +63,8 @@ public final class Loops {
 
   private static JobLoop loop(Consumer<byte[], byte[]> consumer, Committer committer, Parts p) {
     JobLoop loop = new JobLoop(consumer, committer, new JobHandler(p.router(), p.codec(), p.topics(),
-        ReplyDestinations.of(p.admin(), p.clock()), p.replies(), p.metrics(), p.resultMaxBytes()), p.settings(),
+        ReplyDestinations.of(p.admin(), p.clock()), p.replies(), p.metrics(), p.resultMaxBytes(),
+        new UsageRecords(new UsageCodec(p.codec().mapper()), p.topics().usage(), p.windows())), p.settings(),
         p.topics().jobs(), p.clock());
     loop.onFault(p.metrics()::onLoopFault);
     return loop;

@@ -10,7 +10,7 @@ import java.util.Set;
  * {@code reply_to} or a {@code kafka_replyTopic} header), and the worker writes there with its own
  * rights: without this check, anyone who can write a job could write into any topic the worker
  * can. Allowed are the topics matching {@code reply.topics.allowed}, never the group's own jobs,
- * dead-letter and control topics. Immutable.
+ * dead-letter, control and usage topics. Immutable.
  */
 public final class ReplyPolicy {
   private final Globs allowed;
@@ -18,7 +18,7 @@ public final class ReplyPolicy {
 
   public ReplyPolicy(Globs allowed, Topics topics) {
     this.allowed = allowed;
-    this.internal = Set.of(topics.jobs(), topics.deadLetters(), topics.control());
+    this.internal = Set.of(topics.jobs(), topics.deadLetters(), topics.control(), topics.usage());
   }
 
   /** Why a result may not go to {@code topic}, or empty if it may. */

@@ -150,6 +150,11 @@ public final class QuotaGovernor implements AutoCloseable {
     }
   }
 
+  /** The subscription's utilisation per window as its last answer with unified headers reported it. */
+  public Map<String, Double> windowsSeen() {
+    return lastSeen(Route.SUBSCRIPTION).map(UnifiedRateLimit::windows).orElse(Map.of());
+  }
+
   /** The last unified headers seen on {@code route}, for status and metrics. */
   public Optional<UnifiedRateLimit> lastSeen(Route route) {
     synchronized (lastSeen) {

@@ -1,6 +1,8 @@
 package dev.promptq.worker.spend;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.promptq.usage.PriceTable;
+import dev.promptq.usage.Tokens;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -9,6 +11,10 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The group's API spend against its budgets: one per UTC day, and one per batch (jobs that name
@@ -28,7 +34,10 @@ public final class ApiSpend {
     void publish(String scope, String workerId, double usd);
   }
 
+  private static final Logger log = LoggerFactory.getLogger(ApiSpend.class);
+
   private final PriceTable prices;
+  private final Set<String> unpriced = ConcurrentHashMap.newKeySet();
   private final Double budgetPerDay;
   private final Double budgetPerBatch;
   private final String workerId;
@@ -55,9 +64,19 @@ public final class ApiSpend {
     this.publisher = p;
   }
 
-  /** The cost of an answer's usage for {@code model}. */
+  /**
+   * The cost of an answer's usage for {@code model}, at list prices. A model the price table does
+   * not know counts at the table's highest prices, so the budgets err on the safe side; the first
+   * answer of each such model logs a warning saying so.
+   */
   public double costOf(String model, JsonNode usage) {
-    return prices.cost(model, usage);
+    if (prices.find(model).isEmpty() && unpriced.add(String.valueOf(model))) {
+      PriceTable.ModelPrice high = prices.highest();
+      log.warn("model {} is not in the price table (checked {}): its API answers count at the table's highest prices "
+          + "({} / {} USD per million input / output tokens) against the budgets; add it with prices.file or api.prices",
+          model, prices.checked(), high.input(), high.output());
+    }
+    return prices.budgetCost(model, Tokens.fromUsage(usage), false);
   }
 
   /** Counts the cost of one of this worker's answers (for a job of {@code batch}, or null). */

@@ -15,7 +15,7 @@ import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.RouteNotice;
 import dev.promptq.worker.routing.RouterSettings;
 import dev.promptq.worker.spend.ApiSpend;
-import dev.promptq.worker.spend.PriceTable;
+import dev.promptq.usage.PriceTable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -19,7 +19,7 @@ import dev.promptq.worker.credentials.SubscriptionTokens;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.spend.ApiSpend;
-import dev.promptq.worker.spend.PriceTable;
+import dev.promptq.usage.PriceTable;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.promptq.testkit.time.ManualClock;
+import dev.promptq.usage.PriceTable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
