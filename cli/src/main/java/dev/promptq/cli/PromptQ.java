@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       BatchCommand.class,
       BenchCommand.class,
       CredentialsCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class PromptQ implements Runnable {

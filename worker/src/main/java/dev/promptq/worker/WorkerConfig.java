@@ -82,6 +82,8 @@ import java.util.stream.Stream;
  *   <tr><td>api.budget.usd.per.batch</td><td></td><td>none</td><td>group-wide API spend per job {@code batch}</td></tr>
  *   <tr><td>prices.file</td><td></td><td>the shipped prices.json</td><td>a price file in the same format; its models replace or add by id</td></tr>
  *   <tr><td>api.prices</td><td></td><td>none</td><td>model:input:output USD per MTok, comma-separated, over the file</td></tr>
+ *   <tr><td>plan.usd.per.month</td><td></td><td>none</td><td>the subscription's price: read by {@code promptq report}, not the worker</td></tr>
+ *   <tr><td>plan.enterprise.factor</td><td></td><td>5</td><td>read by {@code promptq report}: how many times the plan's price is far above it</td></tr>
  *   <tr><td>reply.topics.allowed</td><td></td><td>P.results,P.*</td><td>topics a job may name for its result (never jobs, DLQ, control)</td></tr>
  *   <tr><td>job.max.bytes</td><td></td><td>524288</td><td>largest job record</td></tr>
  *   <tr><td>result.max.bytes</td><td></td><td>1000000</td><td>largest result or dead letter a job makes the worker write; a larger result is replaced by an errored one (result_too_large)</td></tr>
@@ -159,7 +161,7 @@ public record WorkerConfig(
       "anthropic.base.url", "claude.oauth.token", "anthropic.api.key", "max.in.flight", "call.timeout.ms",
       "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
       "topics.replication.factor", "api.budget.usd.per.day", "api.budget.usd.per.batch", "api.prices",
-      "prices.file",
+      "prices.file", "plan.usd.per.month", "plan.enterprise.factor",
       "reply.topics.allowed", "job.max.bytes", "job.max.depth", "result.max.bytes", "job.metadata.max.bytes",
       "ops.port", "ops.bind");
 
