@@ -1,14 +1,14 @@
 package dev.promptq.cli;
 
-import dev.promptq.cli.report.Grouping;
-import dev.promptq.cli.report.Ledger;
-import dev.promptq.cli.report.Plan;
-import dev.promptq.cli.report.ReportCsv;
-import dev.promptq.cli.report.ReportHtml;
-import dev.promptq.cli.report.ReportJson;
-import dev.promptq.cli.report.ReportText;
-import dev.promptq.cli.report.UsageReader;
-import dev.promptq.cli.report.UsageReport;
+import dev.promptq.report.Grouping;
+import dev.promptq.report.Ledger;
+import dev.promptq.report.Plan;
+import dev.promptq.report.ReportCsv;
+import dev.promptq.report.ReportHtml;
+import dev.promptq.report.ReportJson;
+import dev.promptq.report.ReportText;
+import dev.promptq.report.UsageReader;
+import dev.promptq.report.UsageReport;
 import dev.promptq.config.Settings;
 import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.KafkaClientProperties;
@@ -112,6 +112,7 @@ final class ReportCommand implements Callable<Integer> {
     Map<String, Object> props = new HashMap<>(KafkaClientProperties.fromSettings(s));
     props.put("client.id", "promptq-report");
     props.put("isolation.level", "read_committed");
+    props.put("allow.auto.create.topics", false);  // asking for a missing usage topic must not create it
     props.put("max.poll.records", 20_000);
     props.put("fetch.max.bytes", 64 * 1024 * 1024);
     props.put("max.partition.fetch.bytes", 16 * 1024 * 1024);

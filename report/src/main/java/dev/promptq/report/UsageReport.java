@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +17,7 @@ import java.util.List;
  * @param plan the plan's price and thresholds
  * @param verdict what the data says
  * @param daysOfData from the first record (or the period's start, if later) to the period's end
+ * @param periodDays from the period's start to its end (or now, if earlier): the days the plan is paid for
  * @param apiEquivalentPerMonth the whole work at API list prices, per average month
  * @param projection the month of the period's end, projected
  * @param pricesSource where the prices come from
@@ -25,8 +26,13 @@ import java.util.List;
  * @param records usage records counted
  */
 public record UsageReport(Instant from, Instant to, Grouping by, List<Row> rows, Totals total, List<Row> days,
-    List<Row> topBatches, Plan plan, Plan.Verdict verdict, double daysOfData, double apiEquivalentPerMonth,
+    List<Row> topBatches, Plan plan, Plan.Verdict verdict, double daysOfData, double periodDays, double apiEquivalentPerMonth,
     Projection projection, String pricesSource, String pricesChecked, List<String> warnings, long records) {
+
+  /** The total row: the whole period, with the plan's price for it. */
+  public Row totalRow() {
+    return new Row("total", total, plan.priceFor(periodDays));
+  }
 
   /**
    * One row.

@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import dev.promptq.usage.UsageCodec;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -39,14 +39,14 @@ public final class ReportText {
     for (UsageReport.Row row : r.rows()) {
       out.println(line(row, keyWidth, r, shown));
     }
-    out.println(line(new UsageReport.Row("total", r.total(), r.by().isTime() ? r.plan().priceFor(r.daysOfData()) : 0),
+    out.println(line(r.totalRow(),
         keyWidth, r, shown));
     out.println();
     out.println(r.verdict().line());
     if (r.plan().usdPerMonth() != null) {
-      double saved = r.total().subscriptionValueUsd() - r.plan().priceFor(r.daysOfData());
+      double saved = r.total().subscriptionValueUsd() - r.plan().priceFor(r.periodDays());
       out.printf(Locale.ROOT, "The subscription carried %s of work at API list prices for %s of plan: %s %s.%n",
-          Money.usd(r.total().subscriptionValueUsd()), Money.usd(r.plan().priceFor(r.daysOfData())),
+          Money.usd(r.total().subscriptionValueUsd()), Money.usd(r.plan().priceFor(r.periodDays())),
           saved >= 0 ? "saved" : "lost", Money.usd(Math.abs(saved)));
     }
     out.println(projection(r.projection()));

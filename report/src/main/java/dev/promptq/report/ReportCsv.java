@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ public final class ReportCsv {
     for (UsageReport.Row row : r.rows()) {
       line(out, row, windows);
     }
-    line(out, new UsageReport.Row("total", r.total(), r.by().isTime() ? r.plan().priceFor(r.daysOfData()) : 0), windows);
+    line(out, r.totalRow(), windows);
     out.flush();
   }
 

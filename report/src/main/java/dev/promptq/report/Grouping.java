@@ -1,8 +1,10 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import dev.promptq.usage.UsageRecord;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoField;
 import java.time.temporal.IsoFields;
 import java.util.Locale;
 
@@ -29,14 +31,21 @@ public enum Grouping {
     return this == DAY || this == WEEK || this == MONTH;
   }
 
-  /** Days in one row's period, for its share of the plan's monthly price; 0 for the others. */
-  double days() {
-    return switch (this) {
-      case DAY -> 1;
-      case WEEK -> 7;
-      case MONTH -> Plan.DAYS_PER_MONTH;
-      default -> 0;
+  /** The start and end (exclusive) of a period row's {@code key}; null for rows that are not periods. */
+  Instant[] span(String key) {
+    LocalDate start = switch (this) {
+      case DAY -> LocalDate.parse(key);
+      case WEEK -> LocalDate.of(Integer.parseInt(key.substring(0, 4)), 1, 4)
+          .with(IsoFields.WEEK_OF_WEEK_BASED_YEAR, Integer.parseInt(key.substring(6)))
+          .with(ChronoField.DAY_OF_WEEK, 1);
+      case MONTH -> LocalDate.parse(key + "-01");
+      default -> null;
     };
+    if (start == null) {
+      return null;
+    }
+    LocalDate end = this == DAY ? start.plusDays(1) : this == WEEK ? start.plusWeeks(1) : start.plusMonths(1);
+    return new Instant[] {start.atStartOfDay(ZoneOffset.UTC).toInstant(), end.atStartOfDay(ZoneOffset.UTC).toInstant()};
   }
 
   /** {@code day}, ... as on the command line. */

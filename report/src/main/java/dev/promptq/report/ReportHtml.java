@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -54,21 +54,26 @@ public final class ReportHtml {
         new SvgChart.Series("API (billed)", API, values(days, Totals::apiSpendUsd))), Money::usd),
         "What each day's work would have cost at API list prices: the subscription's share and what the API billed."));
     double[] cumulative = new double[days.size()];
+    double[] bySubscription = new double[days.size()];
     double[] plan = new double[days.size()];
     double sum = 0;
+    double sub = 0;
     for (int i = 0; i < days.size(); i++) {
       sum += days.get(i).apiEquivalentUsd();
+      sub += days.get(i).subscriptionValueUsd();
       cumulative[i] = sum;
+      bySubscription[i] = sub;
       plan[i] = r.plan().priceFor(i + 1);
     }
-    List<SvgChart.Series> value = new ArrayList<>(List.of(new SvgChart.Series("all work at API prices", CUMULATIVE,
-        cumulative)));
+    List<SvgChart.Series> value = new ArrayList<>(List.of(new SvgChart.Series("all work", CUMULATIVE, cumulative),
+        new SvgChart.Series("the subscription's work", SUBSCRIPTION, bySubscription)));
     if (r.plan().usdPerMonth() != null) {
       value.add(new SvgChart.Series(String.format(Locale.ROOT, "plan ($%,.0f a month)", r.plan().usdPerMonth()), PLAN,
           plan));
     }
-    h.append(figure(SvgChart.lines("Cumulative value against the plan's price (USD)", labels, value, Money::usd, 0),
-        "Above the plan's line, the subscription pays for itself."));
+    h.append(figure(SvgChart.lines("Cumulative value at API list prices against the plan's price (USD)", labels, value,
+        Money::usd, 0), "Where the subscription's line runs above the plan's, the subscription pays for itself; the "
+        + "line of all work is what the API alone would have cost."));
     List<String> windows = new ArrayList<>(new TreeSet<>(t.windowMax().keySet()));
     List<SvgChart.Series> util = new ArrayList<>();
     for (int i = 0; i < windows.size() && i < WINDOWS.length; i++) {
@@ -118,7 +123,7 @@ public final class ReportHtml {
             + "<th>cache writes</th><th>cache reads</th><th>API spend</th><th>subscription value</th><th>saved</th>"
             + "</tr></thead><tbody>");
     List<UsageReport.Row> rows = new ArrayList<>(r.rows());
-    rows.add(new UsageReport.Row("total", r.total(), r.by().isTime() ? r.plan().priceFor(r.daysOfData()) : 0));
+    rows.add(r.totalRow());
     for (UsageReport.Row row : rows) {
       Totals t = row.totals();
       b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%s</td>"

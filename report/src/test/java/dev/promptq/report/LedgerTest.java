@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -109,19 +109,41 @@ class LedgerTest {
   }
 
   @Test
-  void theVerdictComparesAMonthOfTheWorkAtApiPricesWithThePlan() {
+  void theVerdictWeighsTheSubscriptionsWorkAgainstItsPriceAndTheWholeWorkAgainstFarAbove() {
     double days = Duration.between(GeneratedMonth.START.plusSeconds(1800), DEC_1).toMillis() / 86_400_000.0;
-    double perMonth = (month.subscriptionValue + month.apiSpend) / days * 365.25 / 12;
-    UsageReport r = november(Grouping.DAY, new Plan(perMonth * 2, 5));
+    double sub = month.subscriptionValue / days * 365.25 / 12;
+    double all = (month.subscriptionValue + month.apiSpend) / days * 365.25 / 12;
+    UsageReport r = november(Grouping.DAY, new Plan(all * 2, 5));
     assertEquals(days, r.daysOfData(), 1e-9);
-    assertEquals(perMonth, r.apiEquivalentPerMonth(), CENT);
+    assertEquals(30, r.periodDays(), 1e-9);
+    assertEquals(all, r.apiEquivalentPerMonth(), CENT);
     assertEquals(Plan.Verdict.API, r.verdict().kind(), r.verdict().line());
     assertTrue(r.verdict().line().startsWith("Use the API: "), r.verdict().line());
-    assertEquals(Plan.Verdict.SUBSCRIPTION, november(Grouping.DAY, new Plan(perMonth / 2, 5)).verdict().kind());
-    assertEquals(Plan.Verdict.ENTERPRISE, november(Grouping.DAY, new Plan(perMonth / 6, 5)).verdict().kind());
+    UsageReport between = november(Grouping.DAY, new Plan((sub + all) / 2, 5));
+    assertEquals(Plan.Verdict.API, between.verdict().kind(),
+        "the API's fallback made the whole work dearer than the plan, but the subscription's share is not: "
+            + between.verdict().line());
+    UsageReport keep = november(Grouping.DAY, new Plan(sub * 0.9, 5));
+    assertEquals(Plan.Verdict.SUBSCRIPTION, keep.verdict().kind(), keep.verdict().line());
+    assertTrue(keep.verdict().line().contains(String.format(java.util.Locale.ROOT, "$%,.2f more than", sub * 0.1)),
+        keep.verdict().line());
+    assertEquals(Plan.Verdict.ENTERPRISE, november(Grouping.DAY, new Plan(all / 5, 5)).verdict().kind());
     UsageReport noPlan = november(Grouping.DAY, new Plan(null, 5));
     assertEquals(Plan.Verdict.NO_PLAN, noPlan.verdict().kind());
     assertTrue(noPlan.verdict().line().contains("plan.usd.per.month"), noPlan.verdict().line());
+  }
+
+  @Test
+  void aPeriodRowPaysThePlanOnlyForItsDaysWithinTheReport() {
+    UsageReport r = november(Grouping.WEEK, new Plan(365.25 / 12, 5));  // a dollar a day
+    assertEquals("2026-W44", r.rows().get(0).key());
+    assertEquals(1, r.rows().get(0).planShareUsd(), 1e-9, "only Sunday the 1st is in November");
+    assertEquals(7, r.rows().get(1).planShareUsd(), 1e-9);
+    assertEquals(30, r.rows().stream().mapToDouble(UsageReport.Row::planShareUsd).sum(), 1e-9);
+    assertEquals(30, r.totalRow().planShareUsd(), 1e-9);
+    Instant now = Instant.parse("2026-11-10T12:00:00Z");
+    UsageReport partial = report(Grouping.MONTH, GeneratedMonth.START, DEC_1, new Plan(365.25 / 12, 5), now);
+    assertEquals(9.5, partial.rows().get(0).planShareUsd(), 1e-9, "no plan is paid for days still to come");
   }
 
   @Test
@@ -174,7 +196,7 @@ class LedgerTest {
   void windowUtilisationIsTheHighestSeenPerPeriod() {
     UsageReport r = november(Grouping.DAY, new Plan(null, 5));
     UsageReport.Row last = r.rows().get(29);
-    assertEquals(29 / 30.0, last.totals().windowMax().get("7d"), 1e-12);
+    assertEquals(30 / 32.0, last.totals().windowMax().get("7d"), 1e-12);
     double max5h = month.records.stream().filter(u -> u.finishedAt().toString().startsWith("2026-11-30"))
         .mapToDouble(u -> u.windows().getOrDefault("5h", 0.0)).max().orElseThrow();
     assertEquals(max5h, last.totals().windowMax().get("5h"), 1e-12);

@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import dev.promptq.usage.PriceTable;
 import dev.promptq.usage.Tokens;

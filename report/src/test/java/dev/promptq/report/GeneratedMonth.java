@@ -1,19 +1,18 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import dev.promptq.usage.Tokens;
 import dev.promptq.usage.UsageRecord;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
- * A month of usage records as workers would write them (several models, both routes, failures,
- * cache writes and reads, batches, the subscription's windows), and its totals computed here with
- * prices written out by hand, independently of the price table and the report.
+ * A month of usage records as workers would write them ({@link SyntheticUsage}: several models, both
+ * routes, failures, cache writes and reads, batches, the subscription's windows; here also a
+ * snapshot id and a model no price table knows), and its totals computed here with prices written
+ * out by hand, independently of the price table and the report.
  */
 final class GeneratedMonth {
   /** List prices, USD per million tokens, from Anthropic's model pages (December 2026). */
@@ -45,24 +44,10 @@ final class GeneratedMonth {
 
   /** {@code perDay} jobs on each of {@code days} days from November 1st, from seed {@code seed}. */
   GeneratedMonth(int days, int perDay, long seed) {
-    Random random = new Random(seed);
-    for (int d = 0; d < days; d++) {
-      for (int i = 0; i < perDay; i++) {
-        Instant at = START.plus(Duration.ofDays(d)).plusSeconds(1800 + (long) i * (80_000 / perDay));
-        String model = MODELS.get(random.nextInt(MODELS.size()));
-        int dice = random.nextInt(100);
-        String route = dice < 70 ? "subscription" : dice < 95 ? "api" : null;
-        Tokens t = route == null ? Tokens.NONE : new Tokens(random.nextInt(5000), random.nextInt(2000),
-            random.nextInt(3) == 0 ? random.nextInt(20_000) : 0, random.nextInt(10) == 0 ? random.nextInt(40_000) : 0,
-            random.nextInt(2) == 0 ? random.nextInt(100_000) : 0);
-        String batch = d % 3 == 0 ? "nightly-" + d : null;
-        Map<String, Double> windows = route == null ? Map.of() : Map.of("5h", random.nextDouble(), "7d", d / 30.0);
-        UsageRecord r = new UsageRecord("job-" + d + "-" + i, at, route == null ? "errored" : "succeeded", route, "http",
-            UsageRecord.SYNC, model, t, 0, null, batch, "w" + (i % 3), windows);
-        records.add(r);
-        count(r);
-      }
-    }
+    SyntheticUsage.generate(START, days, perDay, seed, MODELS, r -> {
+      records.add(r);
+      count(r);
+    });
   }
 
   private void count(UsageRecord r) {

@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import dev.promptq.usage.PriceTable;
 import dev.promptq.usage.UsageRecord;
@@ -81,6 +81,21 @@ public final class Ledger {
     return true;
   }
 
+  /** The plan's price for the part of a period row that lies within the report's period (up to {@code end}). */
+  private double planShare(Plan plan, Grouping g, String key, Instant end) {
+    Instant[] span = g.span(key);
+    if (span == null) {
+      return 0;
+    }
+    Instant a = span[0].isBefore(from) ? from : span[0];
+    Instant b = span[1].isAfter(end) ? end : span[1];
+    return b.isAfter(a) ? plan.priceFor(Duration.between(a, b).toMillis() / DAY_MS) : 0;
+  }
+
+  private static double perMonth(double usd, double days) {
+    return days <= 0 ? 0 : usd / days * Plan.DAYS_PER_MONTH;
+  }
+
   /** Counts a record that could not be read (reported as a warning). */
   public void skipped() {
     skipped++;
@@ -91,7 +106,7 @@ public final class Ledger {
     Instant end = to.isAfter(now) ? now : to;
     Instant start = first == null ? end : first.isAfter(from) ? first : from;
     double daysOfData = Math.max(0, Duration.between(start, end).toMillis() / DAY_MS);
-    double perMonth = daysOfData <= 0 ? 0 : total.apiEquivalentUsd() / daysOfData * Plan.DAYS_PER_MONTH;
+    double perMonth = perMonth(total.apiEquivalentUsd(), daysOfData);
     double recentDays = Math.max(1.0 / 24, Duration.between(first != null && first.isAfter(recentFrom) ? first
         : recentFrom, end).toMillis() / DAY_MS);
     YearMonth ym = YearMonth.from(LocalDate.ofInstant(to.minusMillis(1), ZoneOffset.UTC));
@@ -101,13 +116,13 @@ public final class Ledger {
         month.apiSpendUsd(), recent.apiEquivalentUsd() / recentDays, recent.apiSpendUsd() / recentDays, daysLeft);
 
     List<UsageReport.Row> rowList = new ArrayList<>();
-    rows.forEach((k, t) -> rowList.add(new UsageReport.Row(k, t, by.isTime() ? plan.priceFor(by.days()) : 0)));
+    rows.forEach((k, t) -> rowList.add(new UsageReport.Row(k, t, planShare(plan, by, k, end))));
     if (!by.isTime()) {
       rowList.sort(Comparator.comparingDouble((UsageReport.Row r) -> -r.totals().apiEquivalentUsd())
           .thenComparing(UsageReport.Row::key));
     }
     List<UsageReport.Row> dayList = new ArrayList<>();
-    days.forEach((k, t) -> dayList.add(new UsageReport.Row(k, t, plan.priceFor(1))));
+    days.forEach((k, t) -> dayList.add(new UsageReport.Row(k, t, planShare(plan, Grouping.DAY, k, end))));
     List<UsageReport.Row> top = batches.entrySet().stream()
         .map(e -> new UsageReport.Row(e.getKey(), e.getValue(), 0))
         .sorted(Comparator.comparingDouble((UsageReport.Row r) -> -r.totals().apiEquivalentUsd())
@@ -126,7 +141,8 @@ public final class Ledger {
           skipped));
     }
     return new UsageReport(from, to, by, List.copyOf(rowList), total, List.copyOf(dayList), top, plan,
-        plan.verdict(perMonth, daysOfData), daysOfData, perMonth, projection, prices.source(), prices.checked(),
+        plan.verdict(perMonth(total.subscriptionValueUsd(), daysOfData), perMonth(total.apiSpendUsd(), daysOfData),
+            daysOfData), daysOfData, Duration.between(from, end).toMillis() / DAY_MS, perMonth, projection, prices.source(), prices.checked(),
         List.copyOf(warnings), total.jobs);
   }
 }

@@ -1,4 +1,4 @@
-package dev.promptq.cli.report;
+package dev.promptq.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,6 +16,7 @@ public final class ReportJson {
     n.put("by", r.by().wireName());
     n.put("records", r.records());
     n.put("days_of_data", r.daysOfData());
+    n.put("period_days", r.periodDays());
     ObjectNode prices = n.putObject("prices");
     prices.put("source", r.pricesSource());
     prices.put("checked", r.pricesChecked());
@@ -25,8 +26,8 @@ public final class ReportJson {
     }
     rows(n.putArray("rows"), r.rows());
     n.set("total", totals(mapper.createObjectNode(), r.total()));
-    ((ObjectNode) n.get("total")).put("plan_usd", r.plan().priceFor(r.daysOfData()))
-        .put("saved_usd", r.total().subscriptionValueUsd() - r.plan().priceFor(r.daysOfData()));
+    ((ObjectNode) n.get("total")).put("plan_usd", r.plan().priceFor(r.periodDays()))
+        .put("saved_usd", r.total().subscriptionValueUsd() - r.plan().priceFor(r.periodDays()));
     n.putObject("verdict").put("kind", r.verdict().kind()).put("text", r.verdict().line())
         .put("api_equivalent_usd_per_month", r.apiEquivalentPerMonth());
     UsageReport.Projection p = r.projection();
