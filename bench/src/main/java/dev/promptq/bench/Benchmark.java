@@ -26,7 +26,9 @@ import java.util.UUID;
  *       each full window, and its violations (quota 429s, the most calls in any window);
  *   <li>the subscription's transports: a Claude Code process's start-up, call overhead and memory
  *       next to an HTTP call, and jobs/s through a worker with each at the same concurrency (when
- *       a {@code claude} executable is given).
+ *       a {@code claude} executable is given);
+ *   <li>the usage report: reading a month of usage records with {@code promptq report}'s reader
+ *       next to a plain consumer.
  * </ol>
  */
 public final class Benchmark {
@@ -44,17 +46,18 @@ public final class Benchmark {
    */
   public record Options(int zeroLatencyJobs, List<Integer> inFlights, int waves, Duration latency, int naiveJobs,
       int steadyRate, int steadySeconds, List<Integer> quotaWorkers, int quotaBudget, Duration quotaWindow,
-      int quotaWindows, int transportCalls, List<Integer> transportConcurrency, int transportWaves) {
+      int quotaWindows, int transportCalls, List<Integer> transportConcurrency, int transportWaves,
+      int reportRecords) {
 
     public static Options full() {
       return new Options(20_000, List.of(64, 256, 1024), 6, Duration.ofSeconds(1), 6, 100, 10, List.of(1, 3, 6), 600,
-          Duration.ofSeconds(15), 3, 20, List.of(2, 8, 16), 4);
+          Duration.ofSeconds(15), 3, 20, List.of(2, 8, 16), 4, 1_000_020);
     }
 
     /** A few seconds' run that exercises every scenario; its figures mean little. */
     public static Options quick() {
       return new Options(500, List.of(16), 2, Duration.ofMillis(200), 2, 20, 2, List.of(2), 60, Duration.ofSeconds(3),
-          1, 2, List.of(2), 1);
+          1, 2, List.of(2), 1, 6_000);
     }
   }
 
@@ -134,7 +137,34 @@ public final class Benchmark {
 
       quota(kafka);
       transports(s, sim, token, workDir);
+      report(kafka);
     }
+  }
+
+  /** Section 7 alone ({@code ./promptq bench --report}). */
+  public void runReport(Path workDir) throws Exception {
+    out.printf("promptq report benchmark: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().tempParent(workDir).build().start()) {
+      report(kafka);
+    }
+  }
+
+  private void report(EmbeddedKafka kafka) throws Exception {
+    out.printf("%n7. The usage report: a synthetic month of %,d usage records (one per job) on the usage topic, read "
+        + "by a plain consumer and by promptq report%n", options.reportRecords());
+    ReportScenario.Result r = new ReportScenario(kafka.bootstrapServers()).run(options.reportRecords(),
+        java.time.Instant.now());
+    out.printf("   written in %.1f s: %,d records, %.0f MB of JSON (%d bytes each on average)%n", r.writeSeconds(),
+        r.records(), r.bytes() / 1e6, r.bytes() / Math.max(1, r.records()));
+    out.printf("   plain consumer, bytes only: %.1f s (%,.0f records/s)%n", r.plainSeconds(),
+        r.records() / r.plainSeconds());
+    out.printf("   promptq report (read, decode, price, add up): %.1f s (%,.0f records/s), %.2fx the plain read%n",
+        r.reportSeconds(), r.records() / r.reportSeconds(), r.reportSeconds() / r.plainSeconds());
+    out.printf("%n   the report it made (synthetic data, plan $200):%n");
+    java.io.StringWriter text = new java.io.StringWriter();
+    dev.promptq.report.ReportText.print(new java.io.PrintWriter(text), r.report(), r.topic());
+    text.toString().lines().forEach(l -> out.println("   " + l));
   }
 
   /** Section 6 alone ({@code ./promptq bench --transport}). */

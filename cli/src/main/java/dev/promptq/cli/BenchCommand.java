@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
           + "plain Kafka loop at zero latency, at 1 s latency for several max-in-flight values next to "
           + "Little's bound, a naive worker, the added latency per job, and the quota governor's use of a "
           + "budget with 1, 3 and 6 workers, and the subscription over http next to Claude Code's headless "
-          + "mode. docs/BENCHMARKS.md explains the figures."
+          + "mode, and the usage report's reading of a month of records. docs/BENCHMARKS.md explains the figures."
     })
 final class BenchCommand implements Callable<Integer> {
 
@@ -54,6 +54,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quota", description = "Only the quota governor's section: 1, 3 and 6 workers against a budget (about 4 minutes).")
   boolean quotaOnly;
 
+  @Option(names = "--report", description = "Only the report's section: a month of 1,000,000 usage records read by "
+      + "promptq report next to a plain consumer (about a minute).")
+  boolean reportOnly;
+
   @Option(names = "--transport", description = "Only the transports' section: http next to Claude Code (claude -p).")
   boolean transportOnly;
 
@@ -86,6 +90,8 @@ final class BenchCommand implements Callable<Integer> {
     Benchmark b = new Benchmark(quick ? Benchmark.Options.quick() : Benchmark.Options.full(), out, claude);
     if (quotaOnly) {
       b.runQuota(workDir);
+    } else if (reportOnly) {
+      b.runReport(workDir);
     } else if (transportOnly) {
       b.runTransports(workDir);
     } else {

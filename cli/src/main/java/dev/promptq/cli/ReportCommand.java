@@ -109,13 +109,7 @@ final class ReportCommand implements Callable<Integer> {
         s.get("api.prices", ""));
     BrokerCheck.requireListening(s.get("bootstrap.servers").orElseThrow());
     Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
-    Map<String, Object> props = new HashMap<>(KafkaClientProperties.fromSettings(s));
-    props.put("client.id", "promptq-report");
-    props.put("isolation.level", "read_committed");
-    props.put("allow.auto.create.topics", false);  // asking for a missing usage topic must not create it
-    props.put("max.poll.records", 20_000);
-    props.put("fetch.max.bytes", 64 * 1024 * 1024);
-    props.put("max.partition.fetch.bytes", 16 * 1024 * 1024);
+    Map<String, Object> props = UsageReader.consumerProperties(KafkaClientProperties.fromSettings(s), "promptq-report");
     Ledger ledger = new Ledger(prices, grouping, period[0], period[1]);
     List<ProgressBar> bar = new ArrayList<>(1);
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),

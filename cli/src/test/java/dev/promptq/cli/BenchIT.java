@@ -31,7 +31,8 @@ class BenchIT {
         "plain consume-transform-produce loop", "promptq worker, exactly_once", "promptq worker, at_least_once",
         "Little's bound", "naive worker:", "p50", "of which before the worker starts a job",
         "after it finishes", "peak during the max-in-flight", "5. Quota governor", "2 workers: budget used per window",
-        "quota 429s, most in any window"}) {
+        "quota 429s, most in any window", "7. The usage report", "plain consumer, bytes only:",
+        "promptq report (read, decode, price, add up):", "the report it made"}) {
       assertTrue(report.contains(expected), "missing '" + expected + "' in:\n" + report);
     }
     String transports = withClaude ? "claude-cli p50" : "6. Subscription transports: skipped";

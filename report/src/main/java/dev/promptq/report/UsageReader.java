@@ -34,6 +34,21 @@ public final class UsageReader {
   private final Consumer<byte[], byte[]> consumer;
   private final UsageCodec codec;
 
+  /**
+   * The consumer settings the reader needs on top of the connection's ({@code base}): no group,
+   * {@code read_committed}, large fetches, and no topic created by asking for it.
+   */
+  public static Map<String, Object> consumerProperties(Map<String, Object> base, String clientId) {
+    Map<String, Object> props = new HashMap<>(base);
+    props.put("client.id", clientId);
+    props.put("isolation.level", "read_committed");
+    props.put("allow.auto.create.topics", false);
+    props.put("max.poll.records", 20_000);
+    props.put("fetch.max.bytes", 64 * 1024 * 1024);
+    props.put("max.partition.fetch.bytes", 16 * 1024 * 1024);
+    return props;
+  }
+
   public UsageReader(Consumer<byte[], byte[]> consumer, UsageCodec codec) {
     this.consumer = consumer;
     this.codec = codec;
