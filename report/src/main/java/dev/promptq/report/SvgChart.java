@@ -14,7 +14,7 @@ final class SvgChart {
   static final int HEIGHT = 300;
   private static final int LEFT = 80;
   private static final int RIGHT = 20;
-  private static final int TOP = 36;
+  private static final int TOP = 56;
   private static final int BOTTOM = 48;
 
   /** A named series of values, one per label, drawn in {@code color}. */
@@ -97,7 +97,8 @@ final class SvgChart {
   static String horizontalBars(String title, List<String> labels, double[] values, String color,
       DoubleFunction<String> format) {
     int rowHeight = 26;
-    int height = TOP + 10 + rowHeight * Math.max(1, labels.size());
+    int top = 36;
+    int height = top + 10 + rowHeight * Math.max(1, labels.size());
     double max = 0;
     for (double v : values) {
       max = Math.max(max, v);
@@ -110,7 +111,7 @@ final class SvgChart {
     double width = WIDTH - labelWidth - 140;
     for (int i = 0; i < labels.size(); i++) {
       double w = max <= 0 ? 0 : Math.max(1, values[i] / max * width);
-      int y = TOP + 10 + i * rowHeight;
+      int y = top + 10 + i * rowHeight;
       b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"label\">%s</text>",
           labelWidth - 8, y + 15, esc(labels.get(i).length() > 36 ? labels.get(i).substring(0, 35) + "…" : labels.get(i))));
       b.append(String.format(Locale.ROOT, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\">"
@@ -126,12 +127,11 @@ final class SvgChart {
         + "class=\"chart\" data-kind=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
         + "aria-label=\"%s\">", kind, WIDTH, HEIGHT, WIDTH, HEIGHT, esc(title)));
     b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"22\" class=\"title\">%s</text>", esc(title)));
-    int x = WIDTH - RIGHT;
-    for (int i = series.size() - 1; i >= 0; i--) {
-      Series s = series.get(i);
-      x -= 14 + 7 * s.name().length() + 24;
-      b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"12\" width=\"14\" height=\"14\" fill=\"%s\"/>"
-          + "<text x=\"%d\" y=\"24\" class=\"legend\">%s</text>", x, s.color(), x + 20, esc(s.name())));
+    int x = LEFT;  // the legend: a row under the title
+    for (Series s : series) {
+      b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"30\" width=\"14\" height=\"14\" fill=\"%s\"/>"
+          + "<text x=\"%d\" y=\"42\" class=\"legend\">%s</text>", x, s.color(), x + 20, esc(s.name())));
+      x += 20 + 7 * s.name().length() + 24;
     }
     return b;
   }

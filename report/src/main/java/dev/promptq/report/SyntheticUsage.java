@@ -33,11 +33,11 @@ public final class SyntheticUsage {
       throw new IllegalArgumentException("days, perDay and models must be at least 1");
     }
     Random random = new Random(seed);
-    long step = 80_000_000L / perDay;  // micro-seconds: the jobs fill 80,000 s of each day
+    long stepNanos = 80_000L * 1_000_000_000L / perDay;  // the jobs fill 80,000 s of each day
     for (int d = 0; d < days; d++) {
       Instant day = start.plus(Duration.ofDays(d)).plusSeconds(1800);
       for (int i = 0; i < perDay; i++) {
-        Instant at = day.plusNanos(i * step * 1000);
+        Instant at = day.plusNanos(i * stepNanos);
         String model = models.get(random.nextInt(models.size()));
         int dice = random.nextInt(100);
         String route = dice < 70 ? "subscription" : dice < 95 ? "api" : null;
