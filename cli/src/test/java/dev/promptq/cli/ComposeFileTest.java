@@ -66,10 +66,12 @@ class ComposeFileTest {
     JsonNode topics = service("topics");
     assertEquals("service_healthy", topics.path("depends_on").path("kafka").path("condition").asText());
     String command = topics.path("command").toString();
-    for (String t : List.of("promptq.jobs", "promptq.results", "promptq.jobs.dlq", "promptq.control")) {
+    for (String t : List.of("promptq.jobs", "promptq.results", "promptq.jobs.dlq", "promptq.control", "promptq.usage")) {
       assertTrue(command.contains(t), t);
     }
     assertTrue(command.contains("--topic promptq.control --partitions 1") && command.contains("cleanup.policy=compact"));
+    assertTrue(command.contains("--topic promptq.usage --partitions 6 --replication-factor 1 --config retention.ms="
+        + dev.promptq.kafka.TopicSetup.USAGE_RETENTION.toMillis()), "the usage topic as workers create it");
   }
 
   @Test
