@@ -94,9 +94,12 @@ final class ReportCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     if (json && csv) {
       throw new PromptQ.UsageError("--json and --csv: choose one");
+    }
+    if (html != null && !Files.isDirectory(html.toAbsolutePath().getParent())) {
+      throw new PromptQ.UsageError("--html: " + html + " (its directory does not exist)");
     }
     Settings s = settings();
     Instant now = Clock.systemUTC().instant();
@@ -143,7 +146,12 @@ final class ReportCommand implements Callable<Integer> {
       ReportText.print(out, report, topics.usage());
     }
     if (html != null) {
-      Files.writeString(html, ReportHtml.of(report, topics.usage()), StandardCharsets.UTF_8);
+      try {
+        Files.writeString(html, ReportHtml.of(report, topics.usage()), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        spec.commandLine().getErr().println("promptq report: cannot write " + html + ": " + e.getMessage());
+        return 1;
+      }
       spec.commandLine().getErr().println("promptq report: wrote " + html.toAbsolutePath());
     }
     out.flush();

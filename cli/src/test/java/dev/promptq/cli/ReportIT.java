@@ -176,6 +176,9 @@ class ReportIT {
     assertEquals(2, run("--from", "2026-11-30", "--to", "2026-11-01").exit());
     assertEquals(2, run("--json", "--csv").exit());
     assertEquals(2, run("--plan-usd", "-5").exit());
+    Run html = run("--html", "/no/such/dir/report.html");
+    assertEquals(2, html.exit());
+    assertEquals("promptq report: --html: /no/such/dir/report.html (its directory does not exist)", html.err().strip());
     StringWriter err = new StringWriter();
     CommandLine cl = PromptQ.commandLine();
     cl.setOut(new PrintWriter(new StringWriter(), true));

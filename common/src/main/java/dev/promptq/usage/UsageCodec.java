@@ -81,8 +81,8 @@ public final class UsageCodec {
       }
     });
     try {
-      return new UsageRecord(n.get("id").asText(), Instant.parse(n.get("finished_at").asText()),
-          n.get("outcome").asText(), text(n, "route"), text(n, "transport"), text(n, "lane"), text(n, "model"),
+      return new UsageRecord(text(n, "id"), Instant.parse(n.get("finished_at").asText()),
+          text(n, "outcome"), text(n, "route"), text(n, "transport"), text(n, "lane"), text(n, "model"),
           new Tokens(t.path("input").asLong(), t.path("output").asLong(), t.path("cache_write_5m").asLong(),
               t.path("cache_write_1h").asLong(), t.path("cache_read").asLong()),
           n.path("api_cost_usd").asDouble(0), n.path("cli_cost_usd").isNumber() ? n.get("cli_cost_usd").asDouble() : null,
@@ -92,7 +92,15 @@ public final class UsageCodec {
     }
   }
 
+  /**
+   * A text field, without control characters and at most 128 characters long: the report prints
+   * these to terminals and pages, and whoever can write the topic chooses them.
+   */
   private static String text(JsonNode n, String field) {
-    return n.path(field).isTextual() ? n.get(field).asText() : null;
+    if (!n.path(field).isTextual()) {
+      return null;
+    }
+    String t = n.get(field).asText().replaceAll("\\p{Cntrl}", "?");
+    return t.length() > 128 ? t.substring(0, 128) : t;
   }
 }

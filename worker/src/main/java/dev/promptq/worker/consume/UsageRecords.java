@@ -10,6 +10,7 @@ import dev.promptq.usage.UsageRecord;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 final class UsageRecords {
   private static final Logger log = LoggerFactory.getLogger(UsageRecords.class);
+  /** A model id as the API names them; a job's request may name anything, which stays out of the record. */
+  private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9._:@/-]{1,128}");
 
   private final UsageCodec codec;
   private final String topic;
@@ -63,7 +66,7 @@ final class UsageRecords {
         : job.request().path("model").isTextual() ? job.request().get("model").asText() : null;
     return new UsageRecord(job.id(), result.finishedAt(), result.outcome().wireName(),
         result.route() == null ? null : result.route().wireName(), transport, UsageRecord.SYNC,
-        model == null || model.length() > 128 ? null : model, Tokens.fromUsage(result.usage()), result.apiCostUsd(),
+        model == null || !MODEL.matcher(model).matches() ? null : model, Tokens.fromUsage(result.usage()), result.apiCostUsd(),
         cliCost, job.batch(), result.workerId(), Objects.requireNonNullElse(windows.get(), Map.of()));
   }
 }
