@@ -7,6 +7,7 @@ import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.Directives;
 import dev.promptq.testkit.sim.RandomFaults;
 import dev.promptq.testkit.sim.SimFault;
+import dev.promptq.testkit.sim.SimWindow;
 import dev.promptq.testkit.sim.TokenAuthority;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -64,6 +65,12 @@ final class SimCommand implements Callable<Integer> {
       description = "A sliding quota window (at most N in any window) instead of a fixed one starting at its first request.")
   boolean quotaSliding;
 
+  @Option(names = "--window", paramLabel = "NAME=DURATION:USD[:sliding][:models=PREFIX]",
+      description = "A usage-weighted subscription window instead of --subscription-quota (repeatable): calls "
+          + "fill it by what they would cost at API list prices, e.g. --window 5h=PT5H:20 --window 7d=P7D:150 "
+          + "--window 7d-sonnet=P7D:100:models=claude-sonnet; answers report each window's utilisation.")
+  List<String> windows = new ArrayList<>();
+
   @Option(names = "--fault", paramLabel = "ROW=P",
       description = "Answer a failure-table row with probability P (repeatable), e.g. overloaded=0.05.")
   Map<String, Double> faults = new LinkedHashMap<>();
@@ -104,6 +111,16 @@ final class SimCommand implements Callable<Integer> {
         b.slidingQuotaWindow();
       }
     }
+    if (!windows.isEmpty() && quota != null) {
+      throw new PromptQ.UsageError("--window and --subscription-quota: choose one way to limit the subscription");
+    }
+    for (String w : windows) {
+      try {
+        b.subscriptionWindow(SimWindow.parse(w));
+      } catch (IllegalArgumentException e) {
+        throw new PromptQ.UsageError("--window: " + e.getMessage());
+      }
+    }
     if (!faults.isEmpty()) {
       Map<SimFault, Double> byFault = new EnumMap<>(SimFault.class);
       Route only;
@@ -142,7 +159,8 @@ final class SimCommand implements Callable<Integer> {
     GracefulStop stop = GracefulStop.onSignals(sim::close);
     spec.commandLine().getOut().println("Simulator ready at " + sim.baseUrl() + " (" + Plural.of(keys.size(), "API key") + ", "
         + Plural.of(tokens.size(), "OAuth token") + " accepted" + (quota == null ? "" : ", subscription quota " + quota + " per "
-        + quotaWindow) + (faults.isEmpty() ? "" : ", faults " + faults) + ")");
+        + quotaWindow) + (windows.isEmpty() ? "" : ", windows " + String.join(" ", windows))
+        + (faults.isEmpty() ? "" : ", faults " + faults) + ")");
     spec.commandLine().getOut().flush();
     stop.awaitSignalAndDone();
     return 0;

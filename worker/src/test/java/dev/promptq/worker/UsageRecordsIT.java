@@ -12,6 +12,7 @@ import dev.promptq.job.Route;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.SimWindow;
 import dev.promptq.usage.Tokens;
 import dev.promptq.usage.UsageCodec;
 import dev.promptq.usage.UsageRecord;
@@ -84,6 +85,47 @@ class UsageRecordsIT {
         }
       }
       assertEquals(20, bySubscription, "the subscription carried its quota, the API the rest");
+    }
+  }
+
+  @Test
+  void theWindowsTheSubscriptionReportsReachTheUsageRecordsAndASpentWeeklyWindowSendsJobsToTheApi(
+      EmbeddedKafka kafka) {
+    // each answer costs about $0.00006 at claude-haiku-4-5's prices: the first wave fills the weekly window
+    try (TestPipeline p = new TestPipeline(kafka, AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+        .apiKey(TestPipeline.API_KEY).subscriptionWindow(SimWindow.fixed("5h", Duration.ofHours(5), 1.0))
+        .subscriptionWindow(SimWindow.fixed("7d", Duration.ofDays(7), 0.0002)))) {
+      p.startWorker("w1");
+      Set<String> ids = new LinkedHashSet<>();
+      List<java.util.concurrent.CompletableFuture<JobResult>> firstWave = new java.util.ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        ObjectNode request = p.request("job " + i);
+        request.put("model", "claude-haiku-4-5");
+        if (i < 5) {
+          firstWave.add(p.client().submitAndAwait(Job.of("win-" + i, request), Duration.ofSeconds(60)));
+        } else {
+          if (i == 5) {
+            firstWave.forEach(java.util.concurrent.CompletableFuture::join);
+          }
+          p.client().submit(Job.of("win-" + i, request));
+        }
+        ids.add("win-" + i);
+      }
+      p.client().flush();
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+      UsageCodec codec = new UsageCodec(p.codec.mapper());
+      List<UsageRecord> usage = p.readAll(p.topics.usage(), ids.size()).stream().map(r -> codec.decode(r.value()))
+          .toList();
+      assertEquals(ids.size(), usage.size());
+      List<UsageRecord> bySubscription = usage.stream().filter(u -> "subscription".equals(u.route())).toList();
+      assertTrue(bySubscription.size() >= 1 && bySubscription.size() < ids.size(), "the weekly window ran out: "
+          + bySubscription.size());
+      for (UsageRecord u : bySubscription) {
+        assertEquals(java.util.Set.of("5h", "7d"), u.windows().keySet(), "both windows reported");
+        assertTrue(u.windows().get("7d") > u.windows().get("5h"), "the weekly window is the fuller: " + u.windows());
+      }
+      assertEquals(ids.size() - bySubscription.size(), results.values().stream()
+          .filter(r -> r.route() == Route.API).count(), "the rest went to the API");
     }
   }
 }

@@ -72,7 +72,7 @@ public final class AnthropicSimulator implements AutoCloseable {
   private final int requestedPort;
   private final SimAuth auth;
   private final List<Responder> responders;
-  private final SubscriptionQuota quota;
+  private final SubscriptionLimits quota;
   private final TokenAuthority tokens;
   private final AtomicReference<Duration> latency;
   private final Clock clock;
@@ -87,8 +87,8 @@ public final class AnthropicSimulator implements AutoCloseable {
   AnthropicSimulator(AnthropicSimulatorBuilder b) {
     this.requestedPort = b.port;
     this.responders = List.copyOf(b.responders);
-    this.quota = b.quotaLimit == 0 ? null : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock,
-        b.quotaSliding);
+    this.quota = !b.windows.isEmpty() ? new UsageWindows(b.windows, b.quotaWarnAt, b.clock) : b.quotaLimit == 0 ? null
+        : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock, b.quotaSliding);
     this.latency = new AtomicReference<>(b.latency);
     this.clock = b.clock;
     this.tokens = b.tokenTtl == null ? null : new TokenAuthority(b.clock, b.tokenTtl, b.clientId, b.tokenMarker);
@@ -160,12 +160,20 @@ public final class AnthropicSimulator implements AutoCloseable {
     return baseUrl() + TokenAuthority.PATH;
   }
 
-  /** Subscription requests counted in the quota's current window. */
+  /** Subscription requests counted in the quota's current window (with usage windows: all answered). */
   public int quotaUsed() {
     return requireQuota().used();
   }
 
-  private SubscriptionQuota requireQuota() {
+  /** What a usage window has counted now, in USD at API list prices. */
+  public double windowUsedUsd(String window) {
+    if (!(requireQuota() instanceof UsageWindows w)) {
+      throw new IllegalStateException("no usage windows configured");
+    }
+    return w.usedUsd(window);
+  }
+
+  private SubscriptionLimits requireQuota() {
     if (quota == null) {
       throw new IllegalStateException("no subscription quota configured");
     }
@@ -270,17 +278,14 @@ public final class AnthropicSimulator implements AutoCloseable {
     if (route != Route.SUBSCRIPTION || quota == null) {
       return new Answer(route, model, respond(request), stream);
     }
-    SubscriptionQuota.Admission admission = quota.admit();
+    SubscriptionLimits.Admission admission = quota.admit(model);
     if (!admission.admitted()) {
       return new Answer(route, model, SimResponse.error(429, "rate_limit_error",
           "This request would exceed your account's rate limit. Please try again later.", admission.headers()));
     }
     SimResponse response = respond(request);
-    if (response.status() != 200) {
-      quota.giveBack();
-    }
-    return new Answer(route, model, response.disconnect() ? response : response.withHeaders(admission.headers()),
-        stream);
+    Map<String, String> limits = quota.settle(admission, model, response);
+    return new Answer(route, model, response.disconnect() ? response : response.withHeaders(limits), stream);
   }
 
   private SimResponse respond(SimRequest request) throws IOException {

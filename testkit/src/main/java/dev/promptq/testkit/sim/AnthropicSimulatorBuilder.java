@@ -18,6 +18,7 @@ public final class AnthropicSimulatorBuilder {
   Duration quotaWindow;
   double quotaWarnAt = 0.8;
   boolean quotaSliding;
+  final List<SimWindow> windows = new ArrayList<>();
   Duration tokenTtl;
   String clientId;
   String tokenMarker = "";
@@ -55,6 +56,19 @@ public final class AnthropicSimulatorBuilder {
     }
     this.quotaLimit = limit;
     this.quotaWindow = window;
+    return this;
+  }
+
+  /**
+   * A usage-weighted window on the subscription route (repeatable: 5h, 7d, a per-model weekly
+   * window): calls are admitted while every window counting their model has room, and their
+   * answers' usage at API list prices fills the windows. Replaces {@link #subscriptionQuota}.
+   */
+  public AnthropicSimulatorBuilder subscriptionWindow(SimWindow window) {
+    if (windows.stream().anyMatch(w -> w.name().equals(window.name()))) {
+      throw new IllegalArgumentException("window " + window.name() + " given twice");
+    }
+    windows.add(window);
     return this;
   }
 

@@ -17,7 +17,7 @@ import java.util.Map;
  * {@code allowed_warning} from {@code warnAt} utilisation, {@code rejected}), reset (epoch
  * seconds), five-hour utilisation and the representative claim. Thread-safe.
  */
-final class SubscriptionQuota {
+final class SubscriptionQuota implements SubscriptionLimits {
   private final int limit;
   private final Duration window;
   private final double warnAt;
@@ -42,10 +42,8 @@ final class SubscriptionQuota {
     this.clock = clock;
   }
 
-  /** The outcome of admitting one request. */
-  record Admission(boolean admitted, Map<String, String> headers) {}
-
-  synchronized Admission admit() {
+  @Override
+  public synchronized Admission admit(String model) {
     Instant now = clock.instant();
     if (sliding) {
       while (!admitted.isEmpty() && !admitted.peekFirst().plus(window).isAfter(now)) {
@@ -71,6 +69,15 @@ final class SubscriptionQuota {
     return new Admission(true, headers());
   }
 
+  /** Counts a success as admitted; gives back an error's count. The headers are those of the admission. */
+  @Override
+  public Map<String, String> settle(Admission admission, String model, SimResponse response) {
+    if (response.status() != 200) {
+      giveBack();
+    }
+    return admission.headers();
+  }
+
   /** Gives back the count of an admitted request that was answered with an error. */
   synchronized void giveBack() {
     used = Math.max(0, used - 1);
@@ -79,7 +86,8 @@ final class SubscriptionQuota {
     }
   }
 
-  synchronized int used() {
+  @Override
+  public synchronized int used() {
     return used;
   }
 
