@@ -109,24 +109,9 @@ public final class Router {
    */
   public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt, BooleanSupplier handedBack) {
     JobRun run = plan(job, enqueuedAt, handedBack);
-    Optional<ApiError> refused = operator.refusal(job);
+    Optional<ApiError> refused = Preflight.refusal(operator, run);
     if (refused.isPresent()) {
       return done(finish(run, Outcome.ERRORED, null, null, refused.get()));
-    }
-    JsonNode stream = job.request().get("stream");
-    if (stream != null && stream.asBoolean(false)) {
-      return done(finish(run, Outcome.ERRORED, null, null,
-          new ApiError("invalid_request_error", "stream: true is not supported; promptq returns whole messages", 0)));
-    }
-    if (run.routes.isEmpty() && !run.notes.isEmpty()) {
-      RouteNote why = run.notes.get(0);
-      return done(finish(run, Outcome.ERRORED, null, null, new ApiError(why.reason(), why.detail(), 0)));
-    }
-    if (run.routes.isEmpty()) {
-      return done(finish(run, Outcome.ERRORED, null, null,
-          new ApiError("no_route", "route policy " + job.route().wireName() + " allows "
-              + job.route().routes().stream().map(Route::wireName).toList()
-              + " but this worker has no credentials for them", 0)));
     }
     CompletableFuture<JobResult> running;
     try {
