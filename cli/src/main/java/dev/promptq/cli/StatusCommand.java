@@ -95,6 +95,15 @@ final class StatusCommand implements Callable<Integer> {
     return s / 3600 + " h " + (s % 3600) / 60 + " min";
   }
 
+  /** The subscription's windows as one worker's latest answers reported them. */
+  static String windows(WorkerActivity a) {
+    return "subscription windows, as " + a.worker() + "'s latest answers reported them: " + a.windows().entrySet()
+        .stream().map(e -> String.format(java.util.Locale.ROOT, "%s %.0f%% used%s%s", e.getKey(),
+            e.getValue().utilization() * 100, e.getValue().reset() == null ? "" : ", resets at " + e.getValue().reset(),
+            e.getKey().equals(a.bindingWindow()) ? " (binding)" : ""))
+        .collect(Collectors.joining("; "));
+  }
+
   static void printText(PrintWriter out, GroupStatus s) {
     java.time.Duration clears = s.timeToClear();
     out.printf("group %s: %s, %s, lag %d, %.2f jobs/s over the last minute%s%n", s.group(), s.state(),
@@ -141,6 +150,8 @@ final class StatusCommand implements Callable<Integer> {
                 ? "; every worker has reopened it (new credentials, or a probe that succeeded)" : workers));
       }
     }
+    s.activity().values().stream().filter(a -> !a.windows().isEmpty())
+        .max(java.util.Comparator.comparing(WorkerActivity::at)).ifPresent(a -> out.println(windows(a)));
     for (Map.Entry<String, GroupStatus.Quota> e : new java.util.TreeMap<>(s.quotas()).entrySet()) {
       GroupStatus.Quota q = e.getValue();
       out.printf("quota %s: %d per %s, used %d, remaining %d, utilisation %.0f%%, paced at %.1f per window by %d "

@@ -35,7 +35,7 @@ class StatusTextTest {
   void theGroupLineHasTheRateAndWhenTheLagClearsAndMembersTheirWork() {
     String t = text(status(Map.of("w1", new WorkerActivity("w1", 12, 3, Map.of("subscription_paced", 3), 120,
         Map.of("subscription", 900L, "api", 40L),
-        "live", List.of("api"), NOW)), null));
+        "live", List.of("api"), Map.of(), null, NOW)), null));
     assertTrue(t.startsWith("group promptq-workers: Stable, 2 members, lag 1200, 2.00 jobs/s over the last minute, "
         + "the lag clears in about 10 min"), t);
     assertTrue(t.contains("partitions 0,1, 12 in flight, 3 waiting (subscription_paced 3), 120 finished in the last minute"), t);
@@ -46,7 +46,7 @@ class StatusTextTest {
 
   @Test
   void aWorkerOnAStaticTokenBesideSharedCredentialsIsNamed() {
-    String t = text(status(Map.of("w1", new WorkerActivity("w1", 0, 0, Map.of(), 0, Map.of(), "static", List.of(), NOW)),
+    String t = text(status(Map.of("w1", new WorkerActivity("w1", 0, 0, Map.of(), 0, Map.of(), "static", List.of(), Map.of(), null, NOW)),
         new GroupStatus.SharedCredentials("live", NOW.plusSeconds(3600), "import", "ops", NOW, null, null)));
     assertTrue(t.contains("worker w1 calls the subscription with a static CLAUDE_CODE_OAUTH_TOKEN, not the group's "
         + "shared credentials"), t);
@@ -64,10 +64,22 @@ class StatusTextTest {
   void aRouteSaysWhatTheWorkersSeeBesideTheGroupsNotice() {
     GroupStatus withNotice = new GroupStatus("g", "Stable", List.of(), List.of(),
         Map.of("subscription", new GroupStatus.RouteState(NOW.plusSeconds(600), "route_refused", "w2")), 0, null,
-        Map.of(), List.of(), Map.of("w1", new WorkerActivity("w1", 0, 0, Map.of(), 0, Map.of(), "live", List.of("api"), NOW)), NOW);
+        Map.of(), List.of(), Map.of("w1", new WorkerActivity("w1", 0, 0, Map.of(), 0, Map.of(), "live", List.of("api"), Map.of(), null, NOW)), NOW);
     String t = text(withNotice);
     assertTrue(t.contains("route subscription: closed until 2026-12-02T12:10:00Z (route_refused, learned by w2); "
         + "every worker has reopened it"), t);
     assertTrue(t.contains("route api: open for the group; closed on every worker"), t);
+  }
+
+  @Test
+  void theSubscriptionsWindowsShowWithTheBindingOneNamed() {
+    WorkerActivity older = new WorkerActivity("w2", 0, 0, Map.of(), 0, Map.of(), "live", List.of(),
+        Map.of("5h", new WorkerActivity.Window(0.1, NOW)), "5h", NOW.minusSeconds(4));
+    WorkerActivity latest = new WorkerActivity("w1", 0, 0, Map.of(), 0, Map.of(), "live", List.of(),
+        Map.of("5h", new WorkerActivity.Window(0.42, NOW.plusSeconds(3600)),
+            "7d", new WorkerActivity.Window(0.885, NOW.plusSeconds(86_400))), "7d", NOW);
+    String t = text(status(Map.of("w1", latest, "w2", older), null));
+    assertTrue(t.contains("subscription windows, as w1's latest answers reported them: 5h 42% used, resets at "
+        + NOW.plusSeconds(3600) + "; 7d 89% used, resets at " + NOW.plusSeconds(86_400) + " (binding)"), t);
   }
 }

@@ -28,6 +28,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -164,16 +166,25 @@ public final class Worker implements AutoCloseable {
     loop.onAssignment(quota::reshare);
     quota.publishTo(control, QUOTA_VIEW_INTERVAL, config.workerId());
     control.reportErrors(metrics.recentErrors(), config.workerId());
-    control.reportActivity(() -> new WorkerActivity(config.workerId(), loop.inFlight(), router.waitingJobs(),
-        router.waitingFor(),
-        metrics.recentActivity().finishedLastMinute(), metrics.recentActivity().byRoute(), credentials.state(),
-        java.util.Arrays.stream(Route.values()).filter(gates::isClosed).map(Route::wireName).toList(), clock.instant()));
+    control.reportActivity(() -> activity(loop, gates, router, clock));
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
     WorkerHealth health = new WorkerHealth(config, loop, control, credentials, refresher, transports, gates, brokers);
     health.registerGauges(metrics, router, spend);
     this.ops = config.opsPort() < 0 ? null
         : new OpsServer(config.opsBind(), config.opsPort(), config.workerId(), metrics,
             () -> health.report().toHealth());
+  }
+
+  /** What this worker does now, for {@code ./promptq status}. */
+  private WorkerActivity activity(JobLoop loop, RouteGates gates, Router router, Clock clock) {
+    Map<String, WorkerActivity.Window> windows = new java.util.TreeMap<>();
+    quota.windows().windows().forEach((name, w) -> windows.put(name, new WorkerActivity.Window(w.utilization(),
+        w.reset())));
+    Instant now = clock.instant();
+    return new WorkerActivity(config.workerId(), loop.inFlight(), router.waitingJobs(), router.waitingFor(),
+        metrics.recentActivity().finishedLastMinute(), metrics.recentActivity().byRoute(), credentials.state(),
+        java.util.Arrays.stream(Route.values()).filter(gates::isClosed).map(Route::wireName).toList(), windows,
+        quota.windows().binding(now).orElse(null), now);
   }
 
   /** HTTP for both routes, or Claude Code's headless mode for the subscription. */

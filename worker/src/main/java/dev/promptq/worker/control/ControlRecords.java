@@ -37,8 +37,9 @@ import java.util.Optional;
  *       route's budget and its calls in the last window; for the subscription also the last unified
  *       headers it saw (utilisation, reset, status)</td></tr>
  *   <tr><td>{@code activity/<worker>}</td><td>{@code {"worker","in_flight","waiting",
- *       "finished_last_minute","by_route":{route: n},"credentials","closed_routes","at"}}: what that worker does, every
- *       5 s</td></tr>
+ *       "finished_last_minute","by_route":{route: n},"credentials","closed_routes",
+ *       "windows":{name:{"utilization","reset"}},"binding_window","at"}}: what that worker does and the
+ *       subscription's windows as its answers reported them, every 5 s</td></tr>
  *   <tr><td>{@code errors/<worker>}</td><td>{@code {"worker","errors":[{"at","kind","job","detail"}]}}:
  *       that worker's last errors, newest first</td></tr>
  *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",
@@ -101,6 +102,10 @@ public final class ControlRecords {
     a.closedRoutes().forEach(v.putArray("closed_routes")::add);
     ObjectNode waitingFor = v.putObject("waiting_for");
     a.waitingFor().forEach(waitingFor::put);
+    ObjectNode windows = v.putObject("windows");
+    a.windows().forEach((name, w) -> windows.putObject(name).put("utilization", w.utilization())
+        .put("reset", w.reset() == null ? null : w.reset().toString()));
+    v.put("binding_window", a.bindingWindow());
     return encoded(ACTIVITY + a.worker(), v);
   }
 
@@ -189,9 +194,14 @@ public final class ControlRecords {
       v.path("closed_routes").forEach(r -> closed.add(r.asText()));
       java.util.Map<String, Integer> waitingFor = new java.util.TreeMap<>();
       v.path("waiting_for").fields().forEachRemaining(e -> waitingFor.put(e.getKey(), e.getValue().asInt()));
+      java.util.Map<String, WorkerActivity.Window> windows = new java.util.TreeMap<>();
+      v.path("windows").fields().forEachRemaining(e -> windows.put(e.getKey(), new WorkerActivity.Window(
+          e.getValue().path("utilization").asDouble(), e.getValue().path("reset").isTextual()
+              ? Instant.parse(e.getValue().get("reset").asText()) : null)));
       return Optional.of(new WorkerActivity(v.path("worker").asText(), v.path("in_flight").asInt(),
           v.path("waiting").asInt(), waitingFor, v.path("finished_last_minute").asInt(), byRoute, v.path("credentials").asText(),
-          closed, Instant.parse(v.path("at").asText())));
+          closed, windows, v.path("binding_window").isTextual() ? v.get("binding_window").asText() : null,
+          Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(QUOTA)) {
       return Optional.of(new QuotaView(v.path("route").asText(), v.path("worker").asText(), v.path("budget").asInt(),

@@ -16,13 +16,25 @@ import java.util.Map;
  *     {@code CLAUDE_CODE_OAUTH_TOKEN}), {@code live}, {@code missing} or {@code revoked} (the
  *     group's), or {@code none}
  * @param closedRoutes the routes closed on this worker now (what its {@code /health} says)
+ * @param windows the subscription's windows as this worker's latest answers reported them, by name
+ * @param bindingWindow the fullest of them whose reset has not passed, or null
  */
 public record WorkerActivity(String worker, int inFlight, int waiting, Map<String, Integer> waitingFor,
     int finishedLastMinute, Map<String, Long> byRoute, String credentials, java.util.List<String> closedRoutes,
-    Instant at) {
+    Map<String, Window> windows, String bindingWindow, Instant at) {
+
+  /**
+   * One subscription window as an answer reported it.
+   *
+   * @param utilization used / capacity (may exceed 1)
+   * @param reset when it resets, or null when the answer did not say
+   */
+  public record Window(double utilization, Instant reset) {}
+
   public WorkerActivity {
     waitingFor = Map.copyOf(waitingFor);
     byRoute = Map.copyOf(byRoute);
     closedRoutes = java.util.List.copyOf(closedRoutes);
+    windows = Map.copyOf(windows);
   }
 }

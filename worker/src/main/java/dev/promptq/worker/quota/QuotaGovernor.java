@@ -45,6 +45,7 @@ public final class QuotaGovernor implements AutoCloseable {
   private final Map<Route, RoutePermits> permits = new EnumMap<>(Route.class);
   private final Map<Route, Optional<UnifiedRateLimit>> lastSeen = new EnumMap<>(Route.class);
   private volatile double share;
+  private final WindowsSeen windows;
 
   public QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters) {
     this(settings, clock, workerId, meters, System::nanoTime);
@@ -53,6 +54,7 @@ public final class QuotaGovernor implements AutoCloseable {
   QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters, Supplier<Long> nanoTime) {
     this.settings = settings;
     this.clock = clock;
+    this.windows = new WindowsSeen(meters);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "promptq-quota-" + workerId);
       t.setDaemon(true);
@@ -136,6 +138,7 @@ public final class QuotaGovernor implements AutoCloseable {
 
   /** Reads the unified rate-limit headers of a subscription answer: slows down when it runs ahead. */
   public void observe(UnifiedRateLimit u) {
+    windows.observe(u, clock.instant());
     synchronized (lastSeen) {
       lastSeen.put(Route.SUBSCRIPTION, Optional.of(u));
     }
@@ -150,9 +153,14 @@ public final class QuotaGovernor implements AutoCloseable {
     }
   }
 
-  /** The subscription's utilisation per window as its last answer with unified headers reported it. */
+  /** The subscription's utilisation per window as the latest answers naming each window reported it. */
   public Map<String, Double> windowsSeen() {
-    return lastSeen(Route.SUBSCRIPTION).map(UnifiedRateLimit::windows).orElse(Map.of());
+    return windows.utilizations();
+  }
+
+  /** The subscription's windows as this worker last saw them. */
+  public WindowsSeen windows() {
+    return windows;
   }
 
   /** The last unified headers seen on {@code route}, for status and metrics. */

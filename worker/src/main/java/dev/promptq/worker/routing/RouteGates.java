@@ -113,13 +113,16 @@ public final class RouteGates implements AutoCloseable {
         g.consecutiveTransient = 0;
         breakerUntil = now.plus(settings.breakerOpen());
       }
-      if (unified.isPresent() && !Double.isNaN(unified.get().utilization())) {
-        UnifiedRateLimit u = unified.get();
-        if (u.utilization() >= settings.cautionUtilization()) {
-          Instant until = u.resetAt() != null ? u.resetAt() : now.plus(AnswerClassifier.QUOTA_RESET_UNKNOWN);
+      Optional<Map.Entry<String, UnifiedRateLimit.Window>> fullest =
+          unified.flatMap(UnifiedRateLimit::fullestWholePlanWindow);
+      if (fullest.isPresent()) {
+        UnifiedRateLimit.Window w = fullest.get().getValue();
+        if (w.utilization() >= settings.cautionUtilization()) {
+          Instant until = w.reset() != null ? w.reset() : unified.get().resetAt() != null ? unified.get().resetAt()
+              : now.plus(AnswerClassifier.QUOTA_RESET_UNKNOWN);
           if (!now.isBefore(g.cautiousUntil)) {
-            log.info("{} route at {}% of its quota: one call at a time until {}", permit.route().wireName(),
-                Math.round(u.utilization() * 100), until);
+            log.info("{} route at {}% of its {} window: one call at a time until {}", permit.route().wireName(),
+                Math.round(w.utilization() * 100), fullest.get().getKey(), until);
           }
           g.cautiousUntil = until;
         } else {

@@ -118,6 +118,10 @@ public record GroupStatus(
       a.waitingFor().forEach(wf::put);
       ObjectNode r = w.putObject("by_route");
       a.byRoute().forEach(r::put);
+      ObjectNode wins = w.putObject("windows");
+      a.windows().forEach((name, win) -> wins.putObject(name).put("utilization", win.utilization())
+          .put("reset", win.reset() == null ? null : win.reset().toString()));
+      w.put("binding_window", a.bindingWindow());
     }
     ArrayNode ps = n.putArray("partitions");
     for (PartitionLag p : partitions) {

@@ -123,6 +123,38 @@ class RouteGatesTest {
   }
 
   @Test
+  void aNearlySpentWeekMakesTheSubscriptionCautiousUntilTheWeeksResetThoughTheSessionHasRoom() {
+    Instant sessionReset = T0.plusSeconds(600);
+    Instant weekReset = T0.plus(Duration.ofDays(3));
+    UnifiedRateLimit u = UnifiedRateLimit.from(java.util.Map.of(
+        "anthropic-ratelimit-unified-status", "allowed_warning",
+        "anthropic-ratelimit-unified-reset", Long.toString(weekReset.getEpochSecond()),
+        "anthropic-ratelimit-unified-5h-utilization", "0.10",
+        "anthropic-ratelimit-unified-5h-reset", Long.toString(sessionReset.getEpochSecond()),
+        "anthropic-ratelimit-unified-7d-utilization", "0.93",
+        "anthropic-ratelimit-unified-7d-reset", Long.toString(weekReset.getEpochSecond()),
+        "anthropic-ratelimit-unified-7d-sonnet-utilization", "0.99")).orElseThrow();
+    gates.exit(enter(Route.SUBSCRIPTION), SUCCESS, Optional.of(u));
+    enter(Route.SUBSCRIPTION);
+    assertEquals("near_quota_one_at_a_time", blocked(Route.SUBSCRIPTION).reason());
+    clock.advance(Duration.ofSeconds(601));
+    assertEquals("near_quota_one_at_a_time", blocked(Route.SUBSCRIPTION).reason(),
+        "the session's reset does not end the week's caution");
+  }
+
+  @Test
+  void aSpentPerModelWindowAloneDoesNotSlowEveryCall() {
+    UnifiedRateLimit u = UnifiedRateLimit.from(java.util.Map.of(
+        "anthropic-ratelimit-unified-status", "allowed",
+        "anthropic-ratelimit-unified-5h-utilization", "0.20",
+        "anthropic-ratelimit-unified-7d-utilization", "0.30",
+        "anthropic-ratelimit-unified-7d-sonnet-utilization", "0.99")).orElseThrow();
+    gates.exit(enter(Route.SUBSCRIPTION), SUCCESS, Optional.of(u));
+    enter(Route.SUBSCRIPTION);
+    enter(Route.SUBSCRIPTION);
+  }
+
+  @Test
   void aLowUtilisationEndsTheCautionEarly() {
     gates.exit(enter(Route.SUBSCRIPTION), SUCCESS,
         Optional.of(new UnifiedRateLimit("allowed", T0.plusSeconds(600), 0.95)));

@@ -54,7 +54,7 @@ class StallExplanationTest {
         List.of(new GroupStatus.Member("promptq-worker-w1", "/127.0.0.1", List.of(0))),
         List.of(new GroupStatus.PartitionLag(0, 0, 12, 12)), Map.of(), 0, null, Map.of(), List.of(),
         Map.of("w1", new dev.promptq.worker.ops.WorkerActivity("w1", 5, 5, Map.of("subscription_paced", 4,
-            "backoff", 1), 0, Map.of(), "live", List.of(), NOW)), NOW);
+            "backoff", 1), 0, Map.of(), "live", List.of(), Map.of(), null, NOW)), NOW);
     String line = StallExplanation.of(s, Duration.ofSeconds(60), "promptq.jobs", NOW);
     assertTrue(line.contains("jobs waiting for: backoff 1, subscription_paced 4"), line);
   }

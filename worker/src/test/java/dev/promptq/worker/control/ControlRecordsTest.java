@@ -1,0 +1,23 @@
+package dev.promptq.worker.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.promptq.worker.ops.WorkerActivity;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ControlRecordsTest {
+  private static final Instant NOW = Instant.parse("2026-12-02T10:00:00Z");
+
+  @Test
+  void aWorkersActivityTravelsWithTheSubscriptionsWindows() {
+    WorkerActivity a = new WorkerActivity("w1", 3, 1, Map.of("backoff", 1), 40, Map.of("subscription", 7L), "live",
+        List.of("api"), Map.of("5h", new WorkerActivity.Window(0.42, NOW.plusSeconds(3600)),
+            "7d", new WorkerActivity.Window(0.9, null)), "7d", NOW);
+    ControlRecords records = new ControlRecords();
+    ControlRecords.Encoded e = records.encode(a);
+    assertEquals(a, records.decode(e.key(), e.value()).orElseThrow());
+  }
+}
