@@ -104,6 +104,8 @@ public final class Worker implements AutoCloseable {
       throw e;
     }
     this.gates = new RouteGates(config.router(), clock, config.workerId());
+    this.quota = new QuotaGovernor(config.quota(), config.prices(), clock, config.workerId(), metrics.registry());
+    gates.limitSubscription(() -> quota.estimates().cap(quota.share()));
     ApiSpend spend = new ApiSpend(config.prices(), config.apiBudgetPerDay(), config.apiBudgetPerBatch(), config.workerId(),
         clock);
     this.credentials = new GroupCredentials(config.credentials().oauthToken(), config.credentialSettings(), gates.subscription(), clock,
@@ -114,12 +116,15 @@ public final class Worker implements AutoCloseable {
         gates, spend, credentials, config.workerId());
     spend.publishTo(control);
     credentials.publishTo(control);
+    quota.estimates().publishTo(control::publish);
+    control.applyWindowUsage(quota.estimates()::applyRemote);
     try {
       control.start(Duration.ofSeconds(60));
       credentials.seedFromFile();
     } catch (RuntimeException e) {
       control.close();
       gates.close();
+      quota.close();
       transports.close();
       admin.close();
       throw e;
@@ -144,7 +149,6 @@ public final class Worker implements AutoCloseable {
             config.workerId());
       }
     }
-    this.quota = new QuotaGovernor(config.quota(), clock, config.workerId(), metrics.registry());
     Router router = new Router(transports, config.credentials().apiKey(), credentials, gates, control, spend, quota,
         config.router(), config.operatorPolicy(), config.workerId(), clock);
     ReplyPolicy replies = new ReplyPolicy(config.replyTopics(), config.topics());

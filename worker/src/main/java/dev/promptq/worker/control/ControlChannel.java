@@ -3,6 +3,7 @@ package dev.promptq.worker.control;
 import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.spend.SpendTotal;
+import dev.promptq.worker.quota.WindowUsage;
 import dev.promptq.worker.quota.QuotaView;
 import dev.promptq.kafka.ConsumerThread;
 import dev.promptq.worker.credentials.CredentialRecords;
@@ -52,6 +53,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private final ControlWriter writer;
   private final RouteGates gates;
   private final ApiSpend spend;
+  private volatile java.util.function.Consumer<WindowUsage> windowUsage = u -> { };
   private final GroupCredentials credentials;
   private final ControlRecords records = new ControlRecords();
   private final ConsumerThread thread;
@@ -115,6 +117,16 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   @Override
   public void publish(QuotaView view) {
     send(records.encode(view));
+  }
+
+  /** Publishes this worker's use of a subscription window (fire and forget). */
+  public void publish(WindowUsage usage) {
+    send(records.encode(usage));
+  }
+
+  /** Where other workers' use of the subscription's windows goes as it is read. */
+  public void applyWindowUsage(java.util.function.Consumer<WindowUsage> apply) {
+    this.windowUsage = apply;
   }
 
   @Override
@@ -277,6 +289,8 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
       // for ./promptq status; workers keep their own
     } else if (decoded.get() instanceof SpendTotal t) {
       spend.applyRemote(t.scope(), t.worker(), t.usd());
+    } else if (decoded.get() instanceof WindowUsage u) {
+      windowUsage.accept(u);
     } else {
       credentials.apply(decoded.get(), r.offset());
     }

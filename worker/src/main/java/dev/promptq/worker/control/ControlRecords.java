@@ -8,6 +8,7 @@ import dev.promptq.job.Route;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialRecords;
 import dev.promptq.worker.ops.WorkerActivity;
+import dev.promptq.worker.quota.WindowUsage;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.quota.QuotaView;
 import dev.promptq.worker.spend.SpendTotal;
@@ -40,6 +41,9 @@ import java.util.Optional;
  *       "finished_last_minute","by_route":{route: n},"credentials","closed_routes",
  *       "windows":{name:{"utilization","reset"}},"binding_window","at"}}: what that worker does and the
  *       subscription's windows as its answers reported them, every 5 s</td></tr>
+ *   <tr><td>{@code window/<window>/<worker>}</td><td>{@code {"window","worker","start","usd","utilization","at"}}:
+ *       that worker's subscription calls since the window began, at list prices, after each of its
+ *       subscription answers; every worker adds them up to estimate the window's capacity</td></tr>
  *   <tr><td>{@code errors/<worker>}</td><td>{@code {"worker","errors":[{"at","kind","job","detail"}]}}:
  *       that worker's last errors, newest first</td></tr>
  *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",
@@ -59,6 +63,7 @@ public final class ControlRecords {
   private static final String QUOTA = "quota/";
   private static final String ERRORS = "errors/";
   private static final String ACTIVITY = "activity/";
+  private static final String WINDOW = "window/";
   private static final String CREDENTIALS = CredentialRecords.KEY;
   private static final String REFRESH_REQUEST = "credentials/refresh-request/";
   private static final String REFRESH_CLAIM = "credentials/refresh-claim";
@@ -107,6 +112,13 @@ public final class ControlRecords {
         .put("reset", w.reset() == null ? null : w.reset().toString()));
     v.put("binding_window", a.bindingWindow());
     return encoded(ACTIVITY + a.worker(), v);
+  }
+
+  public Encoded encode(WindowUsage u) {
+    ObjectNode v = mapper.createObjectNode().put("window", u.window()).put("worker", u.worker())
+        .put("start", u.start().toString()).put("usd", u.usd()).put("utilization", u.utilization())
+        .put("at", u.at().toString());
+    return encoded(WINDOW + u.window() + "/" + u.worker(), v);
   }
 
   public Encoded encode(QuotaView q) {
@@ -162,7 +174,7 @@ public final class ControlRecords {
     }
     String k = new String(key, StandardCharsets.UTF_8);
     if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith(QUOTA) && !k.startsWith(ERRORS)
-        && !k.startsWith(ACTIVITY) && !k.startsWith("credentials/")) {
+        && !k.startsWith(ACTIVITY) && !k.startsWith(WINDOW) && !k.startsWith("credentials/")) {
       return Optional.empty();
     }
     JsonNode v;
@@ -201,6 +213,11 @@ public final class ControlRecords {
       return Optional.of(new WorkerActivity(v.path("worker").asText(), v.path("in_flight").asInt(),
           v.path("waiting").asInt(), waitingFor, v.path("finished_last_minute").asInt(), byRoute, v.path("credentials").asText(),
           closed, windows, v.path("binding_window").isTextual() ? v.get("binding_window").asText() : null,
+          Instant.parse(v.path("at").asText())));
+    }
+    if (k.startsWith(WINDOW)) {
+      return Optional.of(new WindowUsage(v.path("window").asText(), v.path("worker").asText(),
+          Instant.parse(v.path("start").asText()), v.path("usd").asDouble(), v.path("utilization").asDouble(),
           Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(QUOTA)) {

@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.promptq.usage.PriceTable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,15 +48,27 @@ public final class QuotaGovernor implements AutoCloseable {
   private final Map<Route, Optional<UnifiedRateLimit>> lastSeen = new EnumMap<>(Route.class);
   private volatile double share;
   private final WindowsSeen windows;
+  private final WindowEstimates estimates;
 
   public QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters) {
-    this(settings, clock, workerId, meters, System::nanoTime);
+    this(settings, PriceTable.defaults(), clock, workerId, meters, System::nanoTime);
+  }
+
+  /** @param prices what weighs a subscription call in the windows' estimates */
+  public QuotaGovernor(QuotaSettings settings, PriceTable prices, Clock clock, String workerId, MeterRegistry meters) {
+    this(settings, prices, clock, workerId, meters, System::nanoTime);
   }
 
   QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters, Supplier<Long> nanoTime) {
+    this(settings, PriceTable.defaults(), clock, workerId, meters, nanoTime);
+  }
+
+  QuotaGovernor(QuotaSettings settings, PriceTable prices, Clock clock, String workerId, MeterRegistry meters,
+      Supplier<Long> nanoTime) {
     this.settings = settings;
     this.clock = clock;
     this.windows = new WindowsSeen(meters);
+    this.estimates = new WindowEstimates(prices, settings.reserve(), settings.slowStart(), workerId, clock);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "promptq-quota-" + workerId);
       t.setDaemon(true);
@@ -156,6 +170,21 @@ public final class QuotaGovernor implements AutoCloseable {
   /** The subscription's utilisation per window as the latest answers naming each window reported it. */
   public Map<String, Double> windowsSeen() {
     return windows.utilizations();
+  }
+
+  /**
+   * Takes a subscription answer: its unified headers (empty without), whether it was a 429, the
+   * model and the usage of a success (null otherwise), and how long it took.
+   */
+  public void answered(Optional<UnifiedRateLimit> unified, boolean rateLimited, String model, JsonNode usage,
+      long latencyMs) {
+    unified.ifPresent(this::observe);
+    estimates.answered(unified, rateLimited, model, usage, latencyMs);
+  }
+
+  /** What is left of the subscription's windows, learned from the answers. */
+  public WindowEstimates estimates() {
+    return estimates;
   }
 
   /** The subscription's windows as this worker last saw them. */

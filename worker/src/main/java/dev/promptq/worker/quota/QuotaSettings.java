@@ -16,14 +16,30 @@ import java.util.Optional;
  *     else uses it); default 0.1
  * @param lag the most a call's arrival at the API may trail its permit (connection set-up,
  *     scheduling, a cold connection); the pace leaves room for it; default 1 s ({@code quota.lag.ms})
+ * @param reserve the fraction of each subscription window left for the person who uses the same
+ *     subscription interactively ({@code subscription.reserve}, default 0)
+ * @param slowStart the subscription calls a worker keeps in flight before its answers have told it
+ *     anything; one more per answer after that ({@code subscription.slow.start}, default 4)
  */
-public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag) {
+public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag,
+    double reserve, int slowStart) {
   public static final Duration DEFAULT_LAG = Duration.ofSeconds(1);
+  public static final int DEFAULT_SLOW_START = 4;
 
   public QuotaSettings {
     subscription = subscription == null ? Optional.empty() : subscription;
     api = api == null ? Optional.empty() : api;
     lag = lag == null ? DEFAULT_LAG : lag;
+    if (!(reserve >= 0 && reserve < 1)) {
+      throw new IllegalArgumentException("subscription.reserve: " + reserve + " (a fraction from 0 to below 1)");
+    }
+    if (slowStart < 1) {
+      throw new IllegalArgumentException("subscription.slow.start: " + slowStart + " (at least 1)");
+    }
+  }
+
+  public QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag) {
+    this(subscription, api, aheadMargin, lag, 0, DEFAULT_SLOW_START);
   }
 
   public QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin) {
@@ -36,7 +52,8 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
 
   /** The keys {@link #fromSettings} reads. */
   public static final List<String> KEYS = List.of("quota.subscription.requests", "quota.subscription.window.ms",
-      "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms");
+      "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms", "subscription.reserve",
+      "subscription.slow.start");
 
   /** A Claude plan's usage window. */
   public static final Duration DEFAULT_WINDOW = Duration.ofHours(5);
@@ -55,6 +72,7 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
         ? Optional.of(new Budget(s.getInt("quota.api.requests.per.minute", 0, 1, 100_000_000), Duration.ofMinutes(1)))
         : Optional.empty();
     return new QuotaSettings(subscription, api, s.getDouble("quota.ahead.margin", 0.1, 0.0, 1.0),
-        s.millis("quota.lag.ms", DEFAULT_LAG, 0, 86_400_000L * 30));
+        s.millis("quota.lag.ms", DEFAULT_LAG, 0, 86_400_000L * 30), s.getDouble("subscription.reserve", 0, 0, 0.99),
+        s.getInt("subscription.slow.start", DEFAULT_SLOW_START, 1, 100_000));
   }
 }

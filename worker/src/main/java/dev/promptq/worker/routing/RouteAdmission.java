@@ -89,8 +89,8 @@ final class RouteAdmission {
   /**
    * Tries the job's {@code routes} in order, skipping {@code excluded}: the first that admits a
    * call is called; a paced route lets the next one be tried; a closed route does too, unless it
-   * takes one call at a time or new credentials are on their way (waiting is cheaper than a
-   * fallback then).
+   * takes one call at a time, new credentials are on their way, or the subscription's window
+   * figures are settling (waiting is cheaper than a fallback then).
    */
   Choice choose(List<Route> routes, Set<Route> excluded, String batch) {
     RouteGates.Blocked firstBlocked = null;
@@ -120,7 +120,8 @@ final class RouteAdmission {
         firstBlocked = blocked;
       }
       firstReason = firstReason == null ? blocked.reason() : firstReason;
-      if (blocked.until() == null || blocked.reason().equals(SubscriptionGate.REFRESHING)) {
+      if (blocked.until() == null || blocked.reason().equals(SubscriptionGate.REFRESHING)
+          || blocked.reason().equals(InFlightLimit.SETTLING)) {
         break;
       }
     }

@@ -1,6 +1,7 @@
 package dev.promptq.worker.routing;
 
 import dev.promptq.worker.quota.UnifiedRateLimit;
+import dev.promptq.worker.quota.WindowEstimates;
 import dev.promptq.job.Route;
 import dev.promptq.worker.credentials.SubscriptionGate;
 import java.time.Clock;
@@ -17,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +65,13 @@ public final class RouteGates implements AutoCloseable {
     }
   }
 
+  private volatile Supplier<WindowEstimates.Cap> subscriptionLimits;
+
+  /** Caps the subscription's calls in flight by what its windows have left (learned from the answers). */
+  public void limitSubscription(Supplier<WindowEstimates.Cap> limits) {
+    this.subscriptionLimits = limits;
+  }
+
   /** What {@link #enter} gives: a permit to call, or why not. */
   public sealed interface Entry permits Permit, Blocked {}
 
@@ -85,6 +94,10 @@ public final class RouteGates implements AutoCloseable {
     if (g.oneAtATime(now) && g.inFlight > 0) {
       return new Blocked(route, g.probing ? "probe_in_flight" : "near_quota_one_at_a_time", null, version);
     }
+    Blocked capped = route == Route.SUBSCRIPTION ? InFlightLimit.check(subscriptionLimits, g.inFlight, version) : null;
+    if (capped != null) {
+      return capped;
+    }
     g.inFlight++;
     return new Permit(route);
   }
@@ -102,7 +115,7 @@ public final class RouteGates implements AutoCloseable {
       Gate g = gates.get(permit.route());
       // Only a gate taking one call at a time has jobs waiting for its slot: an open gate's exits
       // need not wake anyone (with hundreds of jobs waiting for a reset, that would be a storm).
-      slotFreed = g.oneAtATime(now);
+      slotFreed = g.oneAtATime(now) || (permit.route() == Route.SUBSCRIPTION && subscriptionLimits != null);
       g.inFlight--;
       if (verdict instanceof Verdict.Success) {
         g.consecutiveTransient = 0;
@@ -154,7 +167,7 @@ public final class RouteGates implements AutoCloseable {
     boolean slotFreed;
     synchronized (this) {
       Gate g = gates.get(permit.route());
-      slotFreed = g.oneAtATime(clock.instant());
+      slotFreed = g.oneAtATime(clock.instant()) || (permit.route() == Route.SUBSCRIPTION && subscriptionLimits != null);
       g.inFlight--;
     }
     if (slotFreed) {

@@ -232,7 +232,8 @@ public final class Router {
       if (outcome instanceof CallOutcome.Answered a) {
         if (route == Route.SUBSCRIPTION) {
           unified = UnifiedRateLimit.from(a.headers());
-          unified.ifPresent(quota::observe);
+          quota.answered(unified, a.status() == 429, a.body().path("model").asText(run.job.request().path("model")
+              .asText(null)), a.ok() ? a.body().get("usage") : null, a.latencyMs());
         } else if (a.body().has("usage")) {
           cost = spend.costOf(run.job.request().path("model").asText(), a.body().get("usage"));
           spend.record(cost, run.job.batch());

@@ -20,4 +20,14 @@ class ControlRecordsTest {
     ControlRecords.Encoded e = records.encode(a);
     assertEquals(a, records.decode(e.key(), e.value()).orElseThrow());
   }
+
+  @Test
+  void aWorkersUseOfAWindowTravelsWhole() {
+    dev.promptq.worker.quota.WindowUsage u = new dev.promptq.worker.quota.WindowUsage("7d", "w1",
+        NOW.minusSeconds(3600), 1.25, 0.4, NOW);
+    ControlRecords records = new ControlRecords();
+    ControlRecords.Encoded e = records.encode(u);
+    assertEquals("window/7d/w1", new String(e.key(), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(u, records.decode(e.key(), e.value()).orElseThrow());
+  }
 }

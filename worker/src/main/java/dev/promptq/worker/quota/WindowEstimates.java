@@ -1,0 +1,276 @@
+package dev.promptq.worker.quota;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.promptq.usage.PriceTable;
+import dev.promptq.usage.Tokens;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What is left of each subscription window, learned from the answers, and how many subscription
+ * calls this worker may have in flight because of it. Nothing about the plan is configured:
+ *
+ * <ul>
+ *   <li><b>Capacity</b>: an answer reports a window's utilisation {@code u} (of everything anyone
+ *       spent in it) and its reset; the window began at {@code reset - length}. The group's own
+ *       calls since then, weighted by what they cost at API list prices (so tokens and model both
+ *       count), come to {@code W} (this worker's, plus what the others publish after each answer).
+ *       Each worker publishes its part with the utilisation of the answer that followed it, and
+ *       the capacity is {@code W / u} with the highest of those {@code u}: it counts every call in
+ *       {@code W} (and anyone else's use), so the estimate errs low, on the safe side.
+ *   <li><b>Remainder</b>: {@code capacity x (1 - reserve - u)}, with {@code u} the highest
+ *       utilisation among the workers' latest answers, less what the group spends in the time those
+ *       figures lag behind (an answer's latency plus the control topic's), in calls of this
+ *       worker's average cost; the binding window is the one with the fewest calls left.
+ *   <li><b>In-flight cap</b>: slow start (a few calls, one more per answer, halved by a 429) until
+ *       the answers say more, and never more than this worker's share of the binding window's
+ *       remainder, rounded down: the group never has more calls in flight than the window has
+ *       left, so it meets no 429 while the estimate holds.
+ * </ul>
+ * Only the windows that count every model ({@code 5h}, {@code 7d}) cap the calls; per-model
+ * windows are shown, not yet used. Thread-safe.
+ */
+public final class WindowEstimates {
+  /** Below this utilisation the figures are too coarse to divide by. */
+  static final double MIN_SIGNAL = 0.01;
+  private static final Duration KEEP = Duration.ofDays(8);
+  /** Others' figures count when their window began within this of ours (answers round resets to seconds). */
+  private static final Duration SAME_START = Duration.ofMinutes(2);
+  private static final int MAX_WINDOW = 100_000;
+  /** What the control topic adds to an answer's age before others' figures arrive. */
+  private static final double STALE_MARGIN_SECONDS = 0.25;
+
+  /** Where this worker publishes its use of each window: the control topic. */
+  @FunctionalInterface
+  public interface Publisher {
+    void publish(WindowUsage usage);
+  }
+
+  /**
+   * One window's estimate.
+   *
+   * @param utilization as the latest answer reported it
+   * @param reset when it resets
+   * @param groupUsd the group's calls in it at list prices, as this worker knows them
+   * @param capacityUsd the estimated capacity, or NaN while unknown
+   * @param leftCalls the estimated calls left (after the reserve), or NaN while unknown
+   * @param leftNowCalls the same less what the group may have spent since the figures were
+   *     current (they are an answer's latency old); NaN while unknown
+   */
+  public record Estimate(String window, double utilization, Instant reset, double groupUsd, double capacityUsd,
+      double leftCalls, double leftNowCalls) {}
+
+  /**
+   * How many subscription calls this worker may have in flight.
+   *
+   * @param calls the cap; 0 when no call may start
+   * @param until with a cap of 0: when to look again
+   * @param settling with a cap of 0: true when calls are left but the latest figures may be stale
+   *     (wait a moment rather than pay for the API); false when the window is spent
+   */
+  public record Cap(int calls, Instant until, boolean settling) {}
+
+  private final PriceTable prices;
+  private final double reserve;
+  private final String workerId;
+  private final Clock clock;
+  private volatile Publisher publisher = u -> { };
+  private final TreeMap<Long, Double> ownBySecond = new TreeMap<>();
+  private final Map<String, UnifiedRateLimit.Window> latest = new HashMap<>();
+  /** window -> worker -> that worker's latest published use. */
+  private final Map<String, Map<String, WindowUsage>> others = new HashMap<>();
+  private double averageUsd = Double.NaN;
+  private int window;
+  /** How long a subscription answer takes to come back (an average); what the latest figures lag behind by. */
+  private double latencySeconds = 0;
+  /** window -> the group's spend in it per second, an average over the latest answers. */
+  private final Map<String, Double> ratePerSecond = new HashMap<>();
+  /** window -> the group's spend and the instant of the previous sample. */
+  private final Map<String, double[]> lastSample = new HashMap<>();
+
+  WindowEstimates(PriceTable prices, double reserve, int slowStart, String workerId, Clock clock) {
+    this.prices = prices;
+    this.reserve = reserve;
+    this.workerId = workerId;
+    this.clock = clock;
+    this.window = slowStart;
+  }
+
+  public void publishTo(Publisher p) {
+    this.publisher = p;
+  }
+
+  /**
+   * Takes one subscription answer: its unified headers (empty when it had none), whether it was a
+   * 429, and the model and usage of a success.
+   */
+  void answered(Optional<UnifiedRateLimit> unified, boolean rateLimited, String model, JsonNode usage,
+      long latencyMs) {
+    Instant now = clock.instant();
+    List<WindowUsage> publish = new java.util.ArrayList<>();
+    synchronized (this) {
+      latencySeconds = 0.8 * latencySeconds + 0.2 * (latencyMs / 1000.0);
+      if (rateLimited || unified.map(UnifiedRateLimit::rejected).orElse(false)) {
+        window = Math.max(1, window / 2);
+      } else if (usage != null) {
+        window = Math.min(MAX_WINDOW, window + 1);
+        double usd = costOf(model, usage);
+        ownBySecond.merge(now.getEpochSecond(), usd, Double::sum);
+        averageUsd = Double.isNaN(averageUsd) ? usd : 0.9 * averageUsd + 0.1 * usd;
+        ownBySecond.headMap(now.minus(KEEP).getEpochSecond()).clear();
+      }
+      if (unified.isPresent()) {
+        for (Map.Entry<String, UnifiedRateLimit.Window> e : unified.get().windows().entrySet()) {
+          Optional<Duration> length = length(e.getKey());
+          if (length.isEmpty() || e.getValue().reset() == null) {
+            continue;
+          }
+          latest.put(e.getKey(), e.getValue());
+          Instant start = start(e.getValue().reset(), length.get());
+          sampleRate(e.getKey(), start, now);
+          publish.add(new WindowUsage(e.getKey(), workerId, start, ownSince(start), e.getValue().utilization(), now));
+        }
+      }
+    }
+    publish.forEach(publisher::publish);
+  }
+
+  /** Applies another worker's published use of a window. */
+  public synchronized void applyRemote(WindowUsage u) {
+    if (!u.worker().equals(workerId)) {
+      others.computeIfAbsent(u.window(), w -> new HashMap<>()).put(u.worker(), u);
+    }
+  }
+
+  /** The estimate of every window the answers named that counts every model. */
+  public synchronized List<Estimate> estimates() {
+    Instant now = clock.instant();
+    return latest.keySet().stream().sorted().map(w -> estimate(w, now)).toList();
+  }
+
+  /** The window with the fewest calls left, among those whose reset has not passed (unknown ones last). */
+  public synchronized Optional<Estimate> binding() {
+    Instant now = clock.instant();
+    return latest.keySet().stream().map(w -> estimate(w, now)).filter(e -> e.reset().isAfter(now))
+        .min(Comparator.comparingDouble(e -> Double.isNaN(e.leftCalls()) ? Double.MAX_VALUE : e.leftCalls()));
+  }
+
+  /**
+   * How many subscription calls this worker may have in flight now: the slow-start window, at most
+   * {@code share} of the binding window's remainder (rounded down, so the group never has more in
+   * flight than is left). None once this worker's share is under a call (until the window resets:
+   * a remainder only shrinks), or for a moment while the latest figures may not yet show what the
+   * group spent meanwhile.
+   *
+   * @param share this worker's share of the group (its job partitions' share; 0 before it has any)
+   */
+  public synchronized Cap cap(double share) {
+    Instant now = clock.instant();
+    double s = share > 0 ? Math.min(1, share) : 1;
+    int cap = window;
+    Instant spentUntil = null;
+    boolean settling = false;
+    for (String w : latest.keySet()) {
+      Estimate e = estimate(w, now);
+      if (!e.reset().isAfter(now)) {
+        continue;
+      }
+      if (e.utilization() >= 1 - reserve || (!Double.isNaN(e.leftCalls()) && Math.floor(e.leftCalls() * s + 1e-9) < 1)) {
+        spentUntil = spentUntil == null || e.reset().isAfter(spentUntil) ? e.reset() : spentUntil;
+      } else if (!Double.isNaN(e.leftNowCalls())) {
+        int c = (int) Math.floor(e.leftNowCalls() * s + 1e-9);
+        settling |= c < 1;
+        cap = Math.min(cap, c);
+      }
+    }
+    if (spentUntil != null) {
+      return new Cap(0, spentUntil, false);
+    }
+    if (settling) {
+      return new Cap(0, now.plusMillis(Math.max(50, (long) ((latencySeconds + STALE_MARGIN_SECONDS) * 1000))), true);
+    }
+    return new Cap(cap, null, false);
+  }
+
+  /**
+   * A window now. Every worker's published use comes with the utilisation of the answer that
+   * followed it, and each answer's utilisation counts every call answered before it; so the
+   * highest utilisation among the workers' latest answers counts at least every call in the
+   * group's sum, and their ratio never overstates the capacity.
+   */
+  private Estimate estimate(String w, Instant now) {
+    UnifiedRateLimit.Window latestSeen = latest.get(w);
+    Instant start = start(latestSeen.reset(), length(w).orElseThrow());
+    double group = ownSince(start);
+    double u = latestSeen.utilization();
+    for (WindowUsage o : others.getOrDefault(w, Map.of()).values()) {
+      if (Duration.between(o.start(), start).abs().compareTo(SAME_START) <= 0) {
+        group += o.usd();
+        u = Math.max(u, o.utilization());
+      }
+    }
+    if (u < MIN_SIGNAL || group <= 0 || Double.isNaN(averageUsd) || averageUsd <= 0) {
+      return new Estimate(w, u, latestSeen.reset(), group, Double.NaN, Double.NaN, Double.NaN);
+    }
+    double capacity = group / u;
+    double left = Math.max(0, capacity * (1 - reserve - u));
+    // the figures are an answer's latency (and the control topic's) old: what the group spent since may be
+    // on its way; once that long has passed without news, there is none
+    double[] sample = lastSample.get(w);
+    double since = sample == null ? 0 : now.toEpochMilli() / 1000.0 - sample[1];
+    double meanwhile = ratePerSecond.getOrDefault(w, 0.0)
+        * Math.max(0, latencySeconds + STALE_MARGIN_SECONDS - since);
+    return new Estimate(w, u, latestSeen.reset(), group, capacity, left / averageUsd,
+        Math.max(0, left - meanwhile) / averageUsd);
+  }
+
+  /** Adds a sample of the group's spend in window {@code w} to its rate. */
+  private void sampleRate(String w, Instant start, Instant now) {
+    double group = ownSince(start);
+    for (WindowUsage o : others.getOrDefault(w, Map.of()).values()) {
+      if (Duration.between(o.start(), start).abs().compareTo(SAME_START) <= 0) {
+        group += o.usd();
+      }
+    }
+    double t = now.toEpochMilli() / 1000.0;
+    double[] last = lastSample.put(w, new double[] {group, t});
+    if (last != null && t - last[1] >= 0.05) {
+      double rate = Math.max(0, (group - last[0]) / (t - last[1]));
+      ratePerSecond.merge(w, rate, (old, fresh) -> 0.7 * old + 0.3 * fresh);
+    } else if (last != null) {
+      lastSample.put(w, last);  // too close to the previous sample to tell a rate
+    }
+  }
+
+  private double ownSince(Instant start) {
+    return ownBySecond.tailMap(start.getEpochSecond(), true).values().stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  /** Where a window began: its reset less its length, less a second for the reset's rounding up. */
+  private static Instant start(Instant reset, Duration length) {
+    return reset.minus(length).minusSeconds(1);
+  }
+
+  /** A call's weight: its list price; an unknown model at the table's lowest, so a capacity errs low. */
+  private double costOf(String model, JsonNode usage) {
+    Tokens t = Tokens.fromUsage(usage);
+    return prices.cost(model, t, false).orElseGet(() -> prices.models().stream()
+        .map(p -> prices.cost(p.model(), t, false).orElseThrow()).min(Double::compare).orElse(0.0));
+  }
+
+  /** The length of the windows that count every model: {@code 5h} and {@code 7d}; others are not estimated. */
+  static Optional<Duration> length(String window) {
+    return switch (window) {
+      case "5h" -> Optional.of(Duration.ofHours(5));
+      case "7d" -> Optional.of(Duration.ofDays(7));
+      default -> Optional.empty();
+    };
+  }
+}

@@ -1,0 +1,163 @@
+package dev.promptq.worker.quota;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.promptq.testkit.time.ManualClock;
+import dev.promptq.usage.PriceTable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A window's capacity and remainder learned from utilisation and what the group's calls cost; the cap that follows. */
+class WindowEstimatesTest {
+  private static final Instant T0 = Instant.parse("2026-12-02T10:00:00Z");
+  /** 100,000 input tokens on claude-haiku-4-5 ($1 per million): $0.10 a call. */
+  private final JsonNode usage;
+  private final ManualClock clock = new ManualClock(T0);
+  private final List<WindowUsage> published = new ArrayList<>();
+
+  WindowEstimatesTest() throws Exception {
+    usage = new ObjectMapper().readTree("{\"input_tokens\":100000,\"output_tokens\":0}");
+  }
+
+  private WindowEstimates estimates(String worker, double reserve) {
+    WindowEstimates e = new WindowEstimates(PriceTable.defaults(), reserve, 4, worker, clock);
+    e.publishTo(published::add);
+    return e;
+  }
+
+  /** Headers of a window that began at T0 (reset = T0 + length), at {@code u}. */
+  private static Optional<UnifiedRateLimit> headers(double fiveHour, double sevenDay) {
+    Map<String, String> h = new java.util.HashMap<>(Map.of("anthropic-ratelimit-unified-status", "allowed",
+        "anthropic-ratelimit-unified-5h-utilization", Double.toString(fiveHour),
+        "anthropic-ratelimit-unified-5h-reset", Long.toString(T0.plus(Duration.ofHours(5)).getEpochSecond())));
+    if (!Double.isNaN(sevenDay)) {
+      h.put("anthropic-ratelimit-unified-7d-utilization", Double.toString(sevenDay));
+      h.put("anthropic-ratelimit-unified-7d-reset", Long.toString(T0.plus(Duration.ofDays(7)).getEpochSecond()));
+    }
+    return UnifiedRateLimit.from(h);
+  }
+
+  @Test
+  void theCapacityIsTheGroupsSpendOverTheUtilisationAndTheRemainderIsInCalls() {
+    WindowEstimates e = estimates("w1", 0);
+    for (int i = 1; i <= 10; i++) {  // ten $0.10 calls fill a $5 window to 0.2
+      clock.advance(Duration.ofSeconds(10));
+      e.answered(headers(i * 0.02, Double.NaN), false, "claude-haiku-4-5", usage, 0);
+    }
+    WindowEstimates.Estimate est = e.binding().orElseThrow();
+    assertEquals("5h", est.window());
+    assertEquals(1.0, est.groupUsd(), 1e-9);
+    assertEquals(5.0, est.capacityUsd(), 1e-6);
+    assertEquals(40, est.leftCalls(), 1e-6, "$4 left at $0.10 a call");
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(new WindowEstimates.Cap(14, null, false), e.cap(1), "slow start: 4, one more per answer");
+    assertEquals(10, e.cap(0.25).calls(), "a quarter of the 40 calls left");
+    assertEquals(10, published.size(), "each answer publishes the worker's use of the window");
+    assertEquals(new WindowUsage("5h", "w1", T0.minusSeconds(1), 1.0, 0.2, T0.plusSeconds(100)), published.get(9));
+  }
+
+  @Test
+  void otherWorkersUseCountsAndAnUnrelatedWindowDoesNot() {
+    WindowEstimates e = estimates("w1", 0);
+    clock.advance(Duration.ofSeconds(10));
+    e.applyRemote(new WindowUsage("5h", "w2", T0, 0.9, 0.18, clock.instant()));
+    e.applyRemote(new WindowUsage("5h", "w3", T0.minus(Duration.ofHours(3)), 50, 0.9, clock.instant()));  // another window
+    e.answered(headers(0.2, Double.NaN), false, "claude-haiku-4-5", usage, 0);
+    assertEquals(1.0, e.binding().orElseThrow().groupUsd(), 1e-9);
+    assertEquals(5.0, e.binding().orElseThrow().capacityUsd(), 1e-6);
+    e.applyRemote(new WindowUsage("5h", "w2", T0, 1.4, 0.3, clock.instant()));
+    assertEquals(1.5 / 0.3, e.binding().orElseThrow().capacityUsd(), 1e-6,
+        "w2's later answer counts its later calls: the highest utilisation goes with the sum");
+  }
+
+  @Test
+  void theSevenDayWindowBindsWhenItHasFewerCallsLeft() {
+    WindowEstimates e = estimates("w1", 0);
+    for (int i = 1; i <= 10; i++) {
+      clock.advance(Duration.ofSeconds(10));
+      e.answered(headers(i * 0.01, i * 0.09), false, "claude-haiku-4-5", usage, 0);
+    }
+    WindowEstimates.Estimate est = e.binding().orElseThrow();
+    assertEquals("7d", est.window());
+    assertEquals(1.0 / 0.9 - 1.0, est.leftCalls() * 0.1, 1e-6, "capacity $1.11, $0.11 left");
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(1, e.cap(1).calls());
+    assertEquals(new WindowEstimates.Cap(0, T0.plus(Duration.ofDays(7)), false), e.cap(0.5),
+        "half of 1.1 calls is no call, and it only shrinks: spent for this worker");
+    e.answered(headers(0.11, 0.99), false, "claude-haiku-4-5", usage, 0);
+    assertEquals(new WindowEstimates.Cap(0, T0.plus(Duration.ofDays(7)), false), e.cap(1), "less than a call left");
+  }
+
+  @Test
+  void theReserveIsLeftForThePersonAndAReportedFullWindowIsSpent() {
+    WindowEstimates e = estimates("w1", 0.2);
+    for (int i = 1; i <= 10; i++) {
+      clock.advance(Duration.ofSeconds(10));
+      e.answered(headers(i * 0.02, Double.NaN), false, "claude-haiku-4-5", usage, 0);
+    }
+    assertEquals(30, e.binding().orElseThrow().leftCalls(), 1e-6, "$5 x (1 - 0.2 - 0.2) = $3");
+    e.answered(headers(0.8, Double.NaN), false, "claude-haiku-4-5", usage, 0);
+    assertEquals(new WindowEstimates.Cap(0, T0.plus(Duration.ofHours(5)), false), e.cap(1), "spent until the reset");
+    clock.advance(Duration.ofHours(5));
+    assertEquals(15, e.cap(1).calls(), "after the reset the window no longer counts: the slow-start window alone");
+  }
+
+  @Test
+  void whatTheGroupSpendsWhileAnAnswerTravelsIsCountedAsGone() {
+    WindowEstimates e = estimates("w1", 0);
+    for (int i = 1; i <= 10; i++) {  // $0.10 every 10 s: $0.01 a second
+      clock.advance(Duration.ofSeconds(10));
+      e.answered(headers(i * 0.02, Double.NaN), false, "claude-haiku-4-5", usage, 2000);
+    }
+    // answers take about 2 s (the average of the latest, from 0): $0.01 x (latency + 0.25 s) may be gone meanwhile
+    double latency = 2.0 * (1 - Math.pow(0.8, 10));
+    assertEquals(40, e.binding().orElseThrow().leftCalls(), 1e-6);
+    assertEquals(40 - (latency + 0.25) * 0.01 / 0.1, e.binding().orElseThrow().leftNowCalls(), 1e-6);
+    clock.advance(Duration.ofSeconds(3));
+    assertEquals(40, e.binding().orElseThrow().leftNowCalls(), 1e-6, "no news for longer than that: nothing more is gone");
+  }
+
+  @Test
+  void aShareUnderOneCallOnlyBecauseOfFreshSpendingSettlesInsteadOfGivingUp() {
+    WindowEstimates e = estimates("w1", 0);
+    for (int i = 1; i <= 10; i++) {  // $1 a second, answers 0.9 s old: about 9 calls may be gone meanwhile
+      clock.advance(Duration.ofMillis(100));
+      e.answered(headers(i * 0.02, Double.NaN), false, "claude-haiku-4-5", usage, 5000);
+    }
+    WindowEstimates.Cap cap = e.cap(0.2);
+    assertEquals(0, cap.calls());
+    assertTrue(cap.settling(), "40 calls left, a fifth of them is 8: wait for the figures, do not pay the API");
+    assertTrue(cap.until().isAfter(clock.instant()) && cap.until().isBefore(clock.instant().plusSeconds(10)));
+    clock.advance(Duration.ofSeconds(10));
+    assertEquals(8, e.cap(0.2).calls());
+  }
+
+  @Test
+  void slowStartGrowsWithAnswersAndA429HalvesIt() {
+    WindowEstimates e = estimates("w1", 0);
+    assertEquals(4, e.cap(1).calls());
+    for (int i = 0; i < 6; i++) {
+      e.answered(Optional.empty(), false, "claude-haiku-4-5", usage, 0);
+    }
+    assertEquals(10, e.cap(1).calls());
+    e.answered(Optional.empty(), true, null, null, 0);
+    assertEquals(5, e.cap(1).calls());
+    assertTrue(e.estimates().isEmpty(), "no window named, nothing estimated");
+  }
+
+  @Test
+  void tooLittleUseGivesNoEstimateYet() {
+    WindowEstimates e = estimates("w1", 0);
+    e.answered(headers(0.004, Double.NaN), false, "claude-haiku-4-5", usage, 0);
+    assertTrue(Double.isNaN(e.binding().orElseThrow().capacityUsd()));
+    assertEquals(5, e.cap(1).calls());
+  }
+}
