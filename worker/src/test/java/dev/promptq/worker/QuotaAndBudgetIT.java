@@ -81,8 +81,9 @@ class QuotaAndBudgetIT {
           subscriptionCalls, bySubscription, byApi);
       assertTrue(results.values().stream().allMatch(JobResult::succeeded), "every job has an answer");
       assertTrue(subscriptionCalls <= 500 + 3, "at most the quota plus one probe per worker: " + subscriptionCalls);
-      assertEquals(500, bySubscription, "the whole quota was used");
-      assertEquals(2000 - 500, byApi, "all the rest went to the API");
+      // the learned cap stops each worker once its share of the remainder is under a call (issue 17: >= 95%)
+      assertTrue(bySubscription >= 0.95 * 500 && bySubscription <= 500, "the quota was used: " + bySubscription);
+      assertEquals(2000 - bySubscription, byApi, "all the rest went to the API");
 
       Instant windowEnd = p.sim.calls().get(0).at().plus(window);
       // The reset header is in whole seconds (rounded up) and each worker adds up to 300 ms of jitter.
@@ -104,7 +105,8 @@ class QuotaAndBudgetIT {
       assertTrue(results.values().stream().allMatch(JobResult::succeeded));
       assertEquals(0, p.calls(Route.API), "no API money spent");
       long waited = results.values().stream()
-          .filter(r -> r.waits().stream().anyMatch(w -> w.reason().equals("subscription_quota_spent"))).count();
+          .filter(r -> r.waits().stream().anyMatch(w -> w.reason().equals("subscription_quota_spent")
+              || w.reason().equals("subscription_window_spent"))).count();
       System.out.printf("subscription_only: %d jobs, %d waited for a reset, %d subscription calls%n",
           results.size(), waited, p.calls(Route.SUBSCRIPTION));
       assertTrue(waited > 0, "jobs waited for the reset");
