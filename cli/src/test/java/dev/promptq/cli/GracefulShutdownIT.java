@@ -42,7 +42,9 @@ class GracefulShutdownIT {
             "PROMPTQ_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
             "PROMPTQ_TOPIC_PREFIX", prefix,
             "ANTHROPIC_BASE_URL", sim.baseUrl(),
-            "CLAUDE_CODE_OAUTH_TOKEN", token.reveal()), "worker", "--worker-id", "graceful")) {
+            "CLAUDE_CODE_OAUTH_TOKEN", token.reveal()), "worker", "--worker-id", "graceful",
+            // all 50 jobs in flight at once: no slow start
+            "--set", "subscription.slow.start=64")) {
       worker.awaitLine(Pattern.compile("Worker graceful running"), Duration.ofSeconds(90));
       ObjectNode request = new JobCodec().mapper().createObjectNode().put("model", "claude-test").put("max_tokens", 20);
       request.putArray("messages").addObject().put("role", "user").put("content", "take your time");
