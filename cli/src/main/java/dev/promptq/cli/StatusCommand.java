@@ -97,8 +97,8 @@ final class StatusCommand implements Callable<Integer> {
 
   /** The subscription's windows as one worker's latest answers reported them. */
   static String windows(WorkerActivity a) {
-    return "subscription windows, as " + a.worker() + "'s latest answers reported them: " + a.windows().entrySet()
-        .stream().map(e -> String.format(java.util.Locale.ROOT, "%s %.0f%% used%s%s", e.getKey(),
+    return "subscription windows, as " + a.worker() + "'s latest answers reported them: "
+        + new java.util.TreeMap<>(a.windows()).entrySet().stream().map(e -> String.format(java.util.Locale.ROOT, "%s %.0f%% used%s%s", e.getKey(),
             e.getValue().utilization() * 100, e.getValue().reset() == null ? "" : ", resets at " + e.getValue().reset(),
             e.getKey().equals(a.bindingWindow()) ? " (binding)" : ""))
         .collect(Collectors.joining("; "));
