@@ -70,8 +70,17 @@ public final class PriceTable {
     this.checked = checked;
   }
 
+  /** The shipped table, read once: immutable, so every user can share it. */
+  private static final class Shipped {
+    static final PriceTable TABLE = load();
+  }
+
   /** The table shipped with promptq. */
   public static PriceTable defaults() {
+    return Shipped.TABLE;
+  }
+
+  private static PriceTable load() {
     try (InputStream in = PriceTable.class.getResourceAsStream("prices.json")) {
       if (in == null) {
         throw new IllegalStateException("prices.json is missing from the classpath");

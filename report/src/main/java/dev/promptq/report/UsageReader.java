@@ -26,6 +26,17 @@ public final class UsageReader {
 
   /** How far reading has come. */
   public interface Progress {
+    /** Nobody watches. */
+    Progress NONE = new Progress() {
+      @Override
+      public void total(long records) {
+      }
+
+      @Override
+      public void read(long records) {
+      }
+    };
+
     void total(long records);
 
     void read(long records);

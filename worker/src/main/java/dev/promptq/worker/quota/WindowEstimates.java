@@ -41,8 +41,13 @@ public final class WindowEstimates {
   /** Below this utilisation the figures are too coarse to divide by. */
   static final double MIN_SIGNAL = 0.01;
   private static final Duration KEEP = Duration.ofDays(8);
-  /** Others' figures count when their window began within this of ours (answers round resets to seconds). */
-  private static final Duration SAME_START = Duration.ofMinutes(2);
+  /**
+   * Others' figures count when their window began within this of ours: a fixed window's reset is
+   * the same second for every worker; a sliding one's moves, and figures from too far off are left
+   * out (the estimate errs low). Tighter than any window's length, so a window's figures never
+   * count for the next one.
+   */
+  private static final Duration SAME_START = Duration.ofSeconds(5);
   private static final int MAX_WINDOW = 100_000;
   /** What the control topic adds to an answer's age before others' figures arrive. */
   private static final double STALE_MARGIN_SECONDS = 0.25;
@@ -83,6 +88,8 @@ public final class WindowEstimates {
   private final Clock clock;
   private volatile Publisher publisher = u -> { };
   private final TreeMap<Long, Double> ownBySecond = new TreeMap<>();
+  /** window -> {its start in epoch seconds, this worker's spend since, the sum's compensation}. */
+  private final Map<String, double[]> ownSums = new HashMap<>();
   private final Map<String, UnifiedRateLimit.Window> latest = new HashMap<>();
   /** window -> worker -> that worker's latest published use. */
   private final Map<String, Map<String, WindowUsage>> others = new HashMap<>();
@@ -123,6 +130,11 @@ public final class WindowEstimates {
         window = Math.min(MAX_WINDOW, window + 1);
         double usd = costOf(model, usage);
         ownBySecond.merge(now.getEpochSecond(), usd, Double::sum);
+        for (double[] sum : ownSums.values()) {
+          if (now.getEpochSecond() >= sum[0]) {
+            add(sum, usd);
+          }
+        }
         averageUsd = Double.isNaN(averageUsd) ? usd : 0.9 * averageUsd + 0.1 * usd;
         ownBySecond.headMap(now.minus(KEEP).getEpochSecond()).clear();
       }
@@ -135,7 +147,8 @@ public final class WindowEstimates {
           latest.put(e.getKey(), e.getValue());
           Instant start = start(e.getValue().reset(), length.get());
           sampleRate(e.getKey(), start, now);
-          publish.add(new WindowUsage(e.getKey(), workerId, start, ownSince(start), e.getValue().utilization(), now));
+          publish.add(new WindowUsage(e.getKey(), workerId, start, ownSince(e.getKey(), start),
+              e.getValue().utilization(), now));
         }
       }
     }
@@ -150,13 +163,13 @@ public final class WindowEstimates {
   }
 
   /** The estimate of every window the answers named that counts every model. */
-  public synchronized List<Estimate> estimates() {
+  synchronized List<Estimate> estimates() {
     Instant now = clock.instant();
     return latest.keySet().stream().sorted().map(w -> estimate(w, now)).toList();
   }
 
   /** The window with the fewest calls left, among those whose reset has not passed (unknown ones last). */
-  public synchronized Optional<Estimate> binding() {
+  synchronized Optional<Estimate> binding() {
     Instant now = clock.instant();
     return latest.keySet().stream().map(w -> estimate(w, now)).filter(e -> e.reset().isAfter(now))
         .min(Comparator.comparingDouble(e -> Double.isNaN(e.leftCalls()) ? Double.MAX_VALUE : e.leftCalls()));
@@ -207,15 +220,9 @@ public final class WindowEstimates {
    */
   private Estimate estimate(String w, Instant now) {
     UnifiedRateLimit.Window latestSeen = latest.get(w);
-    Instant start = start(latestSeen.reset(), length(w).orElseThrow());
-    double group = ownSince(start);
-    double u = latestSeen.utilization();
-    for (WindowUsage o : others.getOrDefault(w, Map.of()).values()) {
-      if (Duration.between(o.start(), start).abs().compareTo(SAME_START) <= 0) {
-        group += o.usd();
-        u = Math.max(u, o.utilization());
-      }
-    }
+    Group g = group(w, start(latestSeen.reset(), length(w).orElseThrow()));
+    double group = g.usd();
+    double u = Math.max(latestSeen.utilization(), g.othersUtilization());
     if (u < MIN_SIGNAL || group <= 0 || Double.isNaN(averageUsd) || averageUsd <= 0) {
       return new Estimate(w, u, latestSeen.reset(), group, Double.NaN, Double.NaN, Double.NaN);
     }
@@ -231,14 +238,24 @@ public final class WindowEstimates {
         Math.max(0, left - meanwhile) / averageUsd);
   }
 
-  /** Adds a sample of the group's spend in window {@code w} to its rate. */
-  private void sampleRate(String w, Instant start, Instant now) {
-    double group = ownSince(start);
+  /** The group's spend in a window since it began, and the highest utilisation the others' latest answers gave. */
+  private record Group(double usd, double othersUtilization) {}
+
+  private Group group(String w, Instant start) {
+    double usd = ownSince(w, start);
+    double u = 0;
     for (WindowUsage o : others.getOrDefault(w, Map.of()).values()) {
       if (Duration.between(o.start(), start).abs().compareTo(SAME_START) <= 0) {
-        group += o.usd();
+        usd += o.usd();
+        u = Math.max(u, o.utilization());
       }
     }
+    return new Group(usd, u);
+  }
+
+  /** Adds a sample of the group's spend in window {@code w} to its rate. */
+  private void sampleRate(String w, Instant start, Instant now) {
+    double group = group(w, start).usd();
     double t = now.toEpochMilli() / 1000.0;
     double[] last = lastSample.put(w, new double[] {group, t});
     if (last != null && t - last[1] >= 0.05) {
@@ -249,8 +266,29 @@ public final class WindowEstimates {
     }
   }
 
-  private double ownSince(Instant start) {
-    return ownBySecond.tailMap(start.getEpochSecond(), true).values().stream().mapToDouble(Double::doubleValue).sum();
+  /**
+   * This worker's spend in window {@code w} since {@code start}: kept as a running sum per window
+   * (the gate asks on every subscription call), summed afresh from the per-second record only when
+   * the window's start moves (a new window).
+   */
+  private double ownSince(String w, Instant start) {
+    double[] sum = ownSums.get(w);
+    if (sum == null || sum[0] != start.getEpochSecond()) {
+      sum = new double[] {start.getEpochSecond(), 0, 0};
+      for (double usd : ownBySecond.tailMap(start.getEpochSecond(), true).values()) {
+        add(sum, usd);
+      }
+      ownSums.put(w, sum);
+    }
+    return sum[1];
+  }
+
+  /** Adds to a running sum {start, sum, compensation} without the rounding drift of many small additions (Kahan). */
+  private static void add(double[] sum, double usd) {
+    double y = usd - sum[2];
+    double t = sum[1] + y;
+    sum[2] = (t - sum[1]) - y;
+    sum[1] = t;
   }
 
   /** Where a window began: its reset less its length, less a second for the reset's rounding up. */

@@ -120,8 +120,7 @@ final class RouteAdmission {
         firstBlocked = blocked;
       }
       firstReason = firstReason == null ? blocked.reason() : firstReason;
-      if (blocked.until() == null || blocked.reason().equals(SubscriptionGate.REFRESHING)
-          || blocked.reason().equals(InFlightLimit.SETTLING)) {
+      if (freesSoon(blocked)) {
         break;
       }
     }
@@ -129,5 +128,14 @@ final class RouteAdmission {
       return new NoRoute(budgetSpent);
     }
     return new Wait(budgetSpent != null ? "api_budget_spent" : firstReason, firstBlocked, permits, budgetSpent);
+  }
+
+  /**
+   * True when a blocked route frees soon (a slot, new credentials, a window's settling figures):
+   * waiting is cheaper than falling back to the next route then.
+   */
+  private static boolean freesSoon(RouteGates.Blocked b) {
+    return b.until() == null || b.reason().equals(SubscriptionGate.REFRESHING)
+        || b.reason().equals(InFlightLimit.SETTLING);
   }
 }

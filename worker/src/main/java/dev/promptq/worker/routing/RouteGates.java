@@ -96,6 +96,7 @@ public final class RouteGates implements AutoCloseable {
     }
     Blocked capped = route == Route.SUBSCRIPTION ? InFlightLimit.check(subscriptionLimits, g.inFlight, version) : null;
     if (capped != null) {
+      g.turnedAway = true;
       return capped;
     }
     g.inFlight++;
@@ -113,9 +114,10 @@ public final class RouteGates implements AutoCloseable {
     boolean slotFreed;
     synchronized (this) {
       Gate g = gates.get(permit.route());
-      // Only a gate taking one call at a time has jobs waiting for its slot: an open gate's exits
-      // need not wake anyone (with hundreds of jobs waiting for a reset, that would be a storm).
-      slotFreed = g.oneAtATime(now) || (permit.route() == Route.SUBSCRIPTION && subscriptionLimits != null);
+      // Only a gate taking one call at a time, or that turned calls away at its cap, has jobs waiting
+      // for a slot: other exits wake no one (hundreds of jobs waiting for a reset would be a storm).
+      slotFreed = g.oneAtATime(now) || g.turnedAway;
+      g.turnedAway = false;
       g.inFlight--;
       if (verdict instanceof Verdict.Success) {
         g.consecutiveTransient = 0;
@@ -167,7 +169,8 @@ public final class RouteGates implements AutoCloseable {
     boolean slotFreed;
     synchronized (this) {
       Gate g = gates.get(permit.route());
-      slotFreed = g.oneAtATime(clock.instant()) || (permit.route() == Route.SUBSCRIPTION && subscriptionLimits != null);
+      slotFreed = g.oneAtATime(clock.instant()) || g.turnedAway;
+      g.turnedAway = false;
       g.inFlight--;
     }
     if (slotFreed) {
@@ -337,6 +340,8 @@ public final class RouteGates implements AutoCloseable {
     Instant cautiousUntil = Instant.MIN;
     int inFlight;
     int consecutiveTransient;
+    /** A call was turned away by the learned in-flight cap since the last exit: the next exit wakes waiters. */
+    boolean turnedAway;
 
     boolean oneAtATime(Instant now) {
       return probing || now.isBefore(cautiousUntil);
