@@ -65,6 +65,8 @@ public final class Worker implements AutoCloseable {
 
   /** How often a worker publishes its view of the budgets for {@code ./promptq status}. */
   static final Duration QUOTA_VIEW_INTERVAL = Duration.ofSeconds(5);
+  /** How often a worker holding jobs for the subscription says so to the group (shares follow demand). */
+  static final Duration DEMAND_INTERVAL = Duration.ofSeconds(1);
 
   private final WorkerConfig config;
   private final Transports transports;
@@ -118,6 +120,7 @@ public final class Worker implements AutoCloseable {
     credentials.publishTo(control);
     quota.estimates().publishTo(control::publish);
     control.applyWindowUsage(quota.estimates()::applyRemote);
+    control.applyDemand(quota.demand()::applyRemote);
     try {
       control.start(Duration.ofSeconds(60));
       credentials.seedFromFile();
@@ -169,6 +172,7 @@ public final class Worker implements AutoCloseable {
             new ByteArraySerializer()), parts);
     loop.onAssignment(quota::reshare);
     quota.publishTo(control, QUOTA_VIEW_INTERVAL, config.workerId());
+    quota.publishDemandTo(control::publish, DEMAND_INTERVAL);
     control.reportErrors(metrics.recentErrors(), config.workerId());
     control.reportActivity(() -> activity(loop, gates, router, clock));
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());

@@ -12,6 +12,7 @@ import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.RecordedCall;
+import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.routing.RouterSettings;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,16 +38,18 @@ class QuotaAndBudgetIT {
    * group can have in flight.
    */
   private static void startThree(TestPipeline p, Double apiBudget) {
-    startThree(p, apiBudget, 0.9);
+    startThree(p, apiBudget, 0.9, Duration.ofHours(5));
   }
 
-  private static void startThree(TestPipeline p, Double apiBudget, double caution) {
+  /** @param window how long the simulator's five-hour window lasts (the workers are told: it is compressed) */
+  private static void startThree(TestPipeline p, Double apiBudget, double caution, Duration window) {
     RouterSettings fast = TestPipeline.fastRouter(Duration.ofMinutes(10));
     RouterSettings router = new RouterSettings(fast.maxAttemptsPerRoute(), fast.backoff(), fast.maxBackoff(),
         fast.maxRateLimitedWaits(), fast.breakerFailures(), fast.breakerOpen(), fast.refusalCooldown(),
         fast.resetJitter(), caution);
     for (int i = 1; i <= 3; i++) {
-      p.startWorker(p.workerConfig("w" + i).router(router).maxInFlight(12).apiBudgetPerDay(apiBudget).build());
+      p.startWorker(p.workerConfig("w" + i).router(router).maxInFlight(12).apiBudgetPerDay(apiBudget)
+          .quota(QuotaSettings.none().withWindowLengths(Map.of("5h", window))).build());
     }
     p.awaitGroupFormed();
   }
@@ -98,7 +101,7 @@ class QuotaAndBudgetIT {
   @Test
   void aSubscriptionOnlyBatchWaitsForTheResetAndNeverCallsTheApi(EmbeddedKafka kafka) {
     try (TestPipeline p = withQuota(kafka, 100, Duration.ofSeconds(8))) {
-      startThree(p, null, 0.5);  // the last 50% of 100 covers the 36 calls in flight
+      startThree(p, null, 0.5, Duration.ofSeconds(8));  // the last 50% of 100 covers the 36 calls in flight
       Set<String> ids = submit(p, "only", 250, RoutePolicy.SUBSCRIPTION_ONLY);
       Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
 

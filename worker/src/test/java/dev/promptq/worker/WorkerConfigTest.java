@@ -249,4 +249,18 @@ class WorkerConfigTest {
         WorkerConfig.fromSettings(dev.promptq.config.Settings.of(java.util.Map.of("bootstrap.servers", "b:9092")))
             .credentialSettings().tokenUrl());
   }
+
+  @Test
+  void theSubscriptionsWindowLengthsAreThePlansUnlessASimulatorCompressesThem() {
+    assertEquals(Map.of("5h", Duration.ofHours(5), "7d", Duration.ofDays(7)),
+        WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b"))).quota().windowLengths());
+    assertEquals(Map.of("5h", Duration.ofSeconds(20), "7d", Duration.ofDays(7), "7d_oi", Duration.ofMinutes(2)),
+        WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b", "subscription.window.lengths",
+            "5h=PT20S, 7d_oi=PT2M"))).quota().windowLengths());
+    assertEquals("subscription.window.lengths: 5h=20s (expected NAME=DURATION, e.g. 5h=PT20S; durations in ISO-8601 "
+        + "and positive)", assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(
+            Map.of("bootstrap.servers", "b", "subscription.window.lengths", "5h=20s")))).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(
+        Map.of("bootstrap.servers", "b", "subscription.window.lengths", "5h=PT0S"))));
+  }
 }

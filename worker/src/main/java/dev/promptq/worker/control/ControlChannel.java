@@ -4,6 +4,7 @@ import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.spend.SpendTotal;
 import dev.promptq.worker.quota.WindowUsage;
+import dev.promptq.worker.quota.WorkerDemand;
 import dev.promptq.worker.quota.QuotaView;
 import dev.promptq.kafka.ConsumerThread;
 import dev.promptq.worker.credentials.CredentialRecords;
@@ -54,6 +55,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private final RouteGates gates;
   private final ApiSpend spend;
   private volatile java.util.function.Consumer<WindowUsage> windowUsage = u -> { };
+  private volatile java.util.function.Consumer<WorkerDemand> demand = d -> { };
   private final GroupCredentials credentials;
   private final ControlRecords records = new ControlRecords();
   private final ConsumerThread thread;
@@ -122,6 +124,16 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   /** Publishes this worker's use of a subscription window (fire and forget). */
   public void publish(WindowUsage usage) {
     send(records.encode(usage));
+  }
+
+  /** Publishes this worker's demand for the subscription (fire and forget). */
+  public void publish(WorkerDemand d) {
+    send(records.encode(d));
+  }
+
+  /** Where other workers' demand for the subscription goes as it is read. */
+  public void applyDemand(java.util.function.Consumer<WorkerDemand> apply) {
+    this.demand = apply;
   }
 
   /** Where other workers' use of the subscription's windows goes as it is read. */
@@ -291,6 +303,8 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
       spend.applyRemote(t.scope(), t.worker(), t.usd());
     } else if (decoded.get() instanceof WindowUsage u) {
       windowUsage.accept(u);
+    } else if (decoded.get() instanceof WorkerDemand d) {
+      demand.accept(d);
     } else {
       credentials.apply(decoded.get(), r.offset());
     }

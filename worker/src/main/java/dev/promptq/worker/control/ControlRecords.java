@@ -9,6 +9,7 @@ import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialRecords;
 import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.quota.WindowUsage;
+import dev.promptq.worker.quota.WorkerDemand;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.quota.QuotaView;
 import dev.promptq.worker.spend.SpendTotal;
@@ -44,6 +45,9 @@ import java.util.Optional;
  *   <tr><td>{@code window/<window>/<worker>}</td><td>{@code {"window","worker","start","usd","utilization","at"}}:
  *       that worker's subscription calls since the window began, at list prices, after each of its
  *       subscription answers; every worker adds them up to estimate the window's capacity</td></tr>
+ *   <tr><td>{@code demand/<worker>}</td><td>{@code {"worker","jobs","at"}}: that worker's jobs that may
+ *       use the subscription, when it starts or stops having any and every second meanwhile; the
+ *       group shares the subscription's pace by them</td></tr>
  *   <tr><td>{@code errors/<worker>}</td><td>{@code {"worker","errors":[{"at","kind","job","detail"}]}}:
  *       that worker's last errors, newest first</td></tr>
  *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",
@@ -64,6 +68,7 @@ public final class ControlRecords {
   private static final String ERRORS = "errors/";
   private static final String ACTIVITY = "activity/";
   private static final String WINDOW = "window/";
+  private static final String DEMAND = "demand/";
   private static final String CREDENTIALS = CredentialRecords.KEY;
   private static final String REFRESH_REQUEST = "credentials/refresh-request/";
   private static final String REFRESH_CLAIM = "credentials/refresh-claim";
@@ -121,6 +126,11 @@ public final class ControlRecords {
     return encoded(WINDOW + u.window() + "/" + u.worker(), v);
   }
 
+  public Encoded encode(WorkerDemand d) {
+    return encoded(DEMAND + d.worker(), mapper.createObjectNode().put("worker", d.worker()).put("jobs", d.jobs())
+        .put("at", d.at().toString()));
+  }
+
   public Encoded encode(QuotaView q) {
     ObjectNode v = mapper.createObjectNode().put("route", q.route()).put("worker", q.worker()).put("budget", q.budget())
         .put("window_ms", q.windowMs()).put("per_window", q.perWindow()).put("used", q.used());
@@ -174,7 +184,7 @@ public final class ControlRecords {
     }
     String k = new String(key, StandardCharsets.UTF_8);
     if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith(QUOTA) && !k.startsWith(ERRORS)
-        && !k.startsWith(ACTIVITY) && !k.startsWith(WINDOW) && !k.startsWith("credentials/")) {
+        && !k.startsWith(ACTIVITY) && !k.startsWith(WINDOW) && !k.startsWith(DEMAND) && !k.startsWith("credentials/")) {
       return Optional.empty();
     }
     JsonNode v;
@@ -218,6 +228,10 @@ public final class ControlRecords {
     if (k.startsWith(WINDOW)) {
       return Optional.of(new WindowUsage(v.path("window").asText(), v.path("worker").asText(),
           Instant.parse(v.path("start").asText()), v.path("usd").asDouble(), v.path("utilization").asDouble(),
+          Instant.parse(v.path("at").asText())));
+    }
+    if (k.startsWith(DEMAND)) {
+      return Optional.of(new WorkerDemand(v.path("worker").asText(), v.path("jobs").asInt(),
           Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(QUOTA)) {

@@ -47,8 +47,11 @@ public final class QuotaGovernor implements AutoCloseable {
   private final Map<Route, RoutePermits> permits = new EnumMap<>(Route.class);
   private final Map<Route, Optional<UnifiedRateLimit>> lastSeen = new EnumMap<>(Route.class);
   private volatile double share;
+  /** The share the budgets' permits were last set to (the demand share moves them). */
+  private double permitShare;
   private final WindowsSeen windows;
   private final WindowEstimates estimates;
+  private final GroupDemand demand;
 
   public QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters) {
     this(settings, PriceTable.defaults(), clock, workerId, meters, System::nanoTime);
@@ -68,7 +71,9 @@ public final class QuotaGovernor implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.windows = new WindowsSeen(meters);
-    this.estimates = new WindowEstimates(prices, settings.reserve(), settings.slowStart(), workerId, clock);
+    this.demand = new GroupDemand(workerId, clock);
+    this.estimates = new WindowEstimates(prices, settings.reserve(), settings.slowStart(), settings.windowLengths(), workerId,
+        clock);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "promptq-quota-" + workerId);
       t.setDaemon(true);
@@ -137,17 +142,74 @@ public final class QuotaGovernor implements AutoCloseable {
       return;  // the end of a rebalance that changed nothing here
     }
     share = s;
+    resharePermits(true);
     for (Map.Entry<Route, RoutePermits> e : permits.entrySet()) {
-      e.getValue().reshare(s);
-      log.info("{} budget share: {} of {} requests per {} ({} of {} job partitions)", e.getKey().wireName(),
-          String.format("%.1f", e.getValue().perWindow()), e.getValue().budget().requests(),
-          e.getValue().budget().window(), owned, total);
+      log.info("{} budget share: {} of {} requests per {} ({} of {} job partitions; shares follow demand while "
+              + "workers have jobs)", e.getKey().wireName(), String.format("%.1f", e.getValue().perWindow()),
+          e.getValue().budget().requests(), e.getValue().budget().window(), owned, total);
     }
   }
 
-  /** This worker's share of the job partitions (0..1). */
+  /**
+   * This worker's share of the group (0..1): of the jobs that may use the subscription while it
+   * holds some ({@link GroupDemand}), else of the job partitions.
+   */
   public double share() {
-    return share;
+    return demand.share(share);
+  }
+
+  /** This worker's part in the group's demand for the subscription. */
+  public GroupDemand demand() {
+    return demand;
+  }
+
+  /**
+   * Sets the budgets' permits to this worker's share now when it moved by a tenth or more (or
+   * {@code always}): a new limiter loses the permit in progress, so small moves wait.
+   */
+  private synchronized void resharePermits(boolean always) {
+    double s = share();
+    if (!always && Math.abs(s - permitShare) < 0.1 * Math.max(s, permitShare)) {
+      return;
+    }
+    permitShare = s;
+    permits.values().forEach(p -> p.reshare(s));
+  }
+
+  /**
+   * Publishes this worker's demand for the subscription to {@code publisher} at once when it
+   * starts or stops holding jobs that may use it and every {@code interval} while it holds some;
+   * moves the budgets' shares with the demand.
+   */
+  public void publishDemandTo(java.util.function.Consumer<WorkerDemand> publisher, Duration interval) {
+    demand.onStartOrStop(() -> execute(() -> {
+      resharePermits(false);
+      publisher.accept(demand.snapshot());
+    }));
+    timer.scheduleAtFixedRate(() -> {
+      try {
+        resharePermits(false);
+        if (demand.own() > 0) {
+          publisher.accept(demand.snapshot());
+        }
+      } catch (RuntimeException e) {
+        log.warn("could not publish this worker's demand: {}", e.toString());
+      }
+    }, interval.toMillis(), interval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private void execute(Runnable task) {
+    try {
+      timer.execute(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.warn("could not publish this worker's demand: {}", e.toString());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // the worker is stopping
+    }
   }
 
   /** Reads the unified rate-limit headers of a subscription answer: slows down when it runs ahead. */

@@ -1,8 +1,11 @@
 package dev.promptq.worker.quota;
 
-import java.util.List;
 import dev.promptq.config.Settings;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,11 +23,16 @@ import java.util.Optional;
  *     subscription interactively ({@code subscription.reserve}, default 0)
  * @param slowStart the subscription calls a worker keeps in flight before its answers have told it
  *     anything; one more per answer after that ({@code subscription.slow.start}, default 4)
+ * @param windowLengths how long the subscription's windows that count every model last, by the
+ *     name the answers give them: {@code 5h} and {@code 7d}; a simulator that compresses time says
+ *     so with {@code subscription.window.lengths=5h=PT20S,7d=PT2M}
  */
 public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag,
-    double reserve, int slowStart) {
+    double reserve, int slowStart, Map<String, Duration> windowLengths) {
   public static final Duration DEFAULT_LAG = Duration.ofSeconds(1);
   public static final int DEFAULT_SLOW_START = 4;
+  /** A Claude plan's windows that count every model. */
+  public static final Map<String, Duration> PLAN_WINDOWS = Map.of("5h", Duration.ofHours(5), "7d", Duration.ofDays(7));
 
   public QuotaSettings {
     subscription = subscription == null ? Optional.empty() : subscription;
@@ -36,10 +44,16 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
     if (slowStart < 1) {
       throw new IllegalArgumentException("subscription.slow.start: " + slowStart + " (at least 1)");
     }
+    windowLengths = Map.copyOf(windowLengths == null ? PLAN_WINDOWS : windowLengths);
   }
 
   public QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag) {
-    this(subscription, api, aheadMargin, lag, 0, DEFAULT_SLOW_START);
+    this(subscription, api, aheadMargin, lag, 0, DEFAULT_SLOW_START, PLAN_WINDOWS);
+  }
+
+  /** These settings with the windows' lengths replaced (a simulator that compresses time). */
+  public QuotaSettings withWindowLengths(Map<String, Duration> lengths) {
+    return new QuotaSettings(subscription, api, aheadMargin, lag, reserve, slowStart, lengths);
   }
 
   public QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin) {
@@ -53,7 +67,7 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
   /** The keys {@link #fromSettings} reads. */
   public static final List<String> KEYS = List.of("quota.subscription.requests", "quota.subscription.window.ms",
       "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms", "subscription.reserve",
-      "subscription.slow.start");
+      "subscription.slow.start", "subscription.window.lengths");
 
   /** A Claude plan's usage window. */
   public static final Duration DEFAULT_WINDOW = Duration.ofHours(5);
@@ -73,6 +87,29 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
         : Optional.empty();
     return new QuotaSettings(subscription, api, s.getDouble("quota.ahead.margin", 0.1, 0.0, 1.0),
         s.millis("quota.lag.ms", DEFAULT_LAG, 0, 86_400_000L * 30), s.getDouble("subscription.reserve", 0, 0, 0.99),
-        s.getInt("subscription.slow.start", DEFAULT_SLOW_START, 1, 100_000));
+        s.getInt("subscription.slow.start", DEFAULT_SLOW_START, 1, 100_000),
+        s.get("subscription.window.lengths").map(QuotaSettings::lengths).orElse(PLAN_WINDOWS));
+  }
+
+  /**
+   * Reads {@code NAME=DURATION,...} (ISO-8601 durations, e.g. {@code 5h=PT20S,7d=PT2M}) over the
+   * plan's windows.
+   */
+  static Map<String, Duration> lengths(String spec) {
+    Map<String, Duration> out = new LinkedHashMap<>(PLAN_WINDOWS);
+    for (String part : spec.split(",")) {
+      String[] kv = part.trim().split("=", 2);
+      try {
+        Duration d = Duration.parse(kv[1].trim());
+        if (d.isNegative() || d.isZero() || kv[0].isBlank()) {
+          throw new DateTimeParseException("not positive", kv[1], 0);
+        }
+        out.put(kv[0].trim(), d);
+      } catch (ArrayIndexOutOfBoundsException | DateTimeParseException e) {
+        throw new IllegalArgumentException("subscription.window.lengths: " + part.trim()
+            + " (expected NAME=DURATION, e.g. 5h=PT20S; durations in ISO-8601 and positive)");
+      }
+    }
+    return out;
   }
 }

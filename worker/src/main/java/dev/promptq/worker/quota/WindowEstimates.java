@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * What is left of each subscription window, learned from the answers, and how many subscription
@@ -40,7 +39,6 @@ import java.util.TreeMap;
 public final class WindowEstimates {
   /** Below this utilisation the figures are too coarse to divide by. */
   static final double MIN_SIGNAL = 0.01;
-  private static final Duration KEEP = Duration.ofDays(8);
   /**
    * Others' figures count when their window began within this of ours: a fixed window's reset is
    * the same second for every worker; a sliding one's moves, and figures from too far off are left
@@ -70,7 +68,13 @@ public final class WindowEstimates {
    *     current (they are an answer's latency old); NaN while unknown
    */
   public record Estimate(String window, double utilization, Instant reset, double groupUsd, double capacityUsd,
-      double leftCalls, double leftNowCalls) {}
+      double leftCalls, double leftNowCalls) {
+    /** The calls a minute that spend what is left evenly until the reset (for work that can only wait); NaN while unknown. */
+    public double evenPerMinute(Instant now) {
+      double minutes = Math.max(1e-3, Duration.between(now, reset).toMillis() / 60_000.0);
+      return leftNowCalls / minutes;
+    }
+  }
 
   /**
    * How many subscription calls this worker may have in flight.
@@ -87,9 +91,8 @@ public final class WindowEstimates {
   private final String workerId;
   private final Clock clock;
   private volatile Publisher publisher = u -> { };
-  private final TreeMap<Long, Double> ownBySecond = new TreeMap<>();
-  /** window -> {its start in epoch seconds, this worker's spend since, the sum's compensation}. */
-  private final Map<String, double[]> ownSums = new HashMap<>();
+  private final OwnSpend own = new OwnSpend();
+  private final Map<String, Duration> lengths;
   private final Map<String, UnifiedRateLimit.Window> latest = new HashMap<>();
   /** window -> worker -> that worker's latest published use. */
   private final Map<String, Map<String, WindowUsage>> others = new HashMap<>();
@@ -101,9 +104,19 @@ public final class WindowEstimates {
   private final Map<String, Double> ratePerSecond = new HashMap<>();
   /** window -> the group's spend and the instant of the previous sample. */
   private final Map<String, double[]> lastSample = new HashMap<>();
+  /** window -> the capacity of its latest estimate: a new window of the same plan starts from it. */
+  private final Map<String, Double> lastCapacity = new HashMap<>();
+  /** When this worker last started a call of work that can only wait (see {@link #pace}). */
+  private Instant lastPaced = Instant.MIN;
 
-  WindowEstimates(PriceTable prices, double reserve, int slowStart, String workerId, Clock clock) {
+  /**
+   * @param lengths how long each window the estimates count lasts, by name ({@code 5h}, {@code 7d});
+   *     windows not named are shown, not estimated
+   */
+  WindowEstimates(PriceTable prices, double reserve, int slowStart, Map<String, Duration> lengths, String workerId,
+      Clock clock) {
     this.prices = prices;
+    this.lengths = Map.copyOf(lengths);
     this.reserve = reserve;
     this.workerId = workerId;
     this.clock = clock;
@@ -129,14 +142,8 @@ public final class WindowEstimates {
       } else if (usage != null) {
         window = Math.min(MAX_WINDOW, window + 1);
         double usd = costOf(model, usage);
-        ownBySecond.merge(now.getEpochSecond(), usd, Double::sum);
-        for (double[] sum : ownSums.values()) {
-          if (now.getEpochSecond() >= sum[0]) {
-            add(sum, usd);
-          }
-        }
+        own.add(now, usd);
         averageUsd = Double.isNaN(averageUsd) ? usd : 0.9 * averageUsd + 0.1 * usd;
-        ownBySecond.headMap(now.minus(KEEP).getEpochSecond()).clear();
       }
       if (unified.isPresent()) {
         for (Map.Entry<String, UnifiedRateLimit.Window> e : unified.get().windows().entrySet()) {
@@ -147,7 +154,7 @@ public final class WindowEstimates {
           latest.put(e.getKey(), e.getValue());
           Instant start = start(e.getValue().reset(), length.get());
           sampleRate(e.getKey(), start, now);
-          publish.add(new WindowUsage(e.getKey(), workerId, start, ownSince(e.getKey(), start),
+          publish.add(new WindowUsage(e.getKey(), workerId, start, own.since(e.getKey(), start),
               e.getValue().utilization(), now));
         }
       }
@@ -213,6 +220,35 @@ public final class WindowEstimates {
   }
 
   /**
+   * For work that can only wait (no route after the subscription): takes this worker's next call
+   * if it is due, so that the group spends each window's remainder evenly until its reset, or says
+   * when it will be. A worker's calls are spaced by {@code time to the reset / (its share x the
+   * calls left)}, the tightest window deciding; windows whose remainder is unknown (the cap's
+   * slow start governs then) or spent (the cap says so) do not pace.
+   *
+   * @param share this worker's share of the group's demand (0 before it has one: taken as 1)
+   * @return empty when the call may start now (the slot is taken), else when to ask again
+   */
+  public synchronized Optional<Instant> pace(double share) {
+    Instant now = clock.instant();
+    double s = share > 0 ? Math.min(1, share) : 1;
+    double interval = 0;
+    for (String w : latest.keySet()) {
+      Estimate e = estimate(w, now);
+      if (!e.reset().isAfter(now) || Double.isNaN(e.leftNowCalls()) || e.leftNowCalls() < 1) {
+        continue;
+      }
+      interval = Math.max(interval, Duration.between(now, e.reset()).toMillis() / 1000.0 / (e.leftNowCalls() * s));
+    }
+    Instant due = lastPaced.equals(Instant.MIN) ? now : lastPaced.plusNanos((long) (interval * 1e9));
+    if (now.isBefore(due)) {
+      return Optional.of(due);  // asked again then, with the figures of then
+    }
+    lastPaced = now;
+    return Optional.empty();
+  }
+
+  /**
    * A window now. Every worker's published use comes with the utilisation of the answer that
    * followed it, and each answer's utilisation counts every call answered before it; so the
    * highest utilisation among the workers' latest answers counts at least every call in the
@@ -223,10 +259,18 @@ public final class WindowEstimates {
     Group g = group(w, start(latestSeen.reset(), length(w).orElseThrow()));
     double group = g.usd();
     double u = Math.max(latestSeen.utilization(), g.othersUtilization());
-    if (u < MIN_SIGNAL || group <= 0 || Double.isNaN(averageUsd) || averageUsd <= 0) {
+    if (Double.isNaN(averageUsd) || averageUsd <= 0) {
       return new Estimate(w, u, latestSeen.reset(), group, Double.NaN, Double.NaN, Double.NaN);
     }
-    double capacity = group / u;
+    double capacity;
+    if (u >= MIN_SIGNAL && group > 0) {
+      capacity = group / u;
+      lastCapacity.put(w, capacity);
+    } else if (lastCapacity.containsKey(w)) {
+      capacity = lastCapacity.get(w);  // a new window: the plan's last one held this much
+    } else {
+      return new Estimate(w, u, latestSeen.reset(), group, Double.NaN, Double.NaN, Double.NaN);
+    }
     double left = Math.max(0, capacity * (1 - reserve - u));
     // the figures are an answer's latency (and the control topic's) old: what the group spent since may be
     // on its way; once that long has passed without news, there is none
@@ -242,7 +286,7 @@ public final class WindowEstimates {
   private record Group(double usd, double othersUtilization) {}
 
   private Group group(String w, Instant start) {
-    double usd = ownSince(w, start);
+    double usd = own.since(w, start);
     double u = 0;
     for (WindowUsage o : others.getOrDefault(w, Map.of()).values()) {
       if (Duration.between(o.start(), start).abs().compareTo(SAME_START) <= 0) {
@@ -266,31 +310,6 @@ public final class WindowEstimates {
     }
   }
 
-  /**
-   * This worker's spend in window {@code w} since {@code start}: kept as a running sum per window
-   * (the gate asks on every subscription call), summed afresh from the per-second record only when
-   * the window's start moves (a new window).
-   */
-  private double ownSince(String w, Instant start) {
-    double[] sum = ownSums.get(w);
-    if (sum == null || sum[0] != start.getEpochSecond()) {
-      sum = new double[] {start.getEpochSecond(), 0, 0};
-      for (double usd : ownBySecond.tailMap(start.getEpochSecond(), true).values()) {
-        add(sum, usd);
-      }
-      ownSums.put(w, sum);
-    }
-    return sum[1];
-  }
-
-  /** Adds to a running sum {start, sum, compensation} without the rounding drift of many small additions (Kahan). */
-  private static void add(double[] sum, double usd) {
-    double y = usd - sum[2];
-    double t = sum[1] + y;
-    sum[2] = (t - sum[1]) - y;
-    sum[1] = t;
-  }
-
   /** Where a window began: its reset less its length, less a second for the reset's rounding up. */
   private static Instant start(Instant reset, Duration length) {
     return reset.minus(length).minusSeconds(1);
@@ -303,12 +322,8 @@ public final class WindowEstimates {
         .map(p -> prices.cost(p.model(), t, false).orElseThrow()).min(Double::compare).orElse(0.0));
   }
 
-  /** The length of the windows that count every model: {@code 5h} and {@code 7d}; others are not estimated. */
-  static Optional<Duration> length(String window) {
-    return switch (window) {
-      case "5h" -> Optional.of(Duration.ofHours(5));
-      case "7d" -> Optional.of(Duration.ofDays(7));
-      default -> Optional.empty();
-    };
+  /** The length of a window the estimates count ({@code 5h}, {@code 7d} by default), or empty for others. */
+  private Optional<Duration> length(String window) {
+    return Optional.ofNullable(lengths.get(window));
   }
 }

@@ -42,8 +42,11 @@ final class RouteAdmission {
 
   /**
    * Admits a call of a job of {@code batch} (null when none) on {@code route}, or says why not.
+   *
+   * @param canOnlyWait no route is left after this one: a subscription call then keeps to the
+   *     pace that spends the windows' remainder evenly until their reset
    */
-  Entry admit(Route route, String batch) {
+  Entry admit(Route route, String batch, boolean canOnlyWait) {
     if (route == Route.API) {
       String spent = spend.spentBudget(batch).orElse(null);
       if (spent != null) {
@@ -52,6 +55,13 @@ final class RouteAdmission {
     }
     RouteGates.Entry entry = gates.enter(route);
     if (entry instanceof RouteGates.Permit permit) {
+      if (canOnlyWait && route == Route.SUBSCRIPTION) {
+        java.util.Optional<java.time.Instant> due = quota.estimates().pace(quota.share());
+        if (due.isPresent()) {
+          gates.release(permit);
+          return new Paced(gates.at(due.get()));
+        }
+      }
       if (quota.tryAcquire(route)) {
         return new Admitted(permit);
       }
@@ -97,11 +107,9 @@ final class RouteAdmission {
     String firstReason = null;
     String budgetSpent = null;
     List<CompletableFuture<Void>> permits = new ArrayList<>();
-    for (Route route : routes) {
-      if (excluded.contains(route)) {
-        continue;
-      }
-      Entry entry = admit(route, batch);
+    List<Route> open = routes.stream().filter(r -> !excluded.contains(r)).toList();
+    for (Route route : open) {
+      Entry entry = admit(route, batch, route == open.get(open.size() - 1));
       if (entry instanceof Admitted admitted) {
         permits.forEach(f -> f.cancel(false));
         return new Call(admitted.permit());

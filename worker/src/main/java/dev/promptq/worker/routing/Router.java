@@ -113,11 +113,18 @@ public final class Router {
     if (refused.isPresent()) {
       return done(finish(run, Outcome.ERRORED, null, null, refused.get()));
     }
+    boolean demands = run.routes.contains(Route.SUBSCRIPTION);
+    if (demands) {
+      quota.demand().add(1);  // the group shares the subscription by the jobs each worker holds for it
+    }
     CompletableFuture<JobResult> running;
     try {
       running = step(run);
     } catch (RuntimeException | Error bug) {
       running = CompletableFuture.failedFuture(bug);  // a bug never escapes to the polling thread
+    }
+    if (demands) {
+      running = running.whenComplete((r, e) -> quota.demand().add(-1));
     }
     return running.exceptionally(bug -> {
       log.error("internal error while running job {}", job.id(), bug);

@@ -30,4 +30,13 @@ class ControlRecordsTest {
     assertEquals("window/7d/w1", new String(e.key(), java.nio.charset.StandardCharsets.UTF_8));
     assertEquals(u, records.decode(e.key(), e.value()).orElseThrow());
   }
+
+  @Test
+  void aWorkersDemandTravelsWhole() {
+    dev.promptq.worker.quota.WorkerDemand d = new dev.promptq.worker.quota.WorkerDemand("w2", 17, NOW);
+    ControlRecords records = new ControlRecords();
+    ControlRecords.Encoded e = records.encode(d);
+    assertEquals("demand/w2", new String(e.key(), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(d, records.decode(e.key(), e.value()).orElseThrow());
+  }
 }

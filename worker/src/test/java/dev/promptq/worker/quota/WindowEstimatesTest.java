@@ -28,7 +28,7 @@ class WindowEstimatesTest {
   }
 
   private WindowEstimates estimates(String worker, double reserve) {
-    WindowEstimates e = new WindowEstimates(PriceTable.defaults(), reserve, 4, worker, clock);
+    WindowEstimates e = new WindowEstimates(PriceTable.defaults(), reserve, 4, QuotaSettings.PLAN_WINDOWS, worker, clock);
     e.publishTo(published::add);
     return e;
   }
@@ -159,5 +159,59 @@ class WindowEstimatesTest {
     e.answered(headers(0.004, Double.NaN), false, "claude-haiku-4-5", usage, 0);
     assertTrue(Double.isNaN(e.binding().orElseThrow().capacityUsd()));
     assertEquals(5, e.cap(1).calls());
+  }
+
+  /** Headers of a 5h window resetting at {@code reset}, at {@code u}. */
+  private static Optional<UnifiedRateLimit> fiveHour(double u, Instant reset) {
+    return UnifiedRateLimit.from(Map.of("anthropic-ratelimit-unified-status", "allowed",
+        "anthropic-ratelimit-unified-5h-utilization", Double.toString(u),
+        "anthropic-ratelimit-unified-5h-reset", Long.toString(reset.getEpochSecond())));
+  }
+
+  @Test
+  void workThatCanOnlyWaitSpendsTheRemainderEvenlyUntilTheReset() {
+    WindowEstimates e = estimates("w1", 0);
+    for (int i = 1; i <= 10; i++) {  // a $5 window, 40 calls left, 5 h less 100 s to its reset
+      clock.advance(Duration.ofSeconds(10));
+      e.answered(headers(i * 0.02, Double.NaN), false, "claude-haiku-4-5", usage, 0);
+    }
+    clock.advance(Duration.ofSeconds(3));
+    double untilReset = Duration.between(clock.instant(), T0.plus(Duration.ofHours(5))).toMillis() / 1000.0;
+    assertEquals(40 / (untilReset / 60), e.binding().orElseThrow().evenPerMinute(clock.instant()), 1e-9);
+    assertEquals(Optional.empty(), e.pace(0.5), "the first call goes at once");
+    Instant due = e.pace(0.5).orElseThrow();
+    assertEquals(untilReset / (40 * 0.5), Duration.between(clock.instant(), due).toMillis() / 1000.0, 0.01,
+        "this worker's half of 40 calls over the time left: one every 899 s");
+    clock.advance(Duration.between(clock.instant(), due));
+    assertEquals(Optional.empty(), e.pace(0.5), "due now");
+    assertTrue(e.pace(1).isPresent(), "and the next one later");
+  }
+
+  @Test
+  void withoutAnEstimateNothingIsPacedAndTheSlowStartCapGoverns() {
+    WindowEstimates e = estimates("w1", 0);
+    e.answered(headers(0.004, Double.NaN), false, "claude-haiku-4-5", usage, 0);
+    assertEquals(Optional.empty(), e.pace(1));
+    assertEquals(Optional.empty(), e.pace(1));
+  }
+
+  @Test
+  void aNewWindowStartsFromThePreviousWindowsCapacity() {
+    WindowEstimates e = new WindowEstimates(PriceTable.defaults(), 0, 4, Map.of("5h", Duration.ofSeconds(100)), "w1",
+        clock);
+    Instant firstReset = T0.plusSeconds(100);
+    for (int i = 1; i <= 10; i++) {  // ten $0.10 calls fill the window to 0.2: $5
+      clock.advance(Duration.ofSeconds(1));
+      e.answered(fiveHour(i * 0.02, firstReset), false, "claude-haiku-4-5", usage, 0);
+    }
+    assertEquals(5.0, e.binding().orElseThrow().capacityUsd(), 1e-6);
+    clock.advance(Duration.ofSeconds(95));  // the window ended; the next begins with the next call
+    Instant secondReset = clock.instant().plusSeconds(100);
+    e.answered(fiveHour(0.004, secondReset), false, "claude-haiku-4-5", usage, 0);
+    WindowEstimates.Estimate next = e.binding().orElseThrow();
+    assertEquals(secondReset, next.reset());
+    assertEquals(0.1, next.groupUsd(), 1e-9, "the window's length is the configured 100 s: the first one's calls are out");
+    assertEquals(5.0, next.capacityUsd(), 1e-6, "too little signal yet: the previous window's capacity");
+    assertEquals(5.0 * (1 - 0.004) / 0.1, next.leftCalls(), 1e-6);
   }
 }
