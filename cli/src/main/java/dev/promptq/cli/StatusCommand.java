@@ -98,10 +98,21 @@ final class StatusCommand implements Callable<Integer> {
   /** The subscription's windows as one worker's latest answers reported them. */
   static String windows(WorkerActivity a) {
     return "subscription windows, as " + a.worker() + "'s latest answers reported them: "
-        + new java.util.TreeMap<>(a.windows()).entrySet().stream().map(e -> String.format(java.util.Locale.ROOT, "%s %.0f%% used%s%s", e.getKey(),
-            e.getValue().utilization() * 100, e.getValue().reset() == null ? "" : ", resets at " + e.getValue().reset(),
+        + new java.util.TreeMap<>(a.windows()).entrySet().stream().map(e -> String.format(java.util.Locale.ROOT,
+            "%s %.0f%% used%s%s%s", e.getKey(), e.getValue().utilization() * 100, estimate(e.getValue()),
+            e.getValue().reset() == null ? "" : ", resets at " + e.getValue().reset(),
             e.getKey().equals(a.bindingWindow()) ? " (binding)" : ""))
         .collect(Collectors.joining("; "));
+  }
+
+  /** {@code  of about $5.00, 40 calls left, even pace 2.1 a minute} (or an hour), or nothing while the window has no estimate. */
+  private static String estimate(WorkerActivity.Window w) {
+    if (Double.isNaN(w.capacityUsd())) {
+      return "";
+    }
+    return String.format(java.util.Locale.ROOT, " of about $%.2f, %.0f calls left, even pace %s", w.capacityUsd(),
+        w.leftCalls(), w.evenPerMinute() >= 1 ? String.format(java.util.Locale.ROOT, "%.1f a minute", w.evenPerMinute())
+            : String.format(java.util.Locale.ROOT, "%.1f an hour", w.evenPerMinute() * 60));
   }
 
   static void printText(PrintWriter out, GroupStatus s) {

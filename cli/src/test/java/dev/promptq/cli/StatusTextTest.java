@@ -77,9 +77,10 @@ class StatusTextTest {
         Map.of("5h", new WorkerActivity.Window(0.1, NOW)), "5h", NOW.minusSeconds(4));
     WorkerActivity latest = new WorkerActivity("w1", 0, 0, Map.of(), 0, Map.of(), "live", List.of(),
         Map.of("5h", new WorkerActivity.Window(0.42, NOW.plusSeconds(3600)),
-            "7d", new WorkerActivity.Window(0.885, NOW.plusSeconds(86_400))), "7d", NOW);
+            "7d", new WorkerActivity.Window(0.885, NOW.plusSeconds(86_400), 12.5, 17.4, 0.0121)), "7d", NOW);
     String t = text(status(Map.of("w1", latest, "w2", older), null));
     assertTrue(t.contains("subscription windows, as w1's latest answers reported them: 5h 42% used, resets at "
-        + NOW.plusSeconds(3600) + "; 7d 89% used, resets at " + NOW.plusSeconds(86_400) + " (binding)"), t);
+        + NOW.plusSeconds(3600) + "; 7d 89% used of about $12.50, 17 calls left, even pace 0.7 an hour, resets at "
+        + NOW.plusSeconds(86_400) + " (binding)"), t);
   }
 }

@@ -20,6 +20,7 @@ import dev.promptq.worker.ops.BrokerProbe;
 import dev.promptq.worker.ops.OpsServer;
 import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.quota.QuotaGovernor;
+import dev.promptq.worker.quota.WindowEstimates;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.Router;
@@ -186,9 +187,14 @@ public final class Worker implements AutoCloseable {
   /** What this worker does now, for {@code ./promptq status}. */
   private WorkerActivity activity(JobLoop loop, RouteGates gates, Router router, Clock clock) {
     Map<String, WorkerActivity.Window> windows = new java.util.TreeMap<>();
-    quota.windows().windows().forEach((name, w) -> windows.put(name, new WorkerActivity.Window(w.utilization(),
-        w.reset())));
     Instant now = clock.instant();
+    quota.windows().windows().forEach((name, w) -> {
+      Optional<WindowEstimates.Estimate> e = quota.estimates().estimate(name);
+      windows.put(name, new WorkerActivity.Window(w.utilization(), w.reset(),
+          e.map(WindowEstimates.Estimate::capacityUsd).orElse(Double.NaN),
+          e.map(WindowEstimates.Estimate::leftCalls).orElse(Double.NaN),
+          e.map(x -> x.evenPerMinute(now)).orElse(Double.NaN)));
+    });
     return new WorkerActivity(config.workerId(), loop.inFlight(), router.waitingJobs(), router.waitingFor(),
         metrics.recentActivity().finishedLastMinute(), metrics.recentActivity().byRoute(), credentials.state(),
         java.util.Arrays.stream(Route.values()).filter(gates::isClosed).map(Route::wireName).toList(), windows,

@@ -113,10 +113,26 @@ public final class ControlRecords {
     ObjectNode waitingFor = v.putObject("waiting_for");
     a.waitingFor().forEach(waitingFor::put);
     ObjectNode windows = v.putObject("windows");
-    a.windows().forEach((name, w) -> windows.putObject(name).put("utilization", w.utilization())
-        .put("reset", w.reset() == null ? null : w.reset().toString()));
+    a.windows().forEach((name, w) -> {
+      ObjectNode o = windows.putObject(name).put("utilization", w.utilization())
+          .put("reset", w.reset() == null ? null : w.reset().toString());
+      putIfKnown(o, "capacity_usd", w.capacityUsd());
+      putIfKnown(o, "left_calls", w.leftCalls());
+      putIfKnown(o, "even_per_minute", w.evenPerMinute());
+    });
     v.put("binding_window", a.bindingWindow());
     return encoded(ACTIVITY + a.worker(), v);
+  }
+
+  /** JSON has no NaN: an unknown figure is left out. */
+  private static void putIfKnown(ObjectNode o, String field, double value) {
+    if (Double.isFinite(value)) {
+      o.put(field, value);
+    }
+  }
+
+  private static double known(JsonNode o, String field) {
+    return o.path(field).isNumber() ? o.get(field).asDouble() : Double.NaN;
   }
 
   public Encoded encode(WindowUsage u) {
@@ -219,7 +235,8 @@ public final class ControlRecords {
       java.util.Map<String, WorkerActivity.Window> windows = new java.util.TreeMap<>();
       v.path("windows").fields().forEachRemaining(e -> windows.put(e.getKey(), new WorkerActivity.Window(
           e.getValue().path("utilization").asDouble(), e.getValue().path("reset").isTextual()
-              ? Instant.parse(e.getValue().get("reset").asText()) : null)));
+              ? Instant.parse(e.getValue().get("reset").asText()) : null, known(e.getValue(), "capacity_usd"),
+          known(e.getValue(), "left_calls"), known(e.getValue(), "even_per_minute"))));
       return Optional.of(new WorkerActivity(v.path("worker").asText(), v.path("in_flight").asInt(),
           v.path("waiting").asInt(), waitingFor, v.path("finished_last_minute").asInt(), byRoute, v.path("credentials").asText(),
           closed, windows, v.path("binding_window").isTextual() ? v.get("binding_window").asText() : null,

@@ -24,12 +24,20 @@ public record WorkerActivity(String worker, int inFlight, int waiting, Map<Strin
     Map<String, Window> windows, String bindingWindow, Instant at) {
 
   /**
-   * One subscription window as an answer reported it.
+   * One subscription window as an answer reported it, with what the worker estimated of it.
    *
    * @param utilization used / capacity (may exceed 1)
    * @param reset when it resets, or null when the answer did not say
+   * @param capacityUsd its estimated capacity at API list prices, or NaN while unknown
+   * @param leftCalls the calls it has left by the estimate, after the reserve, or NaN
+   * @param evenPerMinute the group's calls a minute that spend them evenly until the reset, or NaN
    */
-  public record Window(double utilization, Instant reset) {}
+  public record Window(double utilization, Instant reset, double capacityUsd, double leftCalls, double evenPerMinute) {
+    /** A window without an estimate. */
+    public Window(double utilization, Instant reset) {
+      this(utilization, reset, Double.NaN, Double.NaN, Double.NaN);
+    }
+  }
 
   public WorkerActivity {
     waitingFor = Map.copyOf(waitingFor);

@@ -1,11 +1,7 @@
 package dev.promptq.worker.quota;
 
 import dev.promptq.job.Route;
-import io.github.resilience4j.micrometer.tagged.RateLimiterMetricNames;
-import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,10 +66,10 @@ public final class QuotaGovernor implements AutoCloseable {
       Supplier<Long> nanoTime) {
     this.settings = settings;
     this.clock = clock;
-    this.windows = new WindowsSeen(meters);
     this.demand = new GroupDemand(workerId, clock);
     this.estimates = new WindowEstimates(prices, settings.reserve(), settings.slowStart(), settings.windowLengths(), workerId,
         clock);
+    this.windows = new WindowsSeen(meters, estimates::estimate, clock);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "promptq-quota-" + workerId);
       t.setDaemon(true);
@@ -84,38 +80,7 @@ public final class QuotaGovernor implements AutoCloseable {
         new RoutePermits(Route.SUBSCRIPTION, b, settings.lag(), workerId, registry, timer, nanoTime)));
     settings.api().ifPresent(b -> permits.put(Route.API, new RoutePermits(Route.API, b, settings.lag(), workerId, registry, timer,
         nanoTime)));
-    // resilience4j's own meters of the limiters, under promptq's names
-    TaggedRateLimiterMetrics.ofRateLimiterRegistry(RateLimiterMetricNames.custom()
-        .availablePermissionsMetricName("promptq.quota.permits.available")
-        .waitingThreadsMetricName("promptq.quota.waiting.threads").build(), registry).bindTo(meters);
-    for (Map.Entry<Route, RoutePermits> e : permits.entrySet()) {
-      Route r = e.getKey();
-      RoutePermits p = e.getValue();
-      String route = r.wireName();
-      Gauge.builder("promptq.quota.budget", p, x -> x.budget().requests())
-          .description("The group's budget of requests per window for the route").tag("route", route).register(meters);
-      Gauge.builder("promptq.quota.window.seconds", p, x -> x.budget().window().toSeconds())
-          .description("The budget's window").tag("route", route).register(meters);
-      Gauge.builder("promptq.quota.share", p, RoutePermits::perWindow)
-          .description("This worker's requests per window: its share of the budget at its pace").tag("route", route)
-          .register(meters);
-      Gauge.builder("promptq.quota.pace", p, RoutePermits::pace)
-          .description("1 at the budget's full rate; less when the route's answers say it runs ahead")
-          .tag("route", route).register(meters);
-      Gauge.builder("promptq.quota.used", p, RoutePermits::usedInWindow)
-          .description("This worker's calls on the route within the budget's last window").tag("route", route)
-          .register(meters);
-      Gauge.builder("promptq.quota.utilization", this, g -> g.lastSeen(r).map(UnifiedRateLimit::utilization)
-              .orElse(Double.NaN))
-          .description("The route's utilisation as its last answer reported it (subscription: the five-hour figure)")
-          .tag("route", route).register(meters);
-      Gauge.builder("promptq.quota.reset", this, g -> g.lastSeen(r).map(UnifiedRateLimit::resetAt)
-              .map(t -> (double) t.getEpochSecond()).orElse(Double.NaN))
-          .description("When the route's window resets, as its last answer reported it (epoch seconds)")
-          .baseUnit("seconds").tag("route", route).register(meters);
-      FunctionCounter.builder("promptq.quota.permits", p, RoutePermits::granted)
-          .description("Permits this worker took for calls on the route").tag("route", route).register(meters);
-    }
+    QuotaMeters.register(meters, registry, permits, this);
   }
 
   /** True if calls on {@code route} need a permit. */
@@ -240,8 +205,8 @@ public final class QuotaGovernor implements AutoCloseable {
    */
   public void answered(Optional<UnifiedRateLimit> unified, boolean rateLimited, String model, JsonNode usage,
       long latencyMs) {
-    unified.ifPresent(this::observe);
     estimates.answered(unified, rateLimited, model, usage, latencyMs);
+    unified.ifPresent(this::observe);
   }
 
   /** What is left of the subscription's windows, learned from the answers. */

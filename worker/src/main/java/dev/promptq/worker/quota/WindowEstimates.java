@@ -175,6 +175,11 @@ public final class WindowEstimates {
     return latest.keySet().stream().sorted().map(w -> estimate(w, now)).toList();
   }
 
+  /** The estimate of {@code window} now, if the answers named it and it counts every model. */
+  public synchronized Optional<Estimate> estimate(String window) {
+    return latest.containsKey(window) ? Optional.of(estimate(window, clock.instant())) : Optional.empty();
+  }
+
   /** The window with the fewest calls left, among those whose reset has not passed (unknown ones last). */
   synchronized Optional<Estimate> binding() {
     Instant now = clock.instant();

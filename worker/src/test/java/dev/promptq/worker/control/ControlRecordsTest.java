@@ -15,7 +15,7 @@ class ControlRecordsTest {
   void aWorkersActivityTravelsWithTheSubscriptionsWindows() {
     WorkerActivity a = new WorkerActivity("w1", 3, 1, Map.of("backoff", 1), 40, Map.of("subscription", 7L), "live",
         List.of("api"), Map.of("5h", new WorkerActivity.Window(0.42, NOW.plusSeconds(3600)),
-            "7d", new WorkerActivity.Window(0.9, null)), "7d", NOW);
+            "7d", new WorkerActivity.Window(0.9, null, 12.5, 30, 0.5)), "7d", NOW);
     ControlRecords records = new ControlRecords();
     ControlRecords.Encoded e = records.encode(a);
     assertEquals(a, records.decode(e.key(), e.value()).orElseThrow());

@@ -51,7 +51,7 @@ class WindowsSeenTest {
   @Test
   void theBindingWindowIsTheFullestWhoseResetHasNotPassed() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    WindowsSeen seen = new WindowsSeen(meters);
+    WindowsSeen seen = new WindowsSeen(meters, w -> Optional.empty(), java.time.Clock.fixed(T0, java.time.ZoneOffset.UTC));
     assertEquals(Optional.empty(), seen.binding(T0));
     seen.observe(UnifiedRateLimit.from(headers("0.9", "0.5", "five_hour")).orElseThrow(), T0);
     assertEquals(Optional.of("5h"), seen.binding(T0));
@@ -65,5 +65,24 @@ class WindowsSeenTest {
     assertEquals(Map.of("5h", 0.2, "7d", 0.5), seen.utilizations());
     assertNull(seen.windows().get("7d").status());
     assertTrue(seen.windows().containsKey("5h"));
+  }
+
+  @Test
+  void onceWindowsHaveEstimatesTheOneWithFewestCallsLeftBindsAndTheGaugesShowThem() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    // the 5h window is fuller but holds much more: 200 calls left against the week's 30
+    Map<String, WindowEstimates.Estimate> est = Map.of(
+        "5h", new WindowEstimates.Estimate("5h", 0.9, T0.plusSeconds(3600), 18, 20, 200, 190),
+        "7d", new WindowEstimates.Estimate("7d", 0.5, T0.plus(Duration.ofDays(4)), 3, 6, 30, 30));
+    WindowsSeen seen = new WindowsSeen(meters, w -> Optional.ofNullable(est.get(w)),
+        java.time.Clock.fixed(T0, java.time.ZoneOffset.UTC));
+    seen.observe(UnifiedRateLimit.from(headers("0.9", "0.5", "five_hour")).orElseThrow(), T0);
+    assertEquals(Optional.of("7d"), seen.binding(T0));
+    assertEquals(1.0, meters.get("promptq.quota.window.binding").tag("window", "7d").gauge().value());
+    assertEquals(0.0, meters.get("promptq.quota.window.binding").tag("window", "5h").gauge().value());
+    assertEquals(6.0, meters.get("promptq.quota.window.capacity").tag("window", "7d").gauge().value());
+    assertEquals(200.0, meters.get("promptq.quota.window.left.calls").tag("window", "5h").gauge().value(), 1e-9);
+    assertEquals(30 / (4 * 24 * 60.0), meters.get("promptq.quota.window.even.pace").tag("window", "7d").gauge().value(),
+        1e-9, "30 calls over four days");
   }
 }
