@@ -4,7 +4,13 @@ import dev.promptq.config.Secret;
 import dev.promptq.job.Route;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.testkit.sim.SimWindow;
 import dev.promptq.worker.Delivery;
+import dev.promptq.worker.quota.Budget;
+import dev.promptq.worker.quota.QuotaSettings;
+import java.util.Map;
+import java.util.Optional;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,17 +53,17 @@ public final class Benchmark {
   public record Options(int zeroLatencyJobs, List<Integer> inFlights, int waves, Duration latency, int naiveJobs,
       int steadyRate, int steadySeconds, List<Integer> quotaWorkers, int quotaBudget, Duration quotaWindow,
       int quotaWindows, int transportCalls, List<Integer> transportConcurrency, int transportWaves,
-      int reportRecords) {
+      int reportRecords, int learnedCalls, int learnedWindowCalls, Duration learnedWindow) {
 
     public static Options full() {
       return new Options(20_000, List.of(64, 256, 1024), 6, Duration.ofSeconds(1), 6, 100, 10, List.of(1, 3, 6), 600,
-          Duration.ofSeconds(15), 3, 20, List.of(2, 8, 16), 4, 1_000_020);
+          Duration.ofSeconds(15), 3, 20, List.of(2, 8, 16), 4, 1_000_020, 300, 120, Duration.ofSeconds(20));
     }
 
     /** A few seconds' run that exercises every scenario; its figures mean little. */
     public static Options quick() {
       return new Options(500, List.of(16), 2, Duration.ofMillis(200), 2, 20, 2, List.of(2), 60, Duration.ofSeconds(3),
-          1, 2, List.of(2), 1, 6_000);
+          1, 2, List.of(2), 1, 6_000, 30, 12, Duration.ofSeconds(4));
     }
   }
 
@@ -228,7 +234,49 @@ public final class Benchmark {
     }
   }
 
-  private void quota(EmbeddedKafka kafka) throws InterruptedException {
+  private void quota(EmbeddedKafka kafka) throws Exception {
+    budgets(kafka);
+    learned(kafka);
+  }
+
+  /** Section 5's second half: nothing about the plan configured, the windows learned from the answers. */
+  private void learned(EmbeddedKafka kafka) throws Exception {
+    LearnedQuotaScenario learned = new LearnedQuotaScenario(kafka.bootstrapServers());
+    int n = options.learnedCalls();
+    out.printf("%n5b. Quota learned from the answers, nothing configured, three workers, 20 ms simulated latency%n");
+    LearnedQuotaScenario.Result first = learned.run(3, 5 * n, RoutePolicy.SUBSCRIPTION_FIRST,
+        LearnedQuotaScenario.Spread.EVEN, QuotaSettings.none(), sim -> sim.subscriptionQuota(n, Duration.ofHours(5)));
+    out.printf("   %d subscription_first jobs, the subscription allows %d calls per five hours: it served %d (%.1f%%), "
+        + "%d rejected subscription calls, the API served %d%n", 5 * n, n, first.served(Route.SUBSCRIPTION),
+        100.0 * first.served(Route.SUBSCRIPTION) / n, first.rejected(), first.served(Route.API));
+
+    int m = options.learnedWindowCalls();
+    Duration w = options.learnedWindow();
+    double ideal = 3 * w.toMillis() / 1000.0;
+    QuotaSettings told = QuotaSettings.none().withWindowLengths(Map.of("5h", w));
+    LearnedQuotaScenario.Result even = learned.run(3, 3 * m, RoutePolicy.SUBSCRIPTION_ONLY,
+        LearnedQuotaScenario.Spread.UNEVEN, told, sim -> sim.subscriptionQuota(m, w));
+    out.printf("   %d subscription_only jobs, three quarters on one partition and the rest on another, %d calls per "
+        + "%d s window (its length told, nothing else): %.1f s for an ideal %.0f s (ratio %.3f), %d rejected%n",
+        3 * m, m, w.toSeconds(), even.seconds(), ideal, even.seconds() / ideal, even.rejected());
+    LearnedQuotaScenario.Result budgeted = learned.run(3, 3 * m, RoutePolicy.SUBSCRIPTION_ONLY,
+        LearnedQuotaScenario.Spread.UNEVEN, new QuotaSettings(Optional.of(new Budget(m, w)), Optional.empty(), 0.1,
+            Duration.ofMillis(250)).withWindowLengths(Map.of("5h", w)), sim -> sim.subscriptionQuota(m, w));
+    out.printf("   the same with a budget of %d per %d s configured: %.1f s for an ideal %.0f s (ratio %.3f), %d rejected%n",
+        m, w.toSeconds(), budgeted.seconds(), ideal, budgeted.seconds() / ideal, budgeted.rejected());
+
+    double week = 0.0005 * n / 30;  // a call of these jobs costs about $0.00006: the week holds about 250 for n = 300
+    LearnedQuotaScenario.Result weekly = learned.run(3, 2 * n, RoutePolicy.SUBSCRIPTION_FIRST,
+        LearnedQuotaScenario.Spread.EVEN, QuotaSettings.none(), sim -> sim
+            .subscriptionWindow(SimWindow.fixed("5h", Duration.ofHours(5), 1.0))
+            .subscriptionWindow(SimWindow.fixed("7d", Duration.ofDays(7), week)));
+    out.printf("   the seven-day window binding ($%.4f in it) while the five-hour one has room ($1): %d "
+        + "subscription_first jobs, the week used to %.1f%%, the subscription served %d, %d rejected subscription "
+        + "calls, the API served %d%n", week, 2 * n, 100 * weekly.weekUsedUsd() / week, weekly.served(Route.SUBSCRIPTION),
+        weekly.rejected(), weekly.served(Route.API));
+  }
+
+  private void budgets(EmbeddedKafka kafka) throws InterruptedException {
     out.printf("%n5. Quota governor: subscription budget %d per %s, the simulator's fixed window quota the same, "
         + "more subscription_only jobs than the budget, %d full windows measured%n", options.quotaBudget(),
         options.quotaWindow(), options.quotaWindows());

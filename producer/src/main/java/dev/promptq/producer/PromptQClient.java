@@ -100,10 +100,18 @@ public final class PromptQClient implements AutoCloseable {
    * {@code timeout}.
    */
   public CompletableFuture<JobResult> submitAndAwait(Job job, Duration timeout) {
+    return submitAndAwait(job, job.id(), timeout);
+  }
+
+  /**
+   * As {@link #submitAndAwait(Job, Duration)}, keyed by {@code orderingKey} as
+   * {@link #submit(Job, String)} is.
+   */
+  public CompletableFuture<JobResult> submitAndAwait(Job job, String orderingKey, Duration timeout) {
     requireShape(job);
     byte[] correlationId = newCorrelationId();
     CompletableFuture<JobResult> result = listener(replyTopic(job)).expect(correlationId);
-    send(job, job.id(), correlationId).whenComplete((md, e) -> {
+    send(job, orderingKey, correlationId).whenComplete((md, e) -> {
       if (e != null) {
         result.completeExceptionally(e);
       }

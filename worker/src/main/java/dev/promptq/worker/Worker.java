@@ -173,7 +173,7 @@ public final class Worker implements AutoCloseable {
             new ByteArraySerializer()), parts);
     loop.onAssignment(quota::reshare);
     quota.publishTo(control, QUOTA_VIEW_INTERVAL, config.workerId());
-    quota.publishDemandTo(control::publish, DEMAND_INTERVAL);
+    quota.publishDemandTo(control::publish, DEMAND_INTERVAL, config.maxInFlight());
     control.reportErrors(metrics.recentErrors(), config.workerId());
     control.reportActivity(() -> activity(loop, gates, router, clock));
     this.thread = new Thread(loop, "promptq-worker-" + config.workerId());
@@ -292,6 +292,7 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     kafkaMetrics.close();
+    quota.leave();  // the others take this worker's share at once
     if (election != null) {
       election.close();  // stops the refresher, then leaves the election
       tokenHttp.connectionPool().evictAll();

@@ -60,4 +60,21 @@ class PipelineIT {
       assertEquals(0, p.sim.successes(Route.API));
     }
   }
+
+  @Test
+  void jobsAwaitedWithAnOrderingKeyLandOnTheKeysPartitionAndGetTheirResults(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka)) {
+      p.startWorker("w1");
+      p.awaitGroupFormed();
+      List<CompletableFuture<JobResult>> futures = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        futures.add(p.client().submitAndAwait(Job.of("keyed-" + i, p.request("keyed " + i)), "one-key",
+            Duration.ofMinutes(2)));
+      }
+      futures.forEach(f -> assertTrue(f.join().succeeded()));
+      Set<Integer> partitions = new HashSet<>();
+      p.readAll(p.topics.jobs(), 20).forEach(r -> partitions.add(r.partition()));
+      assertEquals(1, partitions.size(), "one key, one partition: " + partitions);
+    }
+  }
 }

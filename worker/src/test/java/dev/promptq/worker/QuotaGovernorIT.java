@@ -66,7 +66,9 @@ class QuotaGovernorIT {
   }
 
   private static QuotaSettings subscriptionBudget() {
-    return new QuotaSettings(Optional.of(new Budget(R, W)), Optional.empty(), 0.1, LAG);
+    // the simulator's window is W long where a plan's is five hours: the workers are told
+    return new QuotaSettings(Optional.of(new Budget(R, W)), Optional.empty(), 0.1, LAG)
+        .withWindowLengths(Map.of("5h", W));
   }
 
   /** Subscription calls answered 200, oldest first. */
@@ -201,7 +203,7 @@ class QuotaGovernorIT {
   void withSubscriptionFirstTheExcessFlowsToTheApiAtItsOwnBudget(EmbeddedKafka kafka) {
     int apiPerMinute = 240;
     QuotaSettings both = new QuotaSettings(Optional.of(new Budget(R, W)),
-        Optional.of(new Budget(apiPerMinute, Duration.ofMinutes(1))), 0.1, LAG);
+        Optional.of(new Budget(apiPerMinute, Duration.ofMinutes(1))), 0.1, LAG).withWindowLengths(Map.of("5h", W));
     try (TestPipeline p = pipeline(kafka)) {
       for (int i = 1; i <= 3; i++) {
         p.startWorker(member(p, "x" + i, both));

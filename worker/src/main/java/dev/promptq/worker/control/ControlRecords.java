@@ -45,9 +45,10 @@ import java.util.Optional;
  *   <tr><td>{@code window/<window>/<worker>}</td><td>{@code {"window","worker","start","usd","utilization","at"}}:
  *       that worker's subscription calls since the window began, at list prices, after each of its
  *       subscription answers; every worker adds them up to estimate the window's capacity</td></tr>
- *   <tr><td>{@code demand/<worker>}</td><td>{@code {"worker","jobs","at"}}: that worker's jobs that may
- *       use the subscription, when it starts or stops having any and every second meanwhile; the
- *       group shares the subscription's pace by them</td></tr>
+ *   <tr><td>{@code demand/<worker>}</td><td>{@code {"worker","jobs","weight","partition_share","at"}}:
+ *       that worker's jobs that may use the subscription, its weight and its share of the job
+ *       partitions, every second and when it starts holding jobs or its partitions change; the
+ *       workers holding jobs share the subscription's pace and windows by weight</td></tr>
  *   <tr><td>{@code errors/<worker>}</td><td>{@code {"worker","errors":[{"at","kind","job","detail"}]}}:
  *       that worker's last errors, newest first</td></tr>
  *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",
@@ -144,7 +145,7 @@ public final class ControlRecords {
 
   public Encoded encode(WorkerDemand d) {
     return encoded(DEMAND + d.worker(), mapper.createObjectNode().put("worker", d.worker()).put("jobs", d.jobs())
-        .put("at", d.at().toString()));
+        .put("weight", d.weight()).put("partition_share", d.partitionShare()).put("at", d.at().toString()));
   }
 
   public Encoded encode(QuotaView q) {
@@ -248,8 +249,8 @@ public final class ControlRecords {
           Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(DEMAND)) {
-      return Optional.of(new WorkerDemand(v.path("worker").asText(), v.path("jobs").asInt(),
-          Instant.parse(v.path("at").asText())));
+      return Optional.of(new WorkerDemand(v.path("worker").asText(), v.path("jobs").asInt(), v.path("weight").asInt(),
+          v.path("partition_share").asDouble(), Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(QUOTA)) {
       return Optional.of(new QuotaView(v.path("route").asText(), v.path("worker").asText(), v.path("budget").asInt(),

@@ -8,44 +8,67 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The group's demand for the subscription, for work-conserving shares: each worker's share of the
- * subscription's pace and of its windows' remainder is its part of the jobs the group holds that
- * may use it (this worker's count now, the others' as they last published it), so a worker
- * without waiting jobs lends its share to those with a backlog. While no worker reports demand,
- * the share is the job partitions' share.
+ * The group's demand for the subscription, for work-conserving shares: the workers holding jobs
+ * that may use the subscription share its pace and its windows' remainder, each by its weight
+ * (the most jobs it holds at once), and a worker without such jobs lends its share to them.
  *
- * <p>Another worker's figure counts for {@link #FRESH} after it was read; a worker that
- * stopped publishing (gone, or cut off) stops counting then. The shares computed by different
- * workers from figures of different ages may add up to a little more than 1 for the moment a
- * publication takes: the learned cap's remainder and the budgets' margins cover that. Thread-safe.
+ * <p>The shares must never add up to more than the whole, or the group would have more calls in
+ * flight than a window has left. So a worker's weight does not follow its job count, which moves
+ * with every job and would be stale by the time the others read it: it is the worker's whole
+ * weight while it holds any job (or held one within {@link #HOLD}: a worker between two polls
+ * does not flap) and nothing otherwise, and each worker tells the group at once when it starts
+ * holding jobs, and within a second when it stopped. The partitions no fresh figure covers (a worker
+ * that just joined, or whose figure is on its way) count as holding jobs, at this worker's weight
+ * per partition, so with no figures at all the share is the partitions' share. Another worker's
+ * figure counts for {@link #FRESH} after it was read; a worker that stopped publishing stops
+ * counting then. Thread-safe.
  */
 public final class GroupDemand {
   /** How long another worker's published demand counts. */
-  static final Duration FRESH = Duration.ofSeconds(5);
+  static final Duration FRESH = Duration.ofSeconds(3);
+  /** How long a worker that ran out of jobs keeps its weight. */
+  static final Duration HOLD = Duration.ofSeconds(1);
 
   private final String workerId;
   private final Clock clock;
   private final AtomicInteger own = new AtomicInteger();
-  /** worker -> {its jobs, when this worker read them (its own clock: others' clocks may be off)}. */
+  private volatile int maxJobs = 1;
+  /** When this worker last held no jobs after holding some (its weight lasts {@link #HOLD} longer). */
+  private volatile Instant emptySince = Instant.MIN;
+  /** worker -> its weight and partitions' share, and when this worker read them (its own clock: others' may be off). */
   private final Map<String, Received> others = new HashMap<>();
-  private volatile Runnable onStartOrStop = () -> { };
+  private volatile Runnable onStart = () -> { };
 
   GroupDemand(String workerId, Clock clock) {
     this.workerId = workerId;
     this.clock = clock;
   }
 
-  /** Runs {@code r} when this worker starts or stops holding jobs that may use the subscription. */
-  void onStartOrStop(Runnable r) {
-    this.onStartOrStop = r;
+  /** The most jobs this worker holds at once: its weight while it holds any. */
+  void maxJobs(int max) {
+    this.maxJobs = Math.max(1, max);
+  }
+
+  /** Runs {@code r} when this worker starts holding jobs that may use the subscription after it had no weight. */
+  void onStart(Runnable r) {
+    this.onStart = r;
   }
 
   /** A job that may use the subscription arrived ({@code +1}) or finished ({@code -1}). */
   public void add(int delta) {
+    Instant now = clock.instant();
+    boolean weighed = !now.isAfter(emptySince.plus(HOLD));
     int before = own.getAndAdd(delta);
-    if ((before == 0) != (before + delta == 0)) {
-      onStartOrStop.run();
+    if (before == 0 && before + delta > 0 && !weighed) {
+      onStart.run();
+    } else if (before > 0 && before + delta == 0) {
+      emptySince = now;
     }
+  }
+
+  /** True while this worker holds jobs, or held some within {@link #HOLD}. */
+  private boolean weighed() {
+    return own.get() > 0 || !clock.instant().isAfter(emptySince.plus(HOLD));
   }
 
   /** This worker's jobs that may use the subscription now. */
@@ -53,42 +76,44 @@ public final class GroupDemand {
     return own.get();
   }
 
-  /** This worker's figure to publish. */
-  WorkerDemand snapshot() {
-    return new WorkerDemand(workerId, own.get(), clock.instant());
+  /** This worker's figure to publish, with its share of the job partitions. */
+  WorkerDemand snapshot(double partitionShare) {
+    return new WorkerDemand(workerId, own.get(), weighed() ? maxJobs : 0, partitionShare, clock.instant());
   }
 
   /** Applies another worker's published demand. */
   public synchronized void applyRemote(WorkerDemand d) {
     if (!d.worker().equals(workerId)) {
-      others.put(d.worker(), new Received(d.jobs(), clock.instant()));
+      others.put(d.worker(), new Received(Math.max(0, d.weight()), d.partitionShare(), clock.instant()));
     }
   }
 
   /**
-   * This worker's share of the group: its jobs over the group's, or {@code partitionShare} while
-   * it holds none (it calls nothing then; the figure only matters for the budgets' permits) or no
-   * worker reports any.
+   * This worker's share of the group: its weight over the weights of the workers holding jobs,
+   * the partitions no fresh figure covers counted at this worker's weight per partition;
+   * {@code partitionShare} while it holds no jobs (it calls nothing then; the figure only matters
+   * for the budgets' permits) or no partitions.
    */
   public double share(double partitionShare) {
-    int mine = own.get();
-    if (mine <= 0) {
+    if (own.get() <= 0 || partitionShare <= 0) {
       return partitionShare;
     }
-    return mine / (double) (mine + othersNow());
-  }
-
-  /** The jobs the other workers reported within {@link #FRESH}. */
-  synchronized int othersNow() {
+    double mine = maxJobs;
     Instant since = clock.instant().minus(FRESH);
-    int sum = 0;
-    for (Received r : others.values()) {
-      if (r.at().isAfter(since)) {
-        sum += Math.max(0, r.jobs());
+    double theirs = 0;
+    double covered = partitionShare;
+    synchronized (this) {
+      for (Received r : others.values()) {
+        if (r.at().isAfter(since)) {
+          theirs += r.weight();
+          covered += Math.max(0, r.partitionShare());
+        }
       }
     }
-    return sum;
+    double unheard = Math.max(0, 1 - covered) * mine / partitionShare;
+    return mine / (mine + theirs + unheard);
   }
 
-  private record Received(int jobs, Instant at) {}
+  /** Another worker's figure: its weight (0 while it holds no jobs) and partitions, and when it was read. */
+  private record Received(double weight, double partitionShare, Instant at) {}
 }

@@ -48,6 +48,7 @@ public final class QuotaGovernor implements AutoCloseable {
   private final WindowsSeen windows;
   private final WindowEstimates estimates;
   private final GroupDemand demand;
+  private volatile java.util.function.Consumer<WorkerDemand> demandPublisher = d -> { };
 
   public QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters) {
     this(settings, PriceTable.defaults(), clock, workerId, meters, System::nanoTime);
@@ -108,6 +109,7 @@ public final class QuotaGovernor implements AutoCloseable {
     }
     share = s;
     resharePermits(true);
+    execute(() -> demandPublisher.accept(demand.snapshot(s)));  // the others learn which partitions it covers now
     for (Map.Entry<Route, RoutePermits> e : permits.entrySet()) {
       log.info("{} budget share: {} of {} requests per {} ({} of {} job partitions; shares follow demand while "
               + "workers have jobs)", e.getKey().wireName(), String.format("%.1f", e.getValue().perWindow()),
@@ -142,25 +144,40 @@ public final class QuotaGovernor implements AutoCloseable {
   }
 
   /**
-   * Publishes this worker's demand for the subscription to {@code publisher} at once when it
-   * starts or stops holding jobs that may use it and every {@code interval} while it holds some;
-   * moves the budgets' shares with the demand.
+   * Publishes this worker's demand for the subscription to {@code publisher} every
+   * {@code interval}, at once when it starts holding jobs that may use it and when its partitions
+   * change; moves the budgets' shares with the demand.
+   *
+   * @param maxJobs the most jobs this worker holds at once ({@code max.in.flight}): its weight
    */
-  public void publishDemandTo(java.util.function.Consumer<WorkerDemand> publisher, Duration interval) {
-    demand.onStartOrStop(() -> execute(() -> {
+  public void publishDemandTo(java.util.function.Consumer<WorkerDemand> publisher, Duration interval, int maxJobs) {
+    demandPublisher = publisher;
+    demand.maxJobs(maxJobs);
+    demand.onStart(() -> execute(() -> {
       resharePermits(false);
-      publisher.accept(demand.snapshot());
+      publisher.accept(demand.snapshot(share));
     }));
     timer.scheduleAtFixedRate(() -> {
       try {
         resharePermits(false);
-        if (demand.own() > 0) {
-          publisher.accept(demand.snapshot());
-        }
+        publisher.accept(demand.snapshot(share));
       } catch (RuntimeException e) {
         log.warn("could not publish this worker's demand: {}", e.toString());
       }
-    }, interval.toMillis(), interval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }, 0, interval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Tells the group this worker leaves: no jobs, no partitions (so the others stop counting it at
+   * once rather than when its figure goes stale). Call after the job loop stopped, before
+   * {@link #close()}.
+   */
+  public void leave() {
+    try {
+      demandPublisher.accept(demand.snapshot(0).leaving());
+    } catch (RuntimeException e) {
+      log.warn("could not tell the group this worker leaves: {}", e.toString());
+    }
   }
 
   private void execute(Runnable task) {

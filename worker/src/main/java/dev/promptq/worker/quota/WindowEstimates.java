@@ -47,8 +47,10 @@ public final class WindowEstimates {
    */
   private static final Duration SAME_START = Duration.ofSeconds(5);
   private static final int MAX_WINDOW = 100_000;
-  /** What the control topic adds to an answer's age before others' figures arrive. */
+  /** What the control topic adds at least to an answer's age before others' figures arrive. */
   private static final double STALE_MARGIN_SECONDS = 0.25;
+  /** Longer than this, a figure's age says more about clocks than about the control topic. */
+  private static final double MAX_CONTROL_LAG_SECONDS = 30;
 
   /** Where this worker publishes its use of each window: the control topic. */
   @FunctionalInterface
@@ -100,6 +102,11 @@ public final class WindowEstimates {
   private int window;
   /** How long a subscription answer takes to come back (an average); what the latest figures lag behind by. */
   private double latencySeconds = 0;
+  /**
+   * How late others' figures arrive through the control topic: the latest lag, or a slowly
+   * fading higher one (a loaded broker or worker delays them; the remainder must allow for it).
+   */
+  private double controlLagSeconds = STALE_MARGIN_SECONDS;
   /** window -> the group's spend in it per second, an average over the latest answers. */
   private final Map<String, Double> ratePerSecond = new HashMap<>();
   /** window -> the group's spend and the instant of the previous sample. */
@@ -166,6 +173,10 @@ public final class WindowEstimates {
   public synchronized void applyRemote(WindowUsage u) {
     if (!u.worker().equals(workerId)) {
       others.computeIfAbsent(u.window(), w -> new HashMap<>()).put(u.worker(), u);
+      double lag = Duration.between(u.at(), clock.instant()).toMillis() / 1000.0;
+      if (lag >= 0 && lag <= MAX_CONTROL_LAG_SECONDS) {
+        controlLagSeconds = Math.max(STALE_MARGIN_SECONDS, Math.max(lag, 0.99 * controlLagSeconds));
+      }
     }
   }
 
@@ -219,7 +230,7 @@ public final class WindowEstimates {
       return new Cap(0, spentUntil, false);
     }
     if (settling) {
-      return new Cap(0, now.plusMillis(Math.max(50, (long) ((latencySeconds + STALE_MARGIN_SECONDS) * 1000))), true);
+      return new Cap(0, now.plusMillis(Math.max(50, (long) ((latencySeconds + controlLagSeconds) * 1000))), true);
     }
     return new Cap(cap, null, false);
   }
@@ -238,14 +249,19 @@ public final class WindowEstimates {
     Instant now = clock.instant();
     double s = share > 0 ? Math.min(1, share) : 1;
     double interval = 0;
+    Instant firstReset = null;
     for (String w : latest.keySet()) {
       Estimate e = estimate(w, now);
       if (!e.reset().isAfter(now) || Double.isNaN(e.leftNowCalls()) || e.leftNowCalls() < 1) {
         continue;
       }
       interval = Math.max(interval, Duration.between(now, e.reset()).toMillis() / 1000.0 / (e.leftNowCalls() * s));
+      firstReset = firstReset == null || e.reset().isBefore(firstReset) ? e.reset() : firstReset;
     }
     Instant due = lastPaced.equals(Instant.MIN) ? now : lastPaced.plusNanos((long) (interval * 1e9));
+    if (firstReset != null && due.isAfter(firstReset)) {
+      due = firstReset;  // a window that resets brings new figures: look again then
+    }
     if (now.isBefore(due)) {
       return Optional.of(due);  // asked again then, with the figures of then
     }
@@ -282,7 +298,7 @@ public final class WindowEstimates {
     double[] sample = lastSample.get(w);
     double since = sample == null ? 0 : now.toEpochMilli() / 1000.0 - sample[1];
     double meanwhile = ratePerSecond.getOrDefault(w, 0.0)
-        * Math.max(0, latencySeconds + STALE_MARGIN_SECONDS - since);
+        * Math.max(0, latencySeconds + controlLagSeconds - since);
     return new Estimate(w, u, latestSeen.reset(), group, capacity, left / averageUsd,
         Math.max(0, left - meanwhile) / averageUsd);
   }

@@ -44,7 +44,8 @@ final class RouteAdmission {
    * Admits a call of a job of {@code batch} (null when none) on {@code route}, or says why not.
    *
    * @param canOnlyWait no route is left after this one: a subscription call then keeps to the
-   *     pace that spends the windows' remainder evenly until their reset
+   *     pace that spends the windows' remainder evenly until their reset (without a configured
+   *     budget, which paces evenly itself)
    */
   Entry admit(Route route, String batch, boolean canOnlyWait) {
     if (route == Route.API) {
@@ -55,7 +56,8 @@ final class RouteAdmission {
     }
     RouteGates.Entry entry = gates.enter(route);
     if (entry instanceof RouteGates.Permit permit) {
-      if (canOnlyWait && route == Route.SUBSCRIPTION) {
+      // a configured budget paces evenly itself (and slows when the answers run ahead of it)
+      if (canOnlyWait && route == Route.SUBSCRIPTION && !quota.paces(Route.SUBSCRIPTION)) {
         java.util.Optional<java.time.Instant> due = quota.estimates().pace(quota.share());
         if (due.isPresent()) {
           gates.release(permit);

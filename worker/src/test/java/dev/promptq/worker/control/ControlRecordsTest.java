@@ -33,7 +33,7 @@ class ControlRecordsTest {
 
   @Test
   void aWorkersDemandTravelsWhole() {
-    dev.promptq.worker.quota.WorkerDemand d = new dev.promptq.worker.quota.WorkerDemand("w2", 17, NOW);
+    dev.promptq.worker.quota.WorkerDemand d = new dev.promptq.worker.quota.WorkerDemand("w2", 17, 64, 0.25, NOW);
     ControlRecords records = new ControlRecords();
     ControlRecords.Encoded e = records.encode(d);
     assertEquals("demand/w2", new String(e.key(), java.nio.charset.StandardCharsets.UTF_8));
