@@ -72,7 +72,7 @@ public final class AnthropicSimulator implements AutoCloseable {
   private final int requestedPort;
   private final SimAuth auth;
   private final List<Responder> responders;
-  private final SubscriptionLimits quota;
+  private final RouteLimits limits;
   private final TokenAuthority tokens;
   private final AtomicReference<Duration> latency;
   private final Clock clock;
@@ -87,8 +87,9 @@ public final class AnthropicSimulator implements AutoCloseable {
   AnthropicSimulator(AnthropicSimulatorBuilder b) {
     this.requestedPort = b.port;
     this.responders = List.copyOf(b.responders);
-    this.quota = !b.windows.isEmpty() ? new UsageWindows(b.windows, b.quotaWarnAt, b.clock) : b.quotaLimit == 0 ? null
-        : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock, b.quotaSliding);
+    this.limits = new RouteLimits(!b.windows.isEmpty() ? new UsageWindows(b.windows, b.quotaWarnAt, b.clock)
+        : b.quotaLimit == 0 ? null : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock,
+            b.quotaSliding), b.apiLimits == null ? null : new ApiRateLimits(b.apiLimits, b.clock));
     this.latency = new AtomicReference<>(b.latency);
     this.clock = b.clock;
     this.tokens = b.tokenTtl == null ? null : new TokenAuthority(b.clock, b.tokenTtl, b.clientId, b.tokenMarker);
@@ -174,10 +175,10 @@ public final class AnthropicSimulator implements AutoCloseable {
   }
 
   private SubscriptionLimits requireQuota() {
-    if (quota == null) {
+    if (limits.subscription() == null) {
       throw new IllegalStateException("no subscription quota configured");
     }
-    return quota;
+    return limits.subscription();
   }
 
   /**
@@ -275,17 +276,7 @@ public final class AnthropicSimulator implements AutoCloseable {
     });
     SimRequest request = new SimRequest(route, credential.fingerprint(), Map.copyOf(headers), body);
     boolean stream = body.path("stream").asBoolean(false);
-    if (route != Route.SUBSCRIPTION || quota == null) {
-      return new Answer(route, model, respond(request), stream);
-    }
-    SubscriptionLimits.Admission admission = quota.admit(model);
-    if (!admission.admitted()) {
-      return new Answer(route, model, SimResponse.error(429, "rate_limit_error",
-          "This request would exceed your account's rate limit. Please try again later.", admission.headers()));
-    }
-    SimResponse response = respond(request);
-    Map<String, String> limits = quota.settle(admission, model, response);
-    return new Answer(route, model, response.disconnect() ? response : response.withHeaders(limits), stream);
+    return new Answer(route, model, limits.answer(request, model, this::respond), stream);
   }
 
   private SimResponse respond(SimRequest request) throws IOException {

@@ -22,6 +22,7 @@ public final class AnthropicSimulatorBuilder {
   Duration tokenTtl;
   String clientId;
   String tokenMarker = "";
+  ApiRateLimits.Limits apiLimits;
 
   AnthropicSimulatorBuilder() {}
 
@@ -84,6 +85,16 @@ public final class AnthropicSimulatorBuilder {
   /** Utilisation from which answers say {@code allowed_warning}; default 0.8. */
   public AnthropicSimulatorBuilder quotaWarnAt(double utilization) {
     this.quotaWarnAt = utilization;
+    return this;
+  }
+
+  /**
+   * Rate limits on the api route, as an API key has them (requests, input and output tokens per
+   * minute, or per a shorter period in tests): 429 with {@code retry-after} beyond them, and the
+   * {@code anthropic-ratelimit-*} headers on every api answer. Default: none.
+   */
+  public AnthropicSimulatorBuilder apiRateLimits(ApiRateLimits.Limits limits) {
+    this.apiLimits = limits;
     return this;
   }
 

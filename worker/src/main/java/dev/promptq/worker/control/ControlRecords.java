@@ -46,9 +46,9 @@ import java.util.Optional;
  *       that worker's subscription calls since the window began, at list prices, after each of its
  *       subscription answers; every worker adds them up to estimate the window's capacity</td></tr>
  *   <tr><td>{@code demand/<worker>}</td><td>{@code {"worker","jobs","weight","partition_share","at"}}:
- *       that worker's jobs that may use the subscription, its weight and its share of the job
+ *       that worker's jobs in hand, its weight and its share of the job
  *       partitions, every second and when it starts holding jobs or its partitions change; the
- *       workers holding jobs share the subscription's pace and windows by weight</td></tr>
+ *       workers holding jobs share the routes' limits by weight</td></tr>
  *   <tr><td>{@code errors/<worker>}</td><td>{@code {"worker","errors":[{"at","kind","job","detail"}]}}:
  *       that worker's last errors, newest first</td></tr>
  *   <tr><td>{@code credentials/subscription}</td><td>{@code {"state":"live","key_id","nonce","sealed",

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The group's demand for the subscription, for work-conserving shares: the workers holding jobs
- * that may use the subscription share its pace and its windows' remainder, each by its weight
+ * The group's demand, for work-conserving shares: the workers holding jobs share the
+ * subscription's pace and its windows' remainder, and the api's rate limits, each by its weight
  * (the most jobs it holds at once), and a worker without such jobs lends its share to them.
  *
  * <p>The shares must never add up to more than the whole, or the group would have more calls in
@@ -49,12 +49,12 @@ public final class GroupDemand {
     this.maxJobs = Math.max(1, max);
   }
 
-  /** Runs {@code r} when this worker starts holding jobs that may use the subscription after it had no weight. */
+  /** Runs {@code r} when this worker starts holding jobs after it had no weight. */
   void onStart(Runnable r) {
     this.onStart = r;
   }
 
-  /** A job that may use the subscription arrived ({@code +1}) or finished ({@code -1}). */
+  /** A job arrived ({@code +1}) or finished ({@code -1}). */
   public void add(int delta) {
     Instant now = clock.instant();
     boolean weighed = !now.isAfter(emptySince.plus(HOLD));
@@ -71,7 +71,7 @@ public final class GroupDemand {
     return own.get() > 0 || !clock.instant().isAfter(emptySince.plus(HOLD));
   }
 
-  /** This worker's jobs that may use the subscription now. */
+  /** This worker's jobs in hand now (calling a route or waiting for one). */
   public int own() {
     return own.get();
   }

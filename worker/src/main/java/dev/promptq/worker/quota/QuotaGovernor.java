@@ -48,6 +48,7 @@ public final class QuotaGovernor implements AutoCloseable {
   private final WindowsSeen windows;
   private final WindowEstimates estimates;
   private final GroupDemand demand;
+  private final ApiLimits apiLimits;
   private volatile java.util.function.Consumer<WorkerDemand> demandPublisher = d -> { };
 
   public QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters) {
@@ -68,6 +69,7 @@ public final class QuotaGovernor implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.demand = new GroupDemand(workerId, clock);
+    this.apiLimits = new ApiLimits(settings.apiInputTokensPerMinute(), settings.apiOutputTokensPerMinute(), clock);
     this.estimates = new WindowEstimates(prices, settings.reserve(), settings.slowStart(), settings.windowLengths(), workerId,
         clock);
     this.windows = new WindowsSeen(meters, estimates::estimate, clock);
@@ -118,14 +120,19 @@ public final class QuotaGovernor implements AutoCloseable {
   }
 
   /**
-   * This worker's share of the group (0..1): of the jobs that may use the subscription while it
+   * This worker's share of the group (0..1): among the workers holding jobs while it
    * holds some ({@link GroupDemand}), else of the job partitions.
    */
   public double share() {
     return demand.share(share);
   }
 
-  /** This worker's part in the group's demand for the subscription. */
+  /** The api route's rate limits by requests and tokens, learned from its answers. */
+  public ApiLimits apiLimits() {
+    return apiLimits;
+  }
+
+  /** This worker's part in the group's demand. */
   public GroupDemand demand() {
     return demand;
   }
@@ -144,8 +151,8 @@ public final class QuotaGovernor implements AutoCloseable {
   }
 
   /**
-   * Publishes this worker's demand for the subscription to {@code publisher} every
-   * {@code interval}, at once when it starts holding jobs that may use it and when its partitions
+   * Publishes this worker's demand to {@code publisher} every {@code interval}, at once when it
+   * starts holding jobs and when its partitions
    * change; moves the budgets' shares with the demand.
    *
    * @param maxJobs the most jobs this worker holds at once ({@code max.in.flight}): its weight

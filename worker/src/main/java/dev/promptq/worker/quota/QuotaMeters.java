@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The {@link QuotaGovernor}'s meters: each budget's permits, share, pace and use; the last unified
- * headers per route; this worker's part in the group's demand for the subscription. The windows'
+ * headers per route; this worker's part in the group's demand. The windows'
  * own meters are {@link WindowsSeen}'s.
  */
 final class QuotaMeters {
@@ -52,9 +52,9 @@ final class QuotaMeters {
           .description("Permits this worker took for calls on the route").tag("route", route).register(meters);
     }
     Gauge.builder("promptq.quota.demand.jobs", governor, g -> g.demand().own())
-        .description("This worker's jobs that may use the subscription: calling it or waiting for it").register(meters);
+        .description("This worker's jobs in hand: calling a route or waiting for one").register(meters);
     Gauge.builder("promptq.quota.demand.share", governor, QuotaGovernor::share)
-        .description("This worker's share of the subscription's pace and windows: of the group's jobs for it while it "
-            + "holds some, else of the job partitions").register(meters);
+        .description("This worker's share of the routes' limits: among the workers holding jobs while it holds some, "
+            + "else of the job partitions").register(meters);
   }
 }

@@ -26,9 +26,13 @@ import java.util.Optional;
  * @param windowLengths how long the subscription's windows that count every model last, by the
  *     name the answers give them: {@code 5h} and {@code 7d}; a simulator that compresses time says
  *     so with {@code subscription.window.lengths=5h=PT20S,7d=PT2M}
+ * @param apiInputTokensPerMinute the API key's input tokens per minute as an upper bound on what
+ *     its answers say ({@code quota.api.input.tokens.per.minute}; 0: the answers alone)
+ * @param apiOutputTokensPerMinute the same for output tokens ({@code quota.api.output.tokens.per.minute})
  */
 public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag,
-    double reserve, int slowStart, Map<String, Duration> windowLengths) {
+    double reserve, int slowStart, Map<String, Duration> windowLengths, long apiInputTokensPerMinute,
+    long apiOutputTokensPerMinute) {
   public static final Duration DEFAULT_LAG = Duration.ofSeconds(1);
   public static final int DEFAULT_SLOW_START = 4;
   /** A Claude plan's windows that count every model. */
@@ -45,15 +49,25 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
       throw new IllegalArgumentException("subscription.slow.start: " + slowStart + " (at least 1)");
     }
     windowLengths = Map.copyOf(windowLengths == null ? PLAN_WINDOWS : windowLengths);
+    if (apiInputTokensPerMinute < 0 || apiOutputTokensPerMinute < 0) {
+      throw new IllegalArgumentException("quota.api.*.tokens.per.minute: not negative");
+    }
   }
 
   public QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag) {
-    this(subscription, api, aheadMargin, lag, 0, DEFAULT_SLOW_START, PLAN_WINDOWS);
+    this(subscription, api, aheadMargin, lag, 0, DEFAULT_SLOW_START, PLAN_WINDOWS, 0, 0);
   }
 
   /** These settings with the windows' lengths replaced (a simulator that compresses time). */
   public QuotaSettings withWindowLengths(Map<String, Duration> lengths) {
-    return new QuotaSettings(subscription, api, aheadMargin, lag, reserve, slowStart, lengths);
+    return new QuotaSettings(subscription, api, aheadMargin, lag, reserve, slowStart, lengths, apiInputTokensPerMinute,
+        apiOutputTokensPerMinute);
+  }
+
+  /** These settings with the API key's token limits per minute as upper bounds (0: none). */
+  public QuotaSettings withApiTokens(long inputPerMinute, long outputPerMinute) {
+    return new QuotaSettings(subscription, api, aheadMargin, lag, reserve, slowStart, windowLengths, inputPerMinute,
+        outputPerMinute);
   }
 
   public QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin) {
@@ -67,7 +81,8 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
   /** The keys {@link #fromSettings} reads. */
   public static final List<String> KEYS = List.of("quota.subscription.requests", "quota.subscription.window.ms",
       "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms", "subscription.reserve",
-      "subscription.slow.start", "subscription.window.lengths");
+      "subscription.slow.start", "subscription.window.lengths", "quota.api.input.tokens.per.minute",
+      "quota.api.output.tokens.per.minute");
 
   /** A Claude plan's usage window. */
   public static final Duration DEFAULT_WINDOW = Duration.ofHours(5);
@@ -88,7 +103,9 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
     return new QuotaSettings(subscription, api, s.getDouble("quota.ahead.margin", 0.1, 0.0, 1.0),
         s.millis("quota.lag.ms", DEFAULT_LAG, 0, 86_400_000L * 30), s.getDouble("subscription.reserve", 0, 0, 0.99),
         s.getInt("subscription.slow.start", DEFAULT_SLOW_START, 1, 100_000),
-        s.get("subscription.window.lengths").map(QuotaSettings::lengths).orElse(PLAN_WINDOWS));
+        s.get("subscription.window.lengths").map(QuotaSettings::lengths).orElse(PLAN_WINDOWS),
+        s.getLong("quota.api.input.tokens.per.minute", 0, 0, Long.MAX_VALUE / 2),
+        s.getLong("quota.api.output.tokens.per.minute", 0, 0, Long.MAX_VALUE / 2));
   }
 
   /**

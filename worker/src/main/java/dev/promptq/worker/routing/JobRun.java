@@ -7,6 +7,7 @@ import dev.promptq.job.Job;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.Outcome;
 import dev.promptq.job.Route;
+import dev.promptq.worker.quota.ApiLimits;
 import dev.promptq.job.RouteNote;
 import dev.promptq.job.Wait;
 import dev.promptq.worker.anthropic.CallOutcome;
@@ -34,6 +35,8 @@ final class JobRun implements VerdictPolicy.History {
   final BooleanSupplier handedBack;
   /** The routes of the job's policy this worker can use, in order. */
   final List<Route> routes;
+  /** What a call on the api reserves of its rate limits: the request's estimated input and its max_tokens. */
+  final ApiLimits.Reservation apiNeed;
   /** The transport of each route in {@link #routes}. */
   final Map<Route, MessagesTransport> transports;
   final List<RouteNote> notes;
@@ -63,6 +66,7 @@ final class JobRun implements VerdictPolicy.History {
     this.handedBack = handedBack;
     this.transports = routes;
     this.routes = List.copyOf(routes.keySet());
+    this.apiNeed = routes.containsKey(Route.API) ? ApiLimits.estimate(job.request()) : ApiLimits.Reservation.NONE;
     this.notes = notes;
     this.waits = waitingJobs;
     this.workerId = workerId;

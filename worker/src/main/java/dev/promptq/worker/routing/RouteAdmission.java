@@ -5,12 +5,14 @@ import dev.promptq.worker.credentials.SubscriptionGate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import dev.promptq.worker.quota.ApiLimits;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.spend.ApiSpend;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Whether a job may call a route now, taking the route's gate, this worker's share of the route's
+ * Whether a job may call a route now, taking the route's gate, the subscription's even pace for
+ * work that can only wait, the api's rate limits by tokens, this worker's share of the route's
  * budget and the API budget together: all of them, or none (a gate slot taken before the quota
  * said no goes back at once). Thread-safe.
  */
@@ -28,8 +30,11 @@ final class RouteAdmission {
   /** What {@link #admit} answers. */
   sealed interface Entry {}
 
-  /** Call now; the permit goes back through {@link RouteGates#exit} or {@link #release}. */
-  record Admitted(RouteGates.Permit permit) implements Entry {}
+  /**
+   * Call now; the permit goes back through {@link RouteGates#exit} or {@link #release}, the
+   * api's reservation through {@link ApiLimits#settle}.
+   */
+  record Admitted(RouteGates.Permit permit, ApiLimits.Reservation reserved) implements Entry {}
 
   /** The route is open but this worker's share of its budget has no permit due before {@code next}. */
   record Paced(CompletableFuture<Void> next) implements Entry {}
@@ -47,7 +52,7 @@ final class RouteAdmission {
    *     pace that spends the windows' remainder evenly until their reset (without a configured
    *     budget, which paces evenly itself)
    */
-  Entry admit(Route route, String batch, boolean canOnlyWait) {
+  Entry admit(Route route, String batch, boolean canOnlyWait, ApiLimits.Reservation apiNeed) {
     if (route == Route.API) {
       String spent = spend.spentBudget(batch).orElse(null);
       if (spent != null) {
@@ -64,10 +69,20 @@ final class RouteAdmission {
           return new Paced(gates.at(due.get()));
         }
       }
+      ApiLimits.Reservation reserved = ApiLimits.Reservation.NONE;
+      if (route == Route.API) {
+        java.util.Optional<java.time.Instant> due = quota.apiLimits().tryReserve(apiNeed, quota.share());
+        if (due.isPresent()) {
+          gates.release(permit);
+          return new Paced(gates.at(due.get()));
+        }
+        reserved = apiNeed;
+      }
       if (quota.tryAcquire(route)) {
-        return new Admitted(permit);
+        return new Admitted(permit, reserved);
       }
       gates.release(permit);
+      quota.apiLimits().settle(reserved, 0, null, java.util.Map.of(), quota.share());  // not called: all back
       return new Paced(quota.nextPermit(route));
     }
     return new Blocked((RouteGates.Blocked) entry);
@@ -81,8 +96,8 @@ final class RouteAdmission {
   /** A job's next step across the routes of its policy. */
   sealed interface Choice {}
 
-  /** Call {@code permit}'s route now. */
-  record Call(RouteGates.Permit permit) implements Choice {}
+  /** Call {@code permit}'s route now, with what it reserved of the api's rate limits. */
+  record Call(RouteGates.Permit permit, ApiLimits.Reservation reserved) implements Choice {}
 
   /**
    * Wait: for the first closed route's gate to change (when one is closed) or any of the paced
@@ -104,17 +119,17 @@ final class RouteAdmission {
    * takes one call at a time, new credentials are on their way, or the subscription's window
    * figures are settling (waiting is cheaper than a fallback then).
    */
-  Choice choose(List<Route> routes, Set<Route> excluded, String batch) {
+  Choice choose(List<Route> routes, Set<Route> excluded, String batch, ApiLimits.Reservation apiNeed) {
     RouteGates.Blocked firstBlocked = null;
     String firstReason = null;
     String budgetSpent = null;
     List<CompletableFuture<Void>> permits = new ArrayList<>();
     List<Route> open = routes.stream().filter(r -> !excluded.contains(r)).toList();
     for (Route route : open) {
-      Entry entry = admit(route, batch, route == open.get(open.size() - 1));
+      Entry entry = admit(route, batch, route == open.get(open.size() - 1), apiNeed);
       if (entry instanceof Admitted admitted) {
         permits.forEach(f -> f.cancel(false));
-        return new Call(admitted.permit());
+        return new Call(admitted.permit(), admitted.reserved());
       }
       if (entry instanceof BudgetSpent spent) {
         budgetSpent = spent.why();

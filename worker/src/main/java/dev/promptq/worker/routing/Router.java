@@ -1,6 +1,5 @@
 package dev.promptq.worker.routing;
 
-import dev.promptq.worker.quota.UnifiedRateLimit;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.promptq.config.Secret;
 import dev.promptq.job.ApiError;
@@ -14,6 +13,7 @@ import dev.promptq.worker.anthropic.MessagesTransport;
 import dev.promptq.worker.anthropic.Transports;
 import dev.promptq.worker.credentials.SubscriptionGate;
 import dev.promptq.worker.credentials.SubscriptionTokens;
+import dev.promptq.worker.quota.ApiLimits;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.spend.ApiSpend;
 import java.time.Clock;
@@ -70,6 +70,7 @@ public final class Router {
   private final String workerId;
   private final Clock clock;
   private final Waits waiting = new Waits();
+  private final CallLedger ledger;
 
   /**
    * @param transports what carries calls on each route
@@ -86,6 +87,7 @@ public final class Router {
     this.subscription = subscription;
     this.policy = new VerdictPolicy(settings, clock);
     this.admission = new RouteAdmission(gates, quota, spend);
+    this.ledger = new CallLedger(quota, spend);
     this.gates = gates;
     this.notices = notices;
     this.spend = spend;
@@ -113,19 +115,14 @@ public final class Router {
     if (refused.isPresent()) {
       return done(finish(run, Outcome.ERRORED, null, null, refused.get()));
     }
-    boolean demands = run.routes.contains(Route.SUBSCRIPTION);
-    if (demands) {
-      quota.demand().add(1);  // the group shares the subscription by the jobs each worker holds for it
-    }
+    quota.demand().add(1);  // the group shares the routes' limits by the workers holding jobs
     CompletableFuture<JobResult> running;
     try {
       running = step(run);
     } catch (RuntimeException | Error bug) {
       running = CompletableFuture.failedFuture(bug);  // a bug never escapes to the polling thread
     }
-    if (demands) {
-      running = running.whenComplete((r, e) -> quota.demand().add(-1));
-    }
+    running = running.whenComplete((r, e) -> quota.demand().add(-1));
     return running.exceptionally(bug -> {
       log.error("internal error while running job {}", job.id(), bug);
       return finish(run, Outcome.ERRORED, null, null,
@@ -182,10 +179,10 @@ public final class Router {
           "deadline " + run.job.deadline() + " passed " + (run.attempts.isEmpty() ? "before the job started"
               : "before an answer"), 0)));
     }
-    RouteAdmission.Choice choice = admission.choose(run.routes, run.excluded, run.job.batch());
+    RouteAdmission.Choice choice = admission.choose(run.routes, run.excluded, run.job.batch(), run.apiNeed);
     if (choice instanceof RouteAdmission.Call c) {
       run.endWait(now);
-      return call(run, c.permit());
+      return call(run, c.permit(), c.reserved());
     }
     if (choice instanceof RouteAdmission.NoRoute none) {
       ApiError error = none.budgetSpent() != null ? new ApiError("api_budget_exhausted", none.budgetSpent(), 0)
@@ -209,7 +206,7 @@ public final class Router {
     });
   }
 
-  private CompletableFuture<JobResult> call(JobRun run, RouteGates.Permit permit) {
+  private CompletableFuture<JobResult> call(JobRun run, RouteGates.Permit permit, ApiLimits.Reservation reserved) {
     Route route = permit.route();
     CompletableFuture<CallOutcome> sent;
     try {
@@ -225,31 +222,22 @@ public final class Router {
       sent = run.transports.get(route).send(route, secret, run.job.request());
     } catch (RuntimeException | Error bug) {
       admission.release(permit);  // the call never started: its slot must not stay taken
+      ledger.cancel(reserved);
       throw bug;
     }
     sent.whenComplete((outcome, bug) -> {
       if (bug != null) {
         admission.release(permit);
+        ledger.cancel(reserved);
       }
     });
     return sent.thenCompose(outcome -> {
       VerdictPolicy.Decision d = policy.decide(route, outcome, refreshes(route), run, clock.instant());
-      Optional<UnifiedRateLimit> unified = Optional.empty();
-      Double cost = null;
-      if (outcome instanceof CallOutcome.Answered a) {
-        if (route == Route.SUBSCRIPTION) {
-          unified = UnifiedRateLimit.from(a.headers());
-          quota.answered(unified, a.status() == 429, a.body().path("model").asText(run.job.request().path("model")
-              .asText(null)), a.ok() ? a.body().get("usage") : null, a.latencyMs());
-        } else if (a.body().has("usage")) {
-          cost = spend.costOf(run.job.request().path("model").asText(), a.body().get("usage"));
-          spend.record(cost, run.job.batch());
-        }
-      }
+      CallLedger.Entry booked = ledger.record(route, outcome, reserved, run.job);
       // before the permit goes back, so no waiting job calls a closed route
       d.closure().ifPresent(c -> close(route, c, d.verdict().error()));
-      gates.exit(permit, d.verdict(), unified);
-      run.attempted(outcome, d.verdict(), cost);
+      gates.exit(permit, d.verdict(), booked.unified());
+      run.attempted(outcome, d.verdict(), booked.cost());
       run.count(route, d.count());
       return next(run, route, outcome, d);
     });
