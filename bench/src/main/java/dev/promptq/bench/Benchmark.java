@@ -5,6 +5,7 @@ import dev.promptq.job.Route;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.job.RoutePolicy;
+import dev.promptq.testkit.sim.ApiRateLimits;
 import dev.promptq.testkit.sim.SimWindow;
 import dev.promptq.worker.Delivery;
 import dev.promptq.worker.quota.Budget;
@@ -53,17 +54,20 @@ public final class Benchmark {
   public record Options(int zeroLatencyJobs, List<Integer> inFlights, int waves, Duration latency, int naiveJobs,
       int steadyRate, int steadySeconds, List<Integer> quotaWorkers, int quotaBudget, Duration quotaWindow,
       int quotaWindows, int transportCalls, List<Integer> transportConcurrency, int transportWaves,
-      int reportRecords, int learnedCalls, int learnedWindowCalls, Duration learnedWindow) {
+      int reportRecords, int learnedCalls, int learnedWindowCalls, Duration learnedWindow, Duration apiPeriod,
+      int apiPeriods) {
 
     public static Options full() {
       return new Options(20_000, List.of(64, 256, 1024), 6, Duration.ofSeconds(1), 6, 100, 10, List.of(1, 3, 6), 600,
-          Duration.ofSeconds(15), 3, 20, List.of(2, 8, 16), 4, 1_000_020, 300, 120, Duration.ofSeconds(20));
+          Duration.ofSeconds(15), 3, 20, List.of(2, 8, 16), 4, 1_000_020, 300, 120, Duration.ofSeconds(20),
+          Duration.ofSeconds(10), 6);
     }
 
     /** A few seconds' run that exercises every scenario; its figures mean little. */
     public static Options quick() {
       return new Options(500, List.of(16), 2, Duration.ofMillis(200), 2, 20, 2, List.of(2), 60, Duration.ofSeconds(3),
-          1, 2, List.of(2), 1, 6_000, 30, 12, Duration.ofSeconds(4));
+          1, 2, List.of(2), 1, 6_000, 30, 12, Duration.ofSeconds(4),
+          Duration.ofSeconds(2), 1);
     }
   }
 
@@ -274,6 +278,21 @@ public final class Benchmark {
         + "subscription_first jobs, the week used to %.1f%%, the subscription served %d, %d rejected subscription "
         + "calls, the API served %d%n", week, 2 * n, 100 * weekly.weekUsedUsd() / week, weekly.served(Route.SUBSCRIPTION),
         weekly.rejected(), weekly.served(Route.API));
+
+    // the api's token limits: a minute on the real API, compressed to options.apiPeriod() here
+    Duration period = options.apiPeriod();
+    long perPeriod = 60_000;
+    double perSecond = perPeriod / (period.toMillis() / 1000.0);
+    int apiJobs = (int) (perPeriod * (options.apiPeriods() + 1) / 1550);  // prompts of 100 to 3,000 tokens
+    LearnedQuotaScenario.Result api = learned.run(3, apiJobs, RoutePolicy.API_ONLY, LearnedQuotaScenario.Spread.EVEN,
+        QuotaSettings.none(), sim -> sim.apiRateLimits(new ApiRateLimits.Limits(0, perPeriod, 0, period)), 3000);
+    double budget = perPeriod + perSecond * api.span(Route.API);
+    out.printf("   api_only jobs of 100 to 3,000 input tokens, the key allows %,d input tokens per %d s (a minute, "
+        + "compressed; nothing configured): %d jobs, %,d tokens in %.1f s = %.1f%% of the token budget (the full "
+        + "bucket plus its refill), %d 429s, %d after the first period%n", perPeriod, period.toSeconds(),
+        api.served(Route.API), api.inputTokens(Route.API), api.span(Route.API), 100 * api.inputTokens(Route.API) / budget,
+        api.calls().stream().filter(c -> c.route() == Route.API && c.status() == 429).count(),
+        api.rejectedAfter(Route.API, period));
   }
 
   private void budgets(EmbeddedKafka kafka) throws InterruptedException {

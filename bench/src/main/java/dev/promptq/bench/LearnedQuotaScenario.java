@@ -56,6 +56,26 @@ final class LearnedQuotaScenario {
     long served(Route route) {
       return results.values().stream().filter(r -> r.succeeded() && r.route() == route).count();
     }
+
+    /** The input tokens the answers of {@code route} were billed. */
+    long inputTokens(Route route) {
+      return results.values().stream().filter(r -> r.succeeded() && r.route() == route)
+          .mapToLong(r -> r.message().path("usage").path("input_tokens").asLong()).sum();
+    }
+
+    /** Calls on {@code route} answered 429 after {@code from} past the first call on it. */
+    long rejectedAfter(Route route, Duration from) {
+      Instant first = calls.stream().filter(c -> c.route() == route).map(RecordedCall::at).min(Instant::compareTo)
+          .orElse(Instant.MAX);
+      return calls.stream().filter(c -> c.route() == route && c.status() == 429 && c.at().isAfter(first.plus(from)))
+          .count();
+    }
+
+    /** Seconds from the first call on {@code route} to the last. */
+    double span(Route route) {
+      List<Instant> at = calls.stream().filter(c -> c.route() == route).map(RecordedCall::at).sorted().toList();
+      return at.isEmpty() ? 0 : Duration.between(at.get(0), at.get(at.size() - 1)).toMillis() / 1000.0;
+    }
   }
 
   /** How the jobs are spread: all keyed by their id (even), or most on one partition and the rest on another. */
@@ -73,6 +93,16 @@ final class LearnedQuotaScenario {
    */
   Result run(int workers, int jobs, RoutePolicy policy, Spread spread, QuotaSettings quota,
       Function<AnthropicSimulatorBuilder, AnthropicSimulatorBuilder> sim) throws Exception {
+    return run(workers, jobs, policy, spread, quota, sim, 0);
+  }
+
+  /**
+   * As above, with prompts of 100 to {@code maxPromptTokens} input tokens (seeded, so every run
+   * sends the same), or short ones for 0.
+   */
+  Result run(int workers, int jobs, RoutePolicy policy, Spread spread, QuotaSettings quota,
+      Function<AnthropicSimulatorBuilder, AnthropicSimulatorBuilder> sim, int maxPromptTokens) throws Exception {
+    java.util.Random sizes = new java.util.Random(17);
     Secret token = Secret.of("sk-ant-oat01-learned-bench-" + UUID.randomUUID());
     Secret key = Secret.of("sk-ant-api03-learned-bench-" + UUID.randomUUID());
     Topics t = Topics.withPrefix("learned" + UUID.randomUUID().toString().substring(0, 8));
@@ -99,7 +129,9 @@ final class LearnedQuotaScenario {
       List<CompletableFuture<JobResult>> pending = new ArrayList<>();
       for (int i = 0; i < jobs; i++) {
         ObjectNode r = JSON.createObjectNode().put("model", "claude-haiku-4-5").put("max_tokens", 16);
-        r.putArray("messages").addObject().put("role", "user").put("content", "learned quota job " + i);
+        String prompt = maxPromptTokens <= 0 ? "learned quota job " + i
+            : "x".repeat(4 * (100 + sizes.nextInt(Math.max(1, maxPromptTokens - 100))));
+        r.putArray("messages").addObject().put("role", "user").put("content", prompt);
         Job job = Job.of("l-" + i, r).withRoute(policy);
         String orderingKey = spread == Spread.EVEN ? job.id() : i % 4 == 3 ? "few" : "most";
         pending.add(client.submitAndAwait(job, orderingKey, Duration.ofMinutes(30)).thenApply(res -> {

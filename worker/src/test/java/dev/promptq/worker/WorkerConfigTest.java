@@ -263,4 +263,16 @@ class WorkerConfigTest {
     assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(
         Map.of("bootstrap.servers", "b", "subscription.window.lengths", "5h=PT0S"))));
   }
+
+  @Test
+  void theApiKeysTokenLimitsMayBeGivenAsUpperBounds() {
+    WorkerConfig none = WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b")));
+    assertEquals(0, none.quota().apiInputTokensPerMinute(), "learned from the answers alone");
+    WorkerConfig set = WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
+        "quota.api.input.tokens.per.minute", "450000", "quota.api.output.tokens.per.minute", "90000")));
+    assertEquals(450_000, set.quota().apiInputTokensPerMinute());
+    assertEquals(90_000, set.quota().apiOutputTokensPerMinute());
+    assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromSettings(Settings.of(Map.of(
+        "bootstrap.servers", "b", "quota.api.input.tokens.per.minute", "-1"))));
+  }
 }

@@ -51,6 +51,19 @@ final class QuotaMeters {
       FunctionCounter.builder("promptq.quota.permits", p, RoutePermits::granted)
           .description("Permits this worker took for calls on the route").tag("route", route).register(meters);
     }
+    for (int i = 0; i < 3; i++) {
+      int b = i;
+      String bucket = governor.apiLimits().buckets().get(i).name();
+      Gauge.builder("promptq.quota.api.limit", governor, g -> g.apiLimits().buckets().get(b).limit())
+          .description("The API key's limit per minute for the bucket, as its answers (or the settings) say; NaN while "
+              + "unknown").tag("bucket", bucket).register(meters);
+      Gauge.builder("promptq.quota.api.remaining", governor, g -> g.apiLimits().buckets().get(b).remaining())
+          .description("What the API key had left in the bucket at its latest answer").tag("bucket", bucket)
+          .register(meters);
+      Gauge.builder("promptq.quota.api.level", governor, g -> g.apiLimits().buckets().get(b).level())
+          .description("This worker's share of the bucket now, less what its calls in flight reserved")
+          .tag("bucket", bucket).register(meters);
+    }
     Gauge.builder("promptq.quota.demand.jobs", governor, g -> g.demand().own())
         .description("This worker's jobs in hand: calling a route or waiting for one").register(meters);
     Gauge.builder("promptq.quota.demand.share", governor, QuotaGovernor::share)
