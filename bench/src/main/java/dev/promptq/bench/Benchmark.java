@@ -279,6 +279,16 @@ public final class Benchmark {
         + "calls, the API served %d%n", week, 2 * n, 100 * weekly.weekUsedUsd() / week, weekly.served(Route.SUBSCRIPTION),
         weekly.rejected(), weekly.served(Route.API));
 
+    double creditUsd = 0.01 * n / 300;  // about 170 calls of these jobs for n = 300
+    LearnedQuotaScenario.Result credited = learned.run(3, 2 * n, RoutePolicy.SUBSCRIPTION_FIRST,
+        LearnedQuotaScenario.Spread.EVEN, QuotaSettings.none().withCredit(new QuotaSettings.Credit(creditUsd, 1)),
+        sim -> sim.subscriptionCredit(creditUsd));
+    out.printf("   a credit of $%.4f for programmatic use (subscription.credit.usd): %d subscription_first jobs, %.1f%% of "
+        + "it spent by %d subscription calls, %d answered 402 (in flight when it ran out), the API served %d%n",
+        creditUsd, 2 * n, 100 * credited.creditUsedUsd() / creditUsd, credited.served(Route.SUBSCRIPTION),
+        credited.calls().stream().filter(c -> c.route() == Route.SUBSCRIPTION && c.status() == 402).count(),
+        credited.served(Route.API));
+
     // the api's token limits: a minute on the real API, compressed to options.apiPeriod() here
     Duration period = options.apiPeriod();
     long perPeriod = 60_000;

@@ -47,8 +47,10 @@ final class LearnedQuotaScenario {
    * @param calls every call the simulator answered
    * @param seconds from the first subscription call to the last result
    * @param weekUsedUsd what the simulator's {@code 7d} usage window counted, or NaN without one
+   * @param creditUsedUsd what the subscription's successes cost at list prices (its credit, when it has one)
    */
-  record Result(Map<String, JobResult> results, List<RecordedCall> calls, double seconds, double weekUsedUsd) {
+  record Result(Map<String, JobResult> results, List<RecordedCall> calls, double seconds, double weekUsedUsd,
+      double creditUsedUsd) {
     long rejected() {
       return calls.stream().filter(c -> c.route() == Route.SUBSCRIPTION && c.status() == 429).count();
     }
@@ -151,7 +153,8 @@ final class LearnedQuotaScenario {
       } catch (IllegalStateException | IllegalArgumentException noWeek) {
         week = Double.NaN;
       }
-      return new Result(Map.copyOf(results), calls, Duration.between(first, end).toMillis() / 1000.0, week);
+      return new Result(Map.copyOf(results), calls, Duration.between(first, end).toMillis() / 1000.0, week,
+          s.creditUsedUsd());
     } finally {
       group.forEach(w -> w.close(Duration.ZERO));
     }

@@ -122,6 +122,11 @@ public final class Worker implements AutoCloseable {
     quota.estimates().publishTo(control::publish);
     control.applyWindowUsage(quota.estimates()::applyRemote);
     control.applyDemand(quota.demand()::applyRemote);
+    quota.credit().ifPresent(c -> {
+      c.publishTo(control::publish);
+      c.closeWith((until, reason) -> gates.close(Route.SUBSCRIPTION, until, reason));
+      control.applyCredit(t -> c.applyRemote(t.scope(), t.worker(), t.usd()));
+    });
     try {
       control.start(Duration.ofSeconds(60));
       credentials.seedFromFile();

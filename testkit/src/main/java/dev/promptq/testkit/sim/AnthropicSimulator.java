@@ -89,7 +89,7 @@ public final class AnthropicSimulator implements AutoCloseable {
     this.responders = List.copyOf(b.responders);
     this.limits = new RouteLimits(!b.windows.isEmpty() ? new UsageWindows(b.windows, b.quotaWarnAt, b.clock)
         : b.quotaLimit == 0 ? null : new SubscriptionQuota(b.quotaLimit, b.quotaWindow, b.quotaWarnAt, b.clock,
-            b.quotaSliding), b.apiLimits == null ? null : new ApiRateLimits(b.apiLimits, b.clock));
+            b.quotaSliding), b.apiLimits == null ? null : new ApiRateLimits(b.apiLimits, b.clock), b.creditUsd);
     this.latency = new AtomicReference<>(b.latency);
     this.clock = b.clock;
     this.tokens = b.tokenTtl == null ? null : new TokenAuthority(b.clock, b.tokenTtl, b.clientId, b.tokenMarker);
@@ -164,6 +164,11 @@ public final class AnthropicSimulator implements AutoCloseable {
   /** Subscription requests counted in the quota's current window (with usage windows: all answered). */
   public int quotaUsed() {
     return requireQuota().used();
+  }
+
+  /** What the subscription's successes have cost at list prices, counted against its credit. */
+  public double creditUsedUsd() {
+    return limits.creditUsed();
   }
 
   /** What a usage window has counted now, in USD at API list prices. */

@@ -23,6 +23,7 @@ public final class AnthropicSimulatorBuilder {
   String clientId;
   String tokenMarker = "";
   ApiRateLimits.Limits apiLimits;
+  double creditUsd = Double.NaN;
 
   AnthropicSimulatorBuilder() {}
 
@@ -95,6 +96,19 @@ public final class AnthropicSimulatorBuilder {
    */
   public AnthropicSimulatorBuilder apiRateLimits(ApiRateLimits.Limits limits) {
     this.apiLimits = limits;
+    return this;
+  }
+
+  /**
+   * A credit that programmatic use of the subscription draws on: its successes count at API list
+   * prices, and once {@code usd} is spent every subscription call is answered 402
+   * {@code billing_error}. Default: none.
+   */
+  public AnthropicSimulatorBuilder subscriptionCredit(double usd) {
+    if (!(usd > 0)) {
+      throw new IllegalArgumentException("subscription credit: a positive USD amount required");
+    }
+    this.creditUsd = usd;
     return this;
   }
 

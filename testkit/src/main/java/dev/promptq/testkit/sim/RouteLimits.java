@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.Route;
+import dev.promptq.usage.PriceTable;
+import dev.promptq.usage.Tokens;
 import java.io.IOException;
 import java.util.Map;
 
 /**
- * The simulator's limits per route: the subscription's quota or usage windows, and the API key's
- * rate limits. Each admits a call or answers 429 with its headers, and settles an admitted call
+ * The simulator's limits per route: the subscription's quota or usage windows and its credit for
+ * programmatic use (402 {@code billing_error} once spent), and the API key's rate limits. Each admits a call or answers 429 with its headers, and settles an admitted call
  * with its answer, whose headers it adds. Either may be absent (no limit, no headers). Thread-safe.
  */
 final class RouteLimits {
@@ -22,10 +24,20 @@ final class RouteLimits {
   private final ObjectMapper mapper = JobCodec.newMapper();
   private final SubscriptionLimits subscription;
   private final ApiRateLimits api;
+  private final PriceTable prices = PriceTable.defaults();
+  /** The credit programmatic use of the subscription draws on (USD at list prices), or NaN without one. */
+  private final double credit;
+  private double creditUsed;
 
-  RouteLimits(SubscriptionLimits subscription, ApiRateLimits api) {
+  RouteLimits(SubscriptionLimits subscription, ApiRateLimits api, double creditUsd) {
     this.subscription = subscription;
     this.api = api;
+    this.credit = creditUsd;
+  }
+
+  /** What the subscription's successes cost at list prices so far (counted against the credit). */
+  synchronized double creditUsed() {
+    return creditUsed;
   }
 
   /** The subscription's limits, or null without. */
@@ -38,6 +50,16 @@ final class RouteLimits {
     if (request.route() == Route.API && api != null) {
       return api(request, respond);
     }
+    if (request.route() == Route.SUBSCRIPTION && !Double.isNaN(credit)) {
+      synchronized (this) {
+        if (creditUsed >= credit) {
+          return SimResponse.error(402, "billing_error", "Your plan's credit for programmatic use is spent; it "
+              + "renews with your next billing cycle.");
+        }
+      }
+      Respond inner = respond;
+      respond = r -> counted(model, inner.to(r));
+    }
     if (request.route() != Route.SUBSCRIPTION || subscription == null) {
       return respond.to(request);
     }
@@ -49,6 +71,19 @@ final class RouteLimits {
     SimResponse response = respond.to(request);
     Map<String, String> limits = subscription.settle(admission, model, response);
     return response.disconnect() ? response : response.withHeaders(limits);
+  }
+
+  /** Counts a subscription success against the credit at list prices. */
+  private SimResponse counted(String model, SimResponse response) throws IOException {
+    if (response.status() == 200) {
+      JsonNode usage = mapper.readTree(response.body()).path("usage");
+      Tokens t = Tokens.fromUsage(usage);
+      double usd = prices.cost(model, t, false).orElseGet(() -> prices.cost("claude-sonnet-4-6", t, false).orElseThrow());
+      synchronized (this) {
+        creditUsed += usd;
+      }
+    }
+    return response;
   }
 
   /** An api call under the API key's rate limits: admitted and settled, or a 429 with retry-after. */

@@ -3,6 +3,7 @@ package dev.promptq.worker.control;
 import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.spend.SpendTotal;
+import dev.promptq.worker.quota.SubscriptionCredit;
 import dev.promptq.worker.quota.WindowUsage;
 import dev.promptq.worker.quota.WorkerDemand;
 import dev.promptq.worker.quota.QuotaView;
@@ -56,6 +57,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private final ApiSpend spend;
   private volatile java.util.function.Consumer<WindowUsage> windowUsage = u -> { };
   private volatile java.util.function.Consumer<WorkerDemand> demand = d -> { };
+  private volatile java.util.function.Consumer<SpendTotal> credit = t -> { };
   private final GroupCredentials credentials;
   private final ControlRecords records = new ControlRecords();
   private final ConsumerThread thread;
@@ -129,6 +131,11 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   /** Publishes this worker's demand for the subscription (fire and forget). */
   public void publish(WorkerDemand d) {
     send(records.encode(d));
+  }
+
+  /** Where the workers' running totals of the subscription's credit go as they are read. */
+  public void applyCredit(java.util.function.Consumer<SpendTotal> apply) {
+    this.credit = apply;
   }
 
   /** Where other workers' demand for the subscription goes as it is read. */
@@ -299,6 +306,8 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
     } else if (decoded.get() instanceof QuotaView || decoded.get() instanceof WorkerErrors
         || decoded.get() instanceof WorkerActivity) {
       // for ./promptq status; workers keep their own
+    } else if (decoded.get() instanceof SpendTotal t && t.scope().startsWith(SubscriptionCredit.SCOPE_PREFIX)) {
+      credit.accept(t);
     } else if (decoded.get() instanceof SpendTotal t) {
       spend.applyRemote(t.scope(), t.worker(), t.usd());
     } else if (decoded.get() instanceof WindowUsage u) {

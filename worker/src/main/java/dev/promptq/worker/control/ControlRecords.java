@@ -34,6 +34,8 @@ import java.util.Optional;
  *       be used before {@code until}</td></tr>
  *   <tr><td>{@code spend/api/<scope>/<worker>}</td><td>{@code {"scope","worker","usd"}}: that
  *       worker's API spend in the scope ({@code day/<yyyy-mm-dd>} or {@code batch/<id>})</td></tr>
+ *   <tr><td>{@code spend/subscription/credit/<cycle start>/<worker>}</td><td>the same shape: that
+ *       worker's subscription calls at list prices in the credit's billing cycle</td></tr>
  *   <tr><td>{@code quota/<route>/<worker>}</td><td>{@code {"route","worker","budget","window_ms",
  *       "per_window","used","utilization","reset","status","at"}}: that worker's share of the
  *       route's budget and its calls in the last window; for the subscription also the last unified
@@ -64,7 +66,7 @@ import java.util.Optional;
  */
 public final class ControlRecords {
   private static final String ROUTE = "route/";
-  private static final String SPEND = "spend/api/";
+  private static final String SPEND = "spend/";
   private static final String QUOTA = "quota/";
   private static final String ERRORS = "errors/";
   private static final String ACTIVITY = "activity/";
@@ -91,7 +93,8 @@ public final class ControlRecords {
   }
 
   public Encoded encode(SpendTotal s) {
-    return encoded(SPEND + s.scope() + "/" + s.worker(),
+    // the subscription's credit (scope credit/<cycle>) under spend/subscription/, the API budgets under spend/api/
+    return encoded(SPEND + (s.scope().startsWith("credit/") ? "subscription/" : "api/") + s.scope() + "/" + s.worker(),
         mapper.createObjectNode().put("scope", s.scope()).put("worker", s.worker()).put("usd", s.usd()));
   }
 

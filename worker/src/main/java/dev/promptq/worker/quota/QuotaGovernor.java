@@ -49,6 +49,7 @@ public final class QuotaGovernor implements AutoCloseable {
   private final WindowEstimates estimates;
   private final GroupDemand demand;
   private final ApiLimits apiLimits;
+  private final Optional<SubscriptionCredit> credit;
   private volatile java.util.function.Consumer<WorkerDemand> demandPublisher = d -> { };
 
   public QuotaGovernor(QuotaSettings settings, Clock clock, String workerId, MeterRegistry meters) {
@@ -69,6 +70,7 @@ public final class QuotaGovernor implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.demand = new GroupDemand(workerId, clock);
+    this.credit = settings.credit().map(c -> new SubscriptionCredit(c.usd(), c.resetDay(), workerId, clock));
     this.apiLimits = new ApiLimits(settings.apiInputTokensPerMinute(), settings.apiOutputTokensPerMinute(), clock);
     this.estimates = new WindowEstimates(prices, settings.reserve(), settings.slowStart(), settings.windowLengths(), workerId,
         clock);
@@ -130,6 +132,11 @@ public final class QuotaGovernor implements AutoCloseable {
   /** The api route's rate limits by requests and tokens, learned from its answers. */
   public ApiLimits apiLimits() {
     return apiLimits;
+  }
+
+  /** The dollar credit programmatic use of the subscription draws on, if the plan has one. */
+  public Optional<SubscriptionCredit> credit() {
+    return credit;
   }
 
   /** This worker's part in the group's demand. */

@@ -29,10 +29,27 @@ import java.util.Optional;
  * @param apiInputTokensPerMinute the API key's input tokens per minute as an upper bound on what
  *     its answers say ({@code quota.api.input.tokens.per.minute}; 0: the answers alone)
  * @param apiOutputTokensPerMinute the same for output tokens ({@code quota.api.output.tokens.per.minute})
+ * @param credit a dollar credit that programmatic use of the subscription draws on, if the plan has
+ *     one ({@code subscription.credit.usd}, {@code subscription.credit.reset.day})
  */
 public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag,
     double reserve, int slowStart, Map<String, Duration> windowLengths, long apiInputTokensPerMinute,
-    long apiOutputTokensPerMinute) {
+    long apiOutputTokensPerMinute, Optional<Credit> credit) {
+
+  /**
+   * A credit at API list prices per billing cycle.
+   *
+   * @param usd what a cycle holds
+   * @param resetDay the day of the month (1-28) a cycle begins, at 00:00 UTC
+   */
+  public record Credit(double usd, int resetDay) {
+    public Credit {
+      if (!(usd > 0) || resetDay < 1 || resetDay > 28) {
+        throw new IllegalArgumentException("subscription credit: a positive USD amount and a reset day from 1 to 28");
+      }
+    }
+  }
+
   public static final Duration DEFAULT_LAG = Duration.ofSeconds(1);
   public static final int DEFAULT_SLOW_START = 4;
   /** A Claude plan's windows that count every model. */
@@ -49,25 +66,32 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
       throw new IllegalArgumentException("subscription.slow.start: " + slowStart + " (at least 1)");
     }
     windowLengths = Map.copyOf(windowLengths == null ? PLAN_WINDOWS : windowLengths);
+    credit = credit == null ? Optional.empty() : credit;
     if (apiInputTokensPerMinute < 0 || apiOutputTokensPerMinute < 0) {
       throw new IllegalArgumentException("quota.api.*.tokens.per.minute: not negative");
     }
   }
 
   public QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin, Duration lag) {
-    this(subscription, api, aheadMargin, lag, 0, DEFAULT_SLOW_START, PLAN_WINDOWS, 0, 0);
+    this(subscription, api, aheadMargin, lag, 0, DEFAULT_SLOW_START, PLAN_WINDOWS, 0, 0, Optional.empty());
   }
 
   /** These settings with the windows' lengths replaced (a simulator that compresses time). */
   public QuotaSettings withWindowLengths(Map<String, Duration> lengths) {
     return new QuotaSettings(subscription, api, aheadMargin, lag, reserve, slowStart, lengths, apiInputTokensPerMinute,
-        apiOutputTokensPerMinute);
+        apiOutputTokensPerMinute, credit);
   }
 
   /** These settings with the API key's token limits per minute as upper bounds (0: none). */
   public QuotaSettings withApiTokens(long inputPerMinute, long outputPerMinute) {
     return new QuotaSettings(subscription, api, aheadMargin, lag, reserve, slowStart, windowLengths, inputPerMinute,
-        outputPerMinute);
+        outputPerMinute, credit);
+  }
+
+  /** These settings with a dollar credit per billing cycle. */
+  public QuotaSettings withCredit(Credit c) {
+    return new QuotaSettings(subscription, api, aheadMargin, lag, reserve, slowStart, windowLengths,
+        apiInputTokensPerMinute, apiOutputTokensPerMinute, Optional.ofNullable(c));
   }
 
   public QuotaSettings(Optional<Budget> subscription, Optional<Budget> api, double aheadMargin) {
@@ -82,7 +106,7 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
   public static final List<String> KEYS = List.of("quota.subscription.requests", "quota.subscription.window.ms",
       "quota.api.requests.per.minute", "quota.ahead.margin", "quota.lag.ms", "subscription.reserve",
       "subscription.slow.start", "subscription.window.lengths", "quota.api.input.tokens.per.minute",
-      "quota.api.output.tokens.per.minute");
+      "quota.api.output.tokens.per.minute", "subscription.credit.usd", "subscription.credit.reset.day");
 
   /** A Claude plan's usage window. */
   public static final Duration DEFAULT_WINDOW = Duration.ofHours(5);
@@ -105,7 +129,19 @@ public record QuotaSettings(Optional<Budget> subscription, Optional<Budget> api,
         s.getInt("subscription.slow.start", DEFAULT_SLOW_START, 1, 100_000),
         s.get("subscription.window.lengths").map(QuotaSettings::lengths).orElse(PLAN_WINDOWS),
         s.getLong("quota.api.input.tokens.per.minute", 0, 0, Long.MAX_VALUE / 2),
-        s.getLong("quota.api.output.tokens.per.minute", 0, 0, Long.MAX_VALUE / 2));
+        s.getLong("quota.api.output.tokens.per.minute", 0, 0, Long.MAX_VALUE / 2),
+        credit(s));
+  }
+
+  private static Optional<Credit> credit(Settings s) {
+    if (s.get("subscription.credit.usd").isEmpty()) {
+      if (s.get("subscription.credit.reset.day").isPresent()) {
+        throw new IllegalArgumentException("subscription.credit.reset.day: set subscription.credit.usd too");
+      }
+      return Optional.empty();
+    }
+    return Optional.of(new Credit(s.getDouble("subscription.credit.usd", 0, 0.000001, 1e9),
+        s.getInt("subscription.credit.reset.day", 1, 1, 28)));
   }
 
   /**

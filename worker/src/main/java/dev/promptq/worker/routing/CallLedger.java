@@ -39,8 +39,16 @@ final class CallLedger {
     }
     if (route == Route.SUBSCRIPTION) {
       Optional<UnifiedRateLimit> unified = UnifiedRateLimit.from(a.headers());
-      quota.answered(unified, a.status() == 429, a.body().path("model").asText(job.request().path("model")
-          .asText(null)), a.ok() ? a.body().get("usage") : null, a.latencyMs());
+      String model = a.body().path("model").asText(job.request().path("model").asText(null));
+      quota.answered(unified, a.status() == 429, model, a.ok() ? a.body().get("usage") : null, a.latencyMs());
+      quota.credit().ifPresent(credit -> {
+        if (a.ok() && a.body().has("usage")) {
+          // Claude Code's own estimate on its transport, else the list price
+          credit.record(a.cliCostUsd() != null ? a.cliCostUsd() : spend.costOf(model, a.body().get("usage")));
+        } else if (creditRequired(a)) {
+          credit.required();
+        }
+      });
       return new Entry(unified, null);
     }
     quota.apiLimits().settle(reserved, a.status(), a.body().get("usage"), a.headers(), quota.share());
@@ -50,6 +58,19 @@ final class CallLedger {
     double cost = spend.costOf(job.request().path("model").asText(), a.body().get("usage"));
     spend.record(cost, job.batch());
     return new Entry(Optional.empty(), cost);
+  }
+
+  /**
+   * True for a subscription answer that says the plan's credit is needed: a 402, or a refusal
+   * whose message speaks of credit (the wording is Anthropic's to change; the route closes until
+   * the next cycle either way).
+   */
+  static boolean creditRequired(CallOutcome.Answered a) {
+    if (a.status() == 402) {
+      return true;
+    }
+    String message = a.body().path("error").path("message").asText("").toLowerCase(java.util.Locale.ROOT);
+    return a.status() >= 400 && a.status() < 500 && message.contains("credit");
   }
 
   /** Gives back what a call that never happened (or never got an answer) reserved. */
