@@ -7,6 +7,7 @@ import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.Directives;
 import dev.promptq.testkit.sim.RandomFaults;
 import dev.promptq.testkit.sim.SimFault;
+import dev.promptq.testkit.sim.ApiRateLimits;
 import dev.promptq.testkit.sim.SimWindow;
 import dev.promptq.testkit.sim.TokenAuthority;
 import java.nio.file.Path;
@@ -71,6 +72,17 @@ final class SimCommand implements Callable<Integer> {
           + "--window 7d-sonnet=P7D:100:models=claude-sonnet; answers report each window's utilisation.")
   List<String> windows = new ArrayList<>();
 
+  @Option(names = "--api-limits", paramLabel = "RPM:ITPM:OTPM[:PERIOD]",
+      description = "The API key's rate limits: requests, input tokens and output tokens per minute (0: none), "
+          + "or per PERIOD (ISO-8601) to compress time; beyond them 429 with retry-after, and the "
+          + "anthropic-ratelimit-* headers on every api answer (default: none).")
+  String apiLimits;
+
+  @Option(names = "--subscription-credit", paramLabel = "USD",
+      description = "A credit programmatic use of the subscription draws on: its calls count at API list prices, "
+          + "and once spent every subscription call is answered 402 billing_error (default: none).")
+  Double credit;
+
   @Option(names = "--fault", paramLabel = "ROW=P",
       description = "Answer a failure-table row with probability P (repeatable), e.g. overloaded=0.05.")
   Map<String, Double> faults = new LinkedHashMap<>();
@@ -92,6 +104,21 @@ final class SimCommand implements Callable<Integer> {
       description = "With --token-ttl: write a fresh login to FILE in the ~/.claude/.credentials.json shape "
           + "(for `promptq credentials import FILE` or credentials.file).")
   Path loginFile;
+
+  /** Reads {@code RPM:ITPM:OTPM[:PERIOD]}. */
+  static ApiRateLimits.Limits apiLimits(String spec) {
+    String[] p = spec.split(":");
+    try {
+      if (p.length < 3 || p.length > 4) {
+        throw new IllegalArgumentException();
+      }
+      return new ApiRateLimits.Limits(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]),
+          p.length == 4 ? Duration.parse(p[3]) : Duration.ofMinutes(1));
+    } catch (RuntimeException e) {
+      throw new PromptQ.UsageError("--api-limits: " + spec + " (expected RPM:ITPM:OTPM[:PERIOD], e.g. "
+          + "50:30000:8000 or 0:60000:0:PT10S; limits not negative, 0 for none)");
+    }
+  }
 
   @Override
   public Integer call() throws InterruptedException {
@@ -120,6 +147,15 @@ final class SimCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new PromptQ.UsageError("--window: " + e.getMessage());
       }
+    }
+    if (apiLimits != null) {
+      b.apiRateLimits(apiLimits(apiLimits));
+    }
+    if (credit != null) {
+      if (!(credit > 0)) {
+        throw new PromptQ.UsageError("--subscription-credit: " + credit + " (a positive USD amount)");
+      }
+      b.subscriptionCredit(credit);
     }
     if (!faults.isEmpty()) {
       Map<SimFault, Double> byFault = new EnumMap<>(SimFault.class);

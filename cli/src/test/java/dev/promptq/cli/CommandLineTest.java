@@ -84,6 +84,16 @@ class CommandLineTest {
   }
 
   @Test
+  void badSimulatorApiLimitsOrCreditAreUsageErrors() {
+    assertEquals(2, run("sim", "--port", "0", "--api-limits", "50:lots:0"));
+    assertTrue(err.toString().contains("--api-limits: 50:lots:0 (expected RPM:ITPM:OTPM[:PERIOD]"), err.toString());
+    assertEquals(2, run("sim", "--port", "0", "--subscription-credit", "-1"));
+    assertTrue(err.toString().contains("--subscription-credit: -1.0 (a positive USD amount)"), err.toString());
+    assertEquals(new dev.promptq.testkit.sim.ApiRateLimits.Limits(0, 60_000, 0, java.time.Duration.ofSeconds(10)),
+        SimCommand.apiLimits("0:60000:0:PT10S"));
+  }
+
+  @Test
   void aBadBatchIdIsAUsageError(@TempDir Path dir) throws Exception {
     Path in = dir.resolve("x.jsonl");
     Files.writeString(in, "{\"custom_id\":\"a\",\"params\":{}}\n");
