@@ -84,7 +84,9 @@ class UsageRecordsIT {
           assertTrue(u.apiCostUsd() > 0, id);
         }
       }
-      assertEquals(20, bySubscription, "the subscription carried its quota, the API the rest");
+      // the learned cap may leave a worker's last call of the window unused (issue 17: at least 95%)
+      assertTrue(bySubscription >= 19 && bySubscription <= 20, "the subscription carried its quota, the API the rest: "
+          + bySubscription);
     }
   }
 
