@@ -7,15 +7,12 @@ import dev.promptq.job.Job;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.Route;
 import dev.promptq.job.RoutePolicy;
-import dev.promptq.kafka.TopicSetup;
 import dev.promptq.kafka.Topics;
 import dev.promptq.producer.ClientConfig;
 import dev.promptq.producer.PromptQClient;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.AnthropicSimulatorBuilder;
 import dev.promptq.testkit.sim.RecordedCall;
-import dev.promptq.worker.Worker;
-import dev.promptq.worker.WorkerConfig;
 import dev.promptq.worker.credentials.Credentials;
 import dev.promptq.worker.quota.QuotaSettings;
 import java.time.Duration;
@@ -29,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The subscription's windows learned from its answers (issue 17's acceptance figures): a group of
@@ -37,7 +33,6 @@ import org.apache.kafka.clients.admin.Admin;
  * result.
  */
 final class LearnedQuotaScenario {
-  private static final int PARTITIONS = 12;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -108,26 +103,12 @@ final class LearnedQuotaScenario {
     Secret token = Secret.of("sk-ant-oat01-learned-bench-" + UUID.randomUUID());
     Secret key = Secret.of("sk-ant-api03-learned-bench-" + UUID.randomUUID());
     Topics t = Topics.withPrefix("learned" + UUID.randomUUID().toString().substring(0, 8));
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      TopicSetup.ensure(admin, t, new TopicSetup.Spec(PARTITIONS, (short) -1), Duration.ofSeconds(60));
-    }
-    List<Worker> group = new ArrayList<>();
     Map<String, JobResult> results = new ConcurrentHashMap<>();
     try (AnthropicSimulator s = sim.apply(AnthropicSimulator.builder().oauthToken(token).apiKey(key)
         .latency(Duration.ofMillis(20))).build().start();
-        PromptQClient client = PromptQClient.create(ClientConfig.of(bootstrap).withTopics(t))) {
-      for (int i = 1; i <= workers; i++) {
-        group.add(Worker.start(WorkerConfig.builder(bootstrap).topics(t).groupId(t.jobs() + "-workers")
-            .workerId("learned-" + i).anthropicBaseUrl(s.baseUrl())
-            .credentials(new Credentials(Optional.of(token), Optional.of(key))).quota(quota).maxInFlight(32)
-            .jobPartitions(PARTITIONS).kafkaProperties(Map.of("heartbeat.interval.ms", 500)).build()));
-      }
-      for (Worker w : group) {
-        w.firstAssignment().join();
-      }
-      while (group.stream().mapToInt(w -> w.assignment().size()).sum() < PARTITIONS) {
-        Thread.sleep(50);  // the group settles its cooperative rebalances
-      }
+        PromptQClient client = PromptQClient.create(ClientConfig.of(bootstrap).withTopics(t));
+        BenchGroup group = BenchGroup.start(bootstrap, t, workers, "learned", c -> c.anthropicBaseUrl(s.baseUrl())
+            .credentials(new Credentials(Optional.of(token), Optional.of(key))).quota(quota).maxInFlight(32))) {
       List<CompletableFuture<JobResult>> pending = new ArrayList<>();
       for (int i = 0; i < jobs; i++) {
         ObjectNode r = JSON.createObjectNode().put("model", "claude-haiku-4-5").put("max_tokens", 16);
@@ -155,8 +136,6 @@ final class LearnedQuotaScenario {
       }
       return new Result(Map.copyOf(results), calls, Duration.between(first, end).toMillis() / 1000.0, week,
           s.creditUsedUsd());
-    } finally {
-      group.forEach(w -> w.close(Duration.ZERO));
     }
   }
 }

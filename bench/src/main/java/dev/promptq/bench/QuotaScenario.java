@@ -6,26 +6,20 @@ import dev.promptq.config.Secret;
 import dev.promptq.job.Job;
 import dev.promptq.job.Route;
 import dev.promptq.job.RoutePolicy;
-import dev.promptq.kafka.TopicSetup;
 import dev.promptq.kafka.Topics;
 import dev.promptq.producer.ClientConfig;
 import dev.promptq.producer.PromptQClient;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.RecordedCall;
 import dev.promptq.testkit.sim.WindowCounts;
-import dev.promptq.worker.Worker;
-import dev.promptq.worker.WorkerConfig;
 import dev.promptq.worker.credentials.Credentials;
 import dev.promptq.worker.quota.Budget;
 import dev.promptq.worker.quota.QuotaSettings;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The quota governor's figures: a group of N workers with a subscription budget of R requests per
@@ -34,7 +28,6 @@ import org.apache.kafka.clients.admin.Admin;
  * (the ratio to R) and the violations (quota 429s, and the most calls in any window).
  */
 final class QuotaScenario {
-  private static final int PARTITIONS = 12;
 
   /** What one run measured. */
   record Result(int workers, List<Integer> windows, int maxInAnyWindow, long rejected) {
@@ -57,27 +50,13 @@ final class QuotaScenario {
   Result run(int workers, int budget, Duration window, int windows) throws InterruptedException {
     Secret token = Secret.of("sk-ant-oat01-quota-bench-" + UUID.randomUUID());
     Topics t = Topics.withPrefix("quota" + UUID.randomUUID().toString().substring(0, 8));
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      TopicSetup.ensure(admin, t, new TopicSetup.Spec(PARTITIONS, (short) -1), Duration.ofSeconds(60));
-    }
     QuotaSettings quota = new QuotaSettings(Optional.of(new Budget(budget, window)), Optional.empty(), 0.1,
         Duration.ofMillis(250));
-    List<Worker> group = new ArrayList<>();
     try (AnthropicSimulator sim = AnthropicSimulator.builder().oauthToken(token).subscriptionQuota(budget, window)
         .latency(Duration.ofMillis(20)).build().start();
-        PromptQClient client = PromptQClient.create(ClientConfig.of(bootstrap).withTopics(t))) {
-      for (int i = 1; i <= workers; i++) {
-        group.add(Worker.start(WorkerConfig.builder(bootstrap).topics(t).groupId(t.jobs() + "-workers")
-            .workerId("quota-" + i).anthropicBaseUrl(sim.baseUrl())
-            .credentials(new Credentials(Optional.of(token), Optional.empty())).quota(quota).jobPartitions(PARTITIONS)
-            .kafkaProperties(Map.of("heartbeat.interval.ms", 500)).build()));
-      }
-      for (Worker w : group) {
-        w.firstAssignment().join();
-      }
-      while (group.stream().mapToInt(w -> w.assignment().size()).sum() < PARTITIONS) {
-        Thread.sleep(50);  // the group settles its cooperative rebalances
-      }
+        PromptQClient client = PromptQClient.create(ClientConfig.of(bootstrap).withTopics(t));
+        BenchGroup group = BenchGroup.start(bootstrap, t, workers, "quota", c -> c.anthropicBaseUrl(sim.baseUrl())
+            .credentials(new Credentials(Optional.of(token), Optional.empty())).quota(quota))) {
       ObjectMapper json = new ObjectMapper();
       int jobs = budget * (windows + 1);
       for (int i = 0; i < jobs; i++) {
@@ -101,8 +80,6 @@ final class QuotaScenario {
       List<Integer> full = WindowCounts.fixedWindows(at, window, end);
       return new Result(workers, full.subList(0, Math.min(windows, full.size())),
           WindowCounts.maxInAnyWindow(at, window), rejected);
-    } finally {
-      group.forEach(w -> w.close(Duration.ZERO));
     }
   }
 

@@ -8,6 +8,7 @@ import dev.promptq.job.Route;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialRecords;
 import dev.promptq.worker.ops.WorkerActivity;
+import dev.promptq.worker.quota.SubscriptionCredit;
 import dev.promptq.worker.quota.WindowUsage;
 import dev.promptq.worker.quota.WorkerDemand;
 import dev.promptq.worker.ops.WorkerErrors;
@@ -94,7 +95,8 @@ public final class ControlRecords {
 
   public Encoded encode(SpendTotal s) {
     // the subscription's credit (scope credit/<cycle>) under spend/subscription/, the API budgets under spend/api/
-    return encoded(SPEND + (s.scope().startsWith("credit/") ? "subscription/" : "api/") + s.scope() + "/" + s.worker(),
+    return encoded(SPEND + (s.scope().startsWith(SubscriptionCredit.SCOPE_PREFIX) ? "subscription/" : "api/") + s.scope()
+        + "/" + s.worker(),
         mapper.createObjectNode().put("scope", s.scope()).put("worker", s.worker()).put("usd", s.usd()));
   }
 

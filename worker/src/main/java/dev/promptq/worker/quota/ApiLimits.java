@@ -137,6 +137,16 @@ public final class ApiLimits {
     output.learn(headers, s, now);
   }
 
+  /**
+   * Gives back everything a call reserved that never got an answer (it did not start, or broke
+   * before an answer): nothing was processed. Nothing to do for {@link Reservation#NONE}.
+   */
+  public void release(Reservation r, double share) {
+    if (!r.equals(Reservation.NONE)) {
+      settle(r, 0, null, Map.of(), share);
+    }
+  }
+
   /** Each bucket now: its limit (NaN while unknown), refill per second, this worker's level, the key's remaining. */
   public synchronized java.util.List<Bucket> buckets() {
     return java.util.List.of(requests.view(), input.view(), output.view());

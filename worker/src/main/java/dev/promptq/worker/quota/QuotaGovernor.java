@@ -42,7 +42,8 @@ public final class QuotaGovernor implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Map<Route, RoutePermits> permits = new EnumMap<>(Route.class);
   private final Map<Route, Optional<UnifiedRateLimit>> lastSeen = new EnumMap<>(Route.class);
-  private volatile double share;
+  /** This worker's share of the job partitions (its share of the group while no worker reports demand). */
+  private volatile double partitionShare;
   /** The share the budgets' permits were last set to (the demand share moves them). */
   private double permitShare;
   private final WindowsSeen windows;
@@ -108,12 +109,12 @@ public final class QuotaGovernor implements AutoCloseable {
   /** This worker owns {@code owned} of the {@code total} job partitions now. */
   public void reshare(int owned, int total) {
     double s = total <= 0 ? 0 : (double) owned / total;
-    if (s == share) {
+    if (s == partitionShare) {
       return;  // the end of a rebalance that changed nothing here
     }
-    share = s;
+    partitionShare = s;
     resharePermits(true);
-    execute(() -> demandPublisher.accept(demand.snapshot(s)));  // the others learn which partitions it covers now
+    execute(this::publishDemand);  // the others learn which partitions it covers now
     for (Map.Entry<Route, RoutePermits> e : permits.entrySet()) {
       log.info("{} budget share: {} of {} requests per {} ({} of {} job partitions; shares follow demand while "
               + "workers have jobs)", e.getKey().wireName(), String.format("%.1f", e.getValue().perWindow()),
@@ -126,7 +127,7 @@ public final class QuotaGovernor implements AutoCloseable {
    * holds some ({@link GroupDemand}), else of the job partitions.
    */
   public double share() {
-    return demand.share(share);
+    return demand.share(partitionShare);
   }
 
   /** The api route's rate limits by requests and tokens, learned from its answers. */
@@ -167,18 +168,18 @@ public final class QuotaGovernor implements AutoCloseable {
   public void publishDemandTo(java.util.function.Consumer<WorkerDemand> publisher, Duration interval, int maxJobs) {
     demandPublisher = publisher;
     demand.maxJobs(maxJobs);
-    demand.onStart(() -> execute(() -> {
+    demand.onStart(() -> execute(this::publishDemand));
+    timer.scheduleAtFixedRate(this::publishDemand, 0, interval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** Moves the budgets' shares with the demand and tells the group this worker's demand now (on the timer). */
+  private void publishDemand() {
+    try {
       resharePermits(false);
-      publisher.accept(demand.snapshot(share));
-    }));
-    timer.scheduleAtFixedRate(() -> {
-      try {
-        resharePermits(false);
-        publisher.accept(demand.snapshot(share));
-      } catch (RuntimeException e) {
-        log.warn("could not publish this worker's demand: {}", e.toString());
-      }
-    }, 0, interval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      demandPublisher.accept(demand.snapshot(partitionShare));
+    } catch (RuntimeException e) {
+      log.warn("could not publish this worker's demand: {}", e.toString());
+    }
   }
 
   /**
@@ -194,15 +195,10 @@ public final class QuotaGovernor implements AutoCloseable {
     }
   }
 
+  /** Runs {@code task} on the timer thread, unless the governor is closing. */
   private void execute(Runnable task) {
     try {
-      timer.execute(() -> {
-        try {
-          task.run();
-        } catch (RuntimeException e) {
-          log.warn("could not publish this worker's demand: {}", e.toString());
-        }
-      });
+      timer.execute(task);
     } catch (java.util.concurrent.RejectedExecutionException closing) {
       // the worker is stopping
     }

@@ -7,7 +7,6 @@ import dev.promptq.worker.quota.ApiLimits;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.quota.UnifiedRateLimit;
 import dev.promptq.worker.spend.ApiSpend;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -75,8 +74,6 @@ final class CallLedger {
 
   /** Gives back what a call that never happened (or never got an answer) reserved. */
   void cancel(ApiLimits.Reservation reserved) {
-    if (!reserved.equals(ApiLimits.Reservation.NONE)) {
-      quota.apiLimits().settle(reserved, 0, null, Map.of(), quota.share());
-    }
+    quota.apiLimits().release(reserved, quota.share());
   }
 }

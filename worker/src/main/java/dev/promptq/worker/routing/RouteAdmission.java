@@ -2,8 +2,10 @@ package dev.promptq.worker.routing;
 
 import dev.promptq.job.Route;
 import dev.promptq.worker.credentials.SubscriptionGate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import dev.promptq.worker.quota.ApiLimits;
 import dev.promptq.worker.quota.QuotaGovernor;
@@ -63,7 +65,7 @@ final class RouteAdmission {
     if (entry instanceof RouteGates.Permit permit) {
       // a configured budget paces evenly itself (and slows when the answers run ahead of it)
       if (canOnlyWait && route == Route.SUBSCRIPTION && !quota.paces(Route.SUBSCRIPTION)) {
-        java.util.Optional<java.time.Instant> due = quota.estimates().pace(quota.share());
+        Optional<Instant> due = quota.estimates().pace(quota.share());
         if (due.isPresent()) {
           gates.release(permit);
           return new Paced(gates.at(due.get()));
@@ -71,7 +73,7 @@ final class RouteAdmission {
       }
       ApiLimits.Reservation reserved = ApiLimits.Reservation.NONE;
       if (route == Route.API) {
-        java.util.Optional<java.time.Instant> due = quota.apiLimits().tryReserve(apiNeed, quota.share());
+        Optional<Instant> due = quota.apiLimits().tryReserve(apiNeed, quota.share());
         if (due.isPresent()) {
           gates.release(permit);
           return new Paced(gates.at(due.get()));
@@ -82,7 +84,7 @@ final class RouteAdmission {
         return new Admitted(permit, reserved);
       }
       gates.release(permit);
-      quota.apiLimits().settle(reserved, 0, null, java.util.Map.of(), quota.share());  // not called: all back
+      quota.apiLimits().release(reserved, quota.share());  // not called: all of it back
       return new Paced(quota.nextPermit(route));
     }
     return new Blocked((RouteGates.Blocked) entry);
