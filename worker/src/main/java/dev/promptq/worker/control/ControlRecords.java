@@ -145,6 +145,9 @@ public final class ControlRecords {
     ObjectNode v = mapper.createObjectNode().put("window", u.window()).put("worker", u.worker())
         .put("start", u.start().toString()).put("usd", u.usd()).put("utilization", u.utilization())
         .put("at", u.at().toString());
+    if (!Double.isNaN(u.averageUsd())) {
+      v.put("average_usd", u.averageUsd());
+    }
     return encoded(WINDOW + u.window() + "/" + u.worker(), v);
   }
 
@@ -251,7 +254,7 @@ public final class ControlRecords {
     if (k.startsWith(WINDOW)) {
       return Optional.of(new WindowUsage(v.path("window").asText(), v.path("worker").asText(),
           Instant.parse(v.path("start").asText()), v.path("usd").asDouble(), v.path("utilization").asDouble(),
-          Instant.parse(v.path("at").asText())));
+          known(v, "average_usd"), Instant.parse(v.path("at").asText())));
     }
     if (k.startsWith(DEMAND)) {
       return Optional.of(new WorkerDemand(v.path("worker").asText(), v.path("jobs").asInt(), v.path("weight").asInt(),

@@ -29,9 +29,11 @@ import java.util.Optional;
  *       figures lag behind (an answer's latency plus the control topic's), in calls of this
  *       worker's average cost; the binding window is the one with the fewest calls left.
  *   <li><b>In-flight cap</b>: slow start (a few calls, one more per answer, halved by a 429) until
- *       the answers say more, and never more than this worker's share of the binding window's
- *       remainder, rounded down: the group never has more calls in flight than the window has
- *       left, so it meets no 429 while the estimate holds.
+ *       the answers say more, and never more than half this worker's share of the binding
+ *       window's remainder (at least one call while the share holds one): the group never has
+ *       more calls in flight than the window has left, even when a worker's figures are a round
+ *       of answers behind (a loaded machine delays them), and near a window's end each worker has
+ *       one call in flight, so a figure that is wrong costs at most one rejected call per worker.
  * </ul>
  * Only the windows that count every model ({@code 5h}, {@code 7d}) cap the calls; per-model
  * windows are shown, not yet used. Thread-safe.
@@ -47,10 +49,6 @@ public final class WindowEstimates {
    */
   private static final Duration SAME_START = Duration.ofSeconds(5);
   private static final int MAX_WINDOW = 100_000;
-  /** What the control topic adds at least to an answer's age before others' figures arrive. */
-  private static final double STALE_MARGIN_SECONDS = 0.25;
-  /** Longer than this, a figure's age says more about clocks than about the control topic. */
-  private static final double MAX_CONTROL_LAG_SECONDS = 30;
 
   /** Where this worker publishes its use of each window: the control topic. */
   @FunctionalInterface
@@ -100,17 +98,7 @@ public final class WindowEstimates {
   private final Map<String, Map<String, WindowUsage>> others = new HashMap<>();
   private double averageUsd = Double.NaN;
   private int window;
-  /** How long a subscription answer takes to come back (an average); what the latest figures lag behind by. */
-  private double latencySeconds = 0;
-  /**
-   * How late others' figures arrive through the control topic: the latest lag, or a slowly
-   * fading higher one (a loaded broker or worker delays them; the remainder must allow for it).
-   */
-  private double controlLagSeconds = STALE_MARGIN_SECONDS;
-  /** window -> the group's spend in it per second, an average over the latest answers. */
-  private final Map<String, Double> ratePerSecond = new HashMap<>();
-  /** window -> the group's spend and the instant of the previous sample. */
-  private final Map<String, double[]> lastSample = new HashMap<>();
+  private final FigureLag lag = new FigureLag();
   /** window -> the capacity of its latest estimate: a new window of the same plan starts from it. */
   private final Map<String, Double> lastCapacity = new HashMap<>();
   /** When this worker last started a call of work that can only wait (see {@link #pace}). */
@@ -143,7 +131,7 @@ public final class WindowEstimates {
     Instant now = clock.instant();
     List<WindowUsage> publish = new java.util.ArrayList<>();
     synchronized (this) {
-      latencySeconds = 0.8 * latencySeconds + 0.2 * (latencyMs / 1000.0);
+      lag.answerTook(latencyMs);
       if (rateLimited || unified.map(UnifiedRateLimit::rejected).orElse(false)) {
         window = Math.max(1, window / 2);
       } else if (usage != null) {
@@ -160,23 +148,36 @@ public final class WindowEstimates {
           }
           latest.put(e.getKey(), e.getValue());
           Instant start = start(e.getValue().reset(), length.get());
-          sampleRate(e.getKey(), start, now);
+          lag.sample(e.getKey(), group(e.getKey(), start).usd(), now);
           publish.add(new WindowUsage(e.getKey(), workerId, start, own.since(e.getKey(), start),
-              e.getValue().utilization(), now));
+              e.getValue().utilization(), averageUsd, now));
         }
       }
     }
     publish.forEach(publisher::publish);
   }
 
-  /** Applies another worker's published use of a window. */
+  /**
+   * Applies another worker's published use of a window. A worker that has no answer of its own
+   * for that window yet (one that just joined) takes the window and the cost of a call from it, so
+   * it starts from the group's estimate instead of sending its slow start into a spent window.
+   */
   public synchronized void applyRemote(WindowUsage u) {
-    if (!u.worker().equals(workerId)) {
-      others.computeIfAbsent(u.window(), w -> new HashMap<>()).put(u.worker(), u);
-      double lag = Duration.between(u.at(), clock.instant()).toMillis() / 1000.0;
-      if (lag >= 0 && lag <= MAX_CONTROL_LAG_SECONDS) {
-        controlLagSeconds = Math.max(STALE_MARGIN_SECONDS, Math.max(lag, 0.99 * controlLagSeconds));
+    if (u.worker().equals(workerId)) {
+      return;
+    }
+    others.computeIfAbsent(u.window(), w -> new HashMap<>()).put(u.worker(), u);
+    lag.figureArrived(u.at(), clock.instant());
+    Optional<Duration> length = length(u.window());
+    if (length.isPresent()) {
+      Instant reset = u.start().plus(length.get()).plusSeconds(1);  // the inverse of start()
+      UnifiedRateLimit.Window mine = latest.get(u.window());
+      if (mine == null || mine.reset().plus(SAME_START).isBefore(reset)) {
+        latest.put(u.window(), new UnifiedRateLimit.Window(null, u.utilization(), reset));
       }
+    }
+    if (Double.isNaN(averageUsd) && u.averageUsd() > 0) {
+      averageUsd = u.averageUsd();
     }
   }
 
@@ -200,8 +201,9 @@ public final class WindowEstimates {
 
   /**
    * How many subscription calls this worker may have in flight now: the slow-start window, at most
-   * {@code share} of the binding window's remainder (rounded down, so the group never has more in
-   * flight than is left). None once this worker's share is under a call (until the window resets:
+   * half of {@code share} of the binding window's remainder and at least one (so the group never
+   * has more in flight than is left, even on figures a round old). None once this worker's share
+   * is under a call (until the window resets:
    * a remainder only shrinks), or for a moment while the latest figures may not yet show what the
    * group spent meanwhile.
    *
@@ -221,16 +223,16 @@ public final class WindowEstimates {
       if (e.utilization() >= 1 - reserve || (!Double.isNaN(e.leftCalls()) && Math.floor(e.leftCalls() * s + 1e-9) < 1)) {
         spentUntil = spentUntil == null || e.reset().isAfter(spentUntil) ? e.reset() : spentUntil;
       } else if (!Double.isNaN(e.leftNowCalls())) {
-        int c = (int) Math.floor(e.leftNowCalls() * s + 1e-9);
-        settling |= c < 1;
-        cap = Math.min(cap, c);
+        double mine = e.leftNowCalls() * s;
+        settling |= Math.floor(mine + 1e-9) < 1;
+        cap = Math.min(cap, Math.max(1, (int) Math.floor(mine / 2 + 1e-9)));
       }
     }
     if (spentUntil != null) {
       return new Cap(0, spentUntil, false);
     }
     if (settling) {
-      return new Cap(0, now.plusMillis(Math.max(50, (long) ((latencySeconds + controlLagSeconds) * 1000))), true);
+      return new Cap(0, now.plusMillis(lag.settleMillis()), true);
     }
     return new Cap(cap, null, false);
   }
@@ -293,12 +295,7 @@ public final class WindowEstimates {
       return new Estimate(w, u, latestSeen.reset(), group, Double.NaN, Double.NaN, Double.NaN);
     }
     double left = Math.max(0, capacity * (1 - reserve - u));
-    // the figures are an answer's latency (and the control topic's) old: what the group spent since may be
-    // on its way; once that long has passed without news, there is none
-    double[] sample = lastSample.get(w);
-    double since = sample == null ? 0 : now.toEpochMilli() / 1000.0 - sample[1];
-    double meanwhile = ratePerSecond.getOrDefault(w, 0.0)
-        * Math.max(0, latencySeconds + controlLagSeconds - since);
+    double meanwhile = lag.meanwhileUsd(w, now);
     return new Estimate(w, u, latestSeen.reset(), group, capacity, left / averageUsd,
         Math.max(0, left - meanwhile) / averageUsd);
   }
@@ -316,19 +313,6 @@ public final class WindowEstimates {
       }
     }
     return new Group(usd, u);
-  }
-
-  /** Adds a sample of the group's spend in window {@code w} to its rate. */
-  private void sampleRate(String w, Instant start, Instant now) {
-    double group = group(w, start).usd();
-    double t = now.toEpochMilli() / 1000.0;
-    double[] last = lastSample.put(w, new double[] {group, t});
-    if (last != null && t - last[1] >= 0.05) {
-      double rate = Math.max(0, (group - last[0]) / (t - last[1]));
-      ratePerSecond.merge(w, rate, (old, fresh) -> 0.7 * old + 0.3 * fresh);
-    } else if (last != null) {
-      lastSample.put(w, last);  // too close to the previous sample to tell a rate
-    }
   }
 
   /** Where a window began: its reset less its length, less a second for the reset's rounding up. */

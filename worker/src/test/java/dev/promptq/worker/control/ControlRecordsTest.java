@@ -24,11 +24,15 @@ class ControlRecordsTest {
   @Test
   void aWorkersUseOfAWindowTravelsWhole() {
     dev.promptq.worker.quota.WindowUsage u = new dev.promptq.worker.quota.WindowUsage("7d", "w1",
-        NOW.minusSeconds(3600), 1.25, 0.4, NOW);
+        NOW.minusSeconds(3600), 1.25, 0.4, 0.0125, NOW);
     ControlRecords records = new ControlRecords();
     ControlRecords.Encoded e = records.encode(u);
     assertEquals("window/7d/w1", new String(e.key(), java.nio.charset.StandardCharsets.UTF_8));
     assertEquals(u, records.decode(e.key(), e.value()).orElseThrow());
+    dev.promptq.worker.quota.WindowUsage untold = new dev.promptq.worker.quota.WindowUsage("7d", "w1",
+        NOW.minusSeconds(3600), 1.25, 0.4, Double.NaN, NOW);
+    ControlRecords.Encoded older = records.encode(untold);
+    assertEquals(untold, records.decode(older.key(), older.value()).orElseThrow(), "no average told: NaN");
   }
 
   @Test

@@ -59,21 +59,23 @@ class WindowEstimatesTest {
     assertEquals(40, est.leftCalls(), 1e-6, "$4 left at $0.10 a call");
     clock.advance(Duration.ofSeconds(1));
     assertEquals(new WindowEstimates.Cap(14, null, false), e.cap(1), "slow start: 4, one more per answer");
-    assertEquals(10, e.cap(0.25).calls(), "a quarter of the 40 calls left");
+    assertEquals(5, e.cap(0.25).calls(), "half of a quarter of the 40 calls left");
     assertEquals(10, published.size(), "each answer publishes the worker's use of the window");
-    assertEquals(new WindowUsage("5h", "w1", T0.minusSeconds(1), 1.0, 0.2, T0.plusSeconds(100)), published.get(9));
+    WindowUsage last = published.get(9);
+    assertEquals(new WindowUsage("5h", "w1", T0.minusSeconds(1), 1.0, 0.2, last.averageUsd(), T0.plusSeconds(100)), last);
+    assertEquals(0.1, last.averageUsd(), 1e-9, "with the cost of a call, for a worker that has no answer yet");
   }
 
   @Test
   void otherWorkersUseCountsAndAnUnrelatedWindowDoesNot() {
     WindowEstimates e = estimates("w1", 0);
     clock.advance(Duration.ofSeconds(10));
-    e.applyRemote(new WindowUsage("5h", "w2", T0, 0.9, 0.18, clock.instant()));
-    e.applyRemote(new WindowUsage("5h", "w3", T0.minus(Duration.ofHours(3)), 50, 0.9, clock.instant()));  // another window
+    e.applyRemote(new WindowUsage("5h", "w2", T0, 0.9, 0.18, 0.1, clock.instant()));
+    e.applyRemote(new WindowUsage("5h", "w3", T0.minus(Duration.ofHours(3)), 50, 0.9, 0.1, clock.instant()));  // another window
     e.answered(headers(0.2, Double.NaN), false, "claude-haiku-4-5", usage, 0);
     assertEquals(1.0, e.binding().orElseThrow().groupUsd(), 1e-9);
     assertEquals(5.0, e.binding().orElseThrow().capacityUsd(), 1e-6);
-    e.applyRemote(new WindowUsage("5h", "w2", T0, 1.4, 0.3, clock.instant()));
+    e.applyRemote(new WindowUsage("5h", "w2", T0, 1.4, 0.3, 0.1, clock.instant()));
     assertEquals(1.5 / 0.3, e.binding().orElseThrow().capacityUsd(), 1e-6,
         "w2's later answer counts its later calls: the highest utilisation goes with the sum");
   }
@@ -137,7 +139,7 @@ class WindowEstimatesTest {
     assertTrue(cap.settling(), "40 calls left, a fifth of them is 8: wait for the figures, do not pay the API");
     assertTrue(cap.until().isAfter(clock.instant()) && cap.until().isBefore(clock.instant().plusSeconds(10)));
     clock.advance(Duration.ofSeconds(10));
-    assertEquals(8, e.cap(0.2).calls());
+    assertEquals(4, e.cap(0.2).calls(), "half of the fifth of 40 calls left");
   }
 
   @Test
@@ -213,5 +215,37 @@ class WindowEstimatesTest {
     assertEquals(0.1, next.groupUsd(), 1e-9, "the window's length is the configured 100 s: the first one's calls are out");
     assertEquals(5.0, next.capacityUsd(), 1e-6, "too little signal yet: the previous window's capacity");
     assertEquals(5.0 * (1 - 0.004) / 0.1, next.leftCalls(), 1e-6);
+  }
+
+  @Test
+  void nearTheEndOfAWindowEachWorkerHasOneCallInFlight() {
+    WindowEstimates e = estimates("w1", 0);
+    for (int i = 1; i <= 20; i++) {  // twenty $0.10 calls fill a $2.50 window to 0.8: 5 calls left
+      clock.advance(Duration.ofSeconds(10));
+      e.answered(headers(i * 0.04, Double.NaN), false, "claude-haiku-4-5", usage, 0);
+    }
+    clock.advance(Duration.ofSeconds(10));
+    assertEquals(5, e.binding().orElseThrow().leftCalls(), 1e-6);
+    assertEquals(2, e.cap(1).calls(), "half of the five calls left, so figures a round old cannot overshoot");
+    assertEquals(1, e.cap(1.0 / 3).calls(), "a third of five is one call and a bit: one in flight");
+    assertEquals(new WindowEstimates.Cap(0, T0.plus(Duration.ofHours(5)), false), e.cap(0.1),
+        "a tenth of five calls is no call: spent for this worker");
+  }
+
+  @Test
+  void aWorkerWithNoAnswerYetStartsFromTheGroupsFigures() {
+    WindowEstimates e = estimates("w4", 0);
+    clock.advance(Duration.ofSeconds(10));
+    assertEquals(4, e.cap(1).calls(), "nothing known: the slow start");
+    // w2 spent $4.80 in a window now at 0.96: $5 capacity, $0.20 left, two calls of $0.10
+    e.applyRemote(new WindowUsage("5h", "w2", T0.minusSeconds(1), 4.8, 0.96, 0.1, clock.instant()));
+    clock.advance(Duration.ofSeconds(10));
+    WindowEstimates.Estimate est = e.estimate("5h").orElseThrow();
+    assertEquals(T0.plus(Duration.ofHours(5)), est.reset(), "the window's reset, from where it began");
+    assertEquals(2, est.leftCalls(), 1e-6);
+    assertEquals(1, e.cap(1).calls(), "not the four blind calls of a slow start");
+    e.applyRemote(new WindowUsage("5h", "w2", T0.minusSeconds(1), 5.0, 1.0, 0.1, clock.instant()));
+    assertEquals(new WindowEstimates.Cap(0, T0.plus(Duration.ofHours(5)), false), e.cap(1),
+        "the group spent the window: the new worker sends nothing into it");
   }
 }
