@@ -26,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -48,7 +47,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>A request with {@code "stream": true} (Claude Code's headless mode sends nothing else) gets
  * its success as server-sent events, in the order the real API sends them; errors stay plain
- * JSON, as the real API answers them before a stream starts. Any other path answers 404 and is
+ * JSON, as the real API answers them before a stream starts. {@code /v1/messages/batches} is the
+ * Message Batches API ({@link SimBatches}). Any other path answers 404 and is
  * counted ({@link #unknownRequests()}), so a test sees what a client asked for beyond the API.
  *
  * <p>Thread-safe. Owns its threads ({@code sim-http-N}, {@code sim-delay-N}); {@link #close()}
@@ -80,6 +80,7 @@ public final class AnthropicSimulator implements AutoCloseable {
   private final DefaultMessage defaultMessage = new DefaultMessage(ids);
   private final CallLog log = new CallLog();
   private final OtherPaths otherPaths;
+  private final SimBatches batches;
   private HttpServer server;
   private ExecutorService httpThreads;
   private ScheduledExecutorService delayThreads;
@@ -95,6 +96,7 @@ public final class AnthropicSimulator implements AutoCloseable {
     this.tokens = b.tokenTtl == null ? null : new TokenAuthority(b.clock, b.tokenTtl, b.clientId, b.tokenMarker);
     this.otherPaths = new OtherPaths(tokens, log);
     this.auth = new SimAuth(Set.copyOf(b.apiKeys), Set.copyOf(b.oauthTokens), tokens);
+    this.batches = new SimBatches(mapper, auth, clock, this::respond, b.batchProcessing, b.batchExpiry);
   }
 
   public static AnthropicSimulatorBuilder builder() {
@@ -108,8 +110,8 @@ public final class AnthropicSimulator implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("simulator: cannot bind 127.0.0.1:" + requestedPort, e);
     }
-    httpThreads = Executors.newFixedThreadPool(8, named("sim-http-"));
-    delayThreads = Executors.newScheduledThreadPool(2, named("sim-delay-"));
+    httpThreads = Executors.newFixedThreadPool(8, SimThreads.named("sim-http-"));
+    delayThreads = Executors.newScheduledThreadPool(2, SimThreads.named("sim-delay-"));
     server.setExecutor(httpThreads);
     server.createContext("/", this::handle);
     server.start();
@@ -194,6 +196,11 @@ public final class AnthropicSimulator implements AutoCloseable {
     return log.unknownRequests();
   }
 
+  /** Message Batches: {@code custom_id} to how many batches were created with it (twice is a duplicate). */
+  public Map<String, Integer> batchSubmissions() {
+    return batches.submissions();
+  }
+
   /** The most requests that were being answered at one time. */
   public int maxConcurrentRequests() {
     return log.maxConcurrent();
@@ -212,6 +219,10 @@ public final class AnthropicSimulator implements AutoCloseable {
   private void handle(HttpExchange exchange) {
     if (tokens != null && exchange.getRequestURI().getPath().equals(TokenAuthority.PATH)) {
       otherPaths.answerTokenRequest(exchange);
+      return;
+    }
+    if (exchange.getRequestURI().getPath().startsWith(SimBatches.PATH)) {
+      batches.handle(exchange, baseUrl());
       return;
     }
     if (!exchange.getRequestURI().getPath().equals("/v1/messages")) {
@@ -328,16 +339,5 @@ public final class AnthropicSimulator implements AutoCloseable {
 
   private void record(Answer a) {
     log.record(a.route, a.model, a.response, clock.instant());
-  }
-
-
-
-  private static java.util.concurrent.ThreadFactory named(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

@@ -24,6 +24,8 @@ public final class AnthropicSimulatorBuilder {
   String tokenMarker = "";
   ApiRateLimits.Limits apiLimits;
   double creditUsd = Double.NaN;
+  Duration batchProcessing = Duration.ofSeconds(1);
+  Duration batchExpiry = Duration.ofHours(24);
 
   AnthropicSimulatorBuilder() {}
 
@@ -112,6 +114,25 @@ public final class AnthropicSimulatorBuilder {
     return this;
   }
 
+  /**
+   * How long a Message Batch takes to end (its requests are processed evenly over it); default
+   * 1 s. Longer than the batch expiry, a batch ends at its expiry with what was not processed
+   * {@code expired}.
+   */
+  public AnthropicSimulatorBuilder batchProcessing(Duration d) {
+    this.batchProcessing = requireNonNegative(d);
+    return this;
+  }
+
+  /** How long after its creation a Message Batch expires; default 24 hours, as the API's. */
+  public AnthropicSimulatorBuilder batchExpiry(Duration d) {
+    if (d == null || d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException("batch expiry must be positive: " + d);
+    }
+    this.batchExpiry = d;
+    return this;
+  }
+
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   public AnthropicSimulatorBuilder port(int port) {
     if (port < 0 || port > 65535) {
@@ -156,7 +177,7 @@ public final class AnthropicSimulatorBuilder {
 
   static Duration requireNonNegative(Duration d) {
     if (d == null || d.isNegative()) {
-      throw new IllegalArgumentException("latency must be >= 0: " + d);
+      throw new IllegalArgumentException("a duration >= 0 required: " + d);
     }
     return d;
   }

@@ -14,6 +14,8 @@ import java.util.Set;
  * token with the OAuth beta, configured or issued by the {@link TokenAuthority}). Thread-safe.
  */
 final class SimAuth {
+  /** The API versions the simulator knows; 2026-10-21 is what Anthropic's Java SDK 3.14 sends. */
+  private static final Set<String> VERSIONS = Set.of("2023-01-01", "2023-06-01", "2026-10-21");
   private final Set<Secret> apiKeys;
   private final Set<Secret> oauthTokens;
   private final TokenAuthority tokens;
@@ -35,16 +37,21 @@ final class SimAuth {
   record Accepted(Route route, Secret credential) implements Checked {}
 
   Checked check(Headers h) {
+    return check(h, true);
+  }
+
+  /** @param hasBody whether the request carries a body (which must then be JSON) */
+  Checked check(Headers h, boolean hasBody) {
       String version = h.getFirst("anthropic-version");
       if (version == null) {
         return new Refused(null, SimResponse.error(400, "invalid_request_error", "anthropic-version: header is required"));
       }
-      if (!version.equals("2023-06-01") && !version.equals("2023-01-01")) {
+      if (!VERSIONS.contains(version)) {
         return new Refused(null, SimResponse.error(400, "invalid_request_error",
             "anthropic-version: unknown version " + version));
       }
       String contentType = h.getFirst("content-type");
-      if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      if (hasBody && (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json"))) {
         return new Refused(null, SimResponse.error(400, "invalid_request_error",
             "content-type must be application/json"));
       }
@@ -69,6 +76,10 @@ final class SimAuth {
         route = Route.SUBSCRIPTION;
         if (!authorization.startsWith("Bearer ") || authorization.substring(7).isBlank()) {
           return new Refused(route, SimResponse.error(401, "authentication_error", "Invalid bearer token"));
+        }
+        if (apiKeys.contains(Secret.of(authorization.substring(7)))) {
+          // an API key as a bearer token: how Anthropic's Java SDK 3.14 sends its apiKey
+          return new Accepted(Route.API, Secret.of(authorization.substring(7)));
         }
         String beta = String.join(",", h.getOrDefault("anthropic-beta", List.of()));
         if (!List.of(beta.split("\\s*,\\s*")).contains(AnthropicSimulator.OAUTH_BETA)) {
