@@ -17,15 +17,26 @@ import java.util.Objects;
  * @param cliCostUsd Claude Code's own estimate of the call at API list prices
  *     ({@code total_cost_usd}); nothing is charged for it on a subscription. Null but for
  *     {@code claude_cli} calls
+ * @param lane {@code sync} (the Messages API; null is read as sync) or {@code batch} (a request
+ *     of a Message Batch, at half price; its latency is the batch's, from submission to its end)
  */
 public record Attempt(Route route, int status, String errorType, long latencyMs, Double costUsd, String transport,
-    Double cliCostUsd) {
+    Double cliCostUsd, String lane) {
   public static final String HTTP = "http";
   public static final String CLAUDE_CLI = "claude_cli";
+  public static final String SYNC = "sync";
+  public static final String BATCH = "batch";
 
   public Attempt {
     Objects.requireNonNull(route, "route");
     transport = transport == null ? HTTP : transport;
+    lane = lane == null ? SYNC : lane;
+  }
+
+  /** An attempt on the Messages API itself (the sync lane). */
+  public Attempt(Route route, int status, String errorType, long latencyMs, Double costUsd, String transport,
+      Double cliCostUsd) {
+    this(route, status, errorType, latencyMs, costUsd, transport, cliCostUsd, SYNC);
   }
 
   /** An http attempt. */

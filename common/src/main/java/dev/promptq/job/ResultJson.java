@@ -32,6 +32,9 @@ final class ResultJson {
       if (!a.transport().equals(Attempt.HTTP)) {
         an.put("transport", a.transport());
       }
+      if (!a.lane().equals(Attempt.SYNC)) {
+        an.put("lane", a.lane());
+      }
       an.put("status", a.status());
       an.put("error_type", a.errorType());
       an.put("latency_ms", a.latencyMs());
@@ -88,7 +91,8 @@ final class ResultJson {
           a.path("latency_ms").asLong(),
           a.path("cost_usd").isNumber() ? a.get("cost_usd").asDouble() : null,
           a.path("transport").isTextual() ? a.get("transport").asText() : Attempt.HTTP,
-          a.path("cli_cost_usd").isNumber() ? a.get("cli_cost_usd").asDouble() : null));
+          a.path("cli_cost_usd").isNumber() ? a.get("cli_cost_usd").asDouble() : null,
+          a.path("lane").isTextual() ? a.get("lane").asText() : Attempt.SYNC));
     }
     List<RouteNote> notes = new ArrayList<>();
     for (JsonNode rn : n.path("notes")) {

@@ -9,7 +9,12 @@ public enum RoutePolicy {
   /** The subscription only: never spends API money. */
   SUBSCRIPTION_ONLY("subscription_only", List.of(Route.SUBSCRIPTION)),
   /** The API key only: never touches the subscription. */
-  API_ONLY("api_only", List.of(Route.API));
+  API_ONLY("api_only", List.of(Route.API)),
+  /**
+   * The API key through Message Batches: half the price, answered when the batch ends (most
+   * within an hour, all within 24 hours). Never touches the subscription.
+   */
+  API_BATCH("api_batch", List.of(Route.API));
 
   private final String wireName;
   private final List<Route> routes;
@@ -36,6 +41,6 @@ public enum RoutePolicy {
       }
     }
     throw new IllegalArgumentException(
-        "unknown route policy: " + name + " (expected subscription_first, subscription_only or api_only)");
+        "unknown route policy: " + name + " (expected subscription_first, subscription_only, api_only or api_batch)");
   }
 }

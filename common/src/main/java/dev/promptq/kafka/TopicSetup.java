@@ -47,7 +47,13 @@ public final class TopicSetup {
 
   private TopicSetup() {}
 
-  /** Creates the jobs, results, dead-letter, control and usage topics if missing, then waits for them. */
+  /** How long the batch lane keeps its records: beyond a batch's 24 hours and its results' 29 days. */
+  public static final java.time.Duration LANE_RETENTION = java.time.Duration.ofDays(31);
+
+  /**
+   * Creates the jobs, results, dead-letter, control, usage and batch-lane topics if missing, then
+   * waits for them.
+   */
   public static void ensure(Admin admin, Topics topics, Spec spec, Duration timeout) {
     List<NewTopic> wanted = List.of(
         newTopic(topics.jobs(), spec.jobPartitions(), spec),
@@ -56,7 +62,11 @@ public final class TopicSetup {
         newTopic(topics.control(), 1, spec)
             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
         newTopic(topics.usage(), Math.min(spec.jobPartitions(), 6), spec)
-            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(USAGE_RETENTION.toMillis()))));
+            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(USAGE_RETENTION.toMillis()))),
+        newTopic(topics.lane(), 1, spec)
+            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(LANE_RETENTION.toMillis()))),
+        newTopic(topics.laneBatches(), 1, spec)
+            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     ensure(admin, wanted, timeout);
   }
 

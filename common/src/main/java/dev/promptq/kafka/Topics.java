@@ -30,6 +30,20 @@ public record Topics(String jobs, String results, String deadLetters, String con
         prefix + ".usage");
   }
 
+  /**
+   * Jobs waiting to be gathered into a Message Batch ({@code api_batch}): {@code <jobs>.lane}, one
+   * partition, whose single reader is the group's lane owner. A job moves here from the jobs
+   * topic in one transaction with its offset.
+   */
+  public String lane() {
+    return jobs + ".lane";
+  }
+
+  /** Compacted, one partition: the Message Batches submitted and not yet published, by batch id. */
+  public String laneBatches() {
+    return jobs + ".lane.batches";
+  }
+
   public static Topics defaults() {
     return withPrefix(DEFAULT_PREFIX);
   }

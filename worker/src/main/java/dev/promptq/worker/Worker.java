@@ -16,6 +16,7 @@ import dev.promptq.worker.credentials.GroupCredentials;
 import dev.promptq.worker.credentials.Refresher;
 import dev.promptq.worker.credentials.RefresherElection;
 import dev.promptq.worker.credentials.TokenEndpoint;
+import dev.promptq.worker.lane.BatchLane;
 import dev.promptq.worker.ops.BrokerProbe;
 import dev.promptq.worker.ops.OpsServer;
 import dev.promptq.worker.ops.WorkerActivity;
@@ -83,6 +84,7 @@ public final class Worker implements AutoCloseable {
   private final KafkaClientMetrics kafkaMetrics;
   private final Admin admin;
   private final JobLoop loop;
+  private final BatchLane lane;  // with an API key only
   private final Thread thread;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -169,8 +171,12 @@ public final class Worker implements AutoCloseable {
     kafkaMetrics.bindTo(metrics.registry());
     JobLoop.Settings settings = new JobLoop.Settings(config.maxInFlight(), config.commitInterval(), config.ordering(),
         config.revocationGrace());
+    this.lane = config.credentials().apiKey().map(key -> BatchLane.create(clients.laneConsumer(), clients.laneReader(),
+        () -> new KafkaProducer<>(clients.laneProducer(), new ByteArraySerializer(), new ByteArraySerializer()),
+        config.anthropicBaseUrl(), key, config.callTimeout(), config.lane(), config.topics(), codec, config.prices(),
+        spend, config.workerId(), clock)).orElse(null);
     Loops.Parts parts = new Loops.Parts(admin, router, codec, config.topics(), replies, metrics, settings,
-        config.resultMaxBytes(), clock, quota::windowsSeen);
+        config.resultMaxBytes(), clock, quota::windowsSeen, lane != null);
     this.loop = config.delivery() == Delivery.EXACTLY_ONCE
         ? Loops.exactlyOnce(consumer, () -> new KafkaProducer<>(clients.resultsProducer(true),
             new ByteArraySerializer(), new ByteArraySerializer()), parts)
@@ -246,6 +252,9 @@ public final class Worker implements AutoCloseable {
   public static Worker start(WorkerConfig config, Clock clock) {
     Worker w = new Worker(config, clock);
     w.thread.start();
+    if (w.lane != null) {
+      w.lane.start();
+    }
     log.info("worker {} started: group {}, jobs topic {}, {}, max {} in flight, {}", config.workerId(),
         config.groupId(), config.topics().jobs(), config.credentials(), config.maxInFlight(),
         config.delivery().wireName());
@@ -297,6 +306,9 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     kafkaMetrics.close();
+    if (lane != null) {
+      lane.close();
+    }
     quota.leave();  // the others take this worker's share at once
     if (election != null) {
       election.close();  // stops the refresher, then leaves the election

@@ -114,6 +114,32 @@ final class WorkerClients {
     return p;
   }
 
+  /** The batch lane's member: whoever the lane group assigns the lane topic's one partition owns the lane. */
+  Map<String, Object> laneConsumer() {
+    Map<String, Object> d = KafkaClientProperties.committedReader("promptq-lane-" + config.workerId(), 100);
+    d.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    d.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    Map<String, Object> p = with(d);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId() + ".batch-lane");
+    return p;
+  }
+
+  /** The lane owner's group-less reader of its batches and of a batch's lane records. */
+  Map<String, Object> laneReader() {
+    Map<String, Object> p = with(KafkaClientProperties.committedReader("promptq-lane-reader-" + config.workerId(), 100));
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    return p;
+  }
+
+  /** The lane owner's transactional producer: one id for the group, so a new owner fences the former. */
+  Map<String, Object> laneProducer() {
+    Map<String, Object> d = KafkaClientProperties.reliableProducer("promptq-lane-" + config.workerId());
+    d.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "promptq-" + config.groupId() + "-batch-lane");
+    d.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+    d.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    return with(d);
+  }
+
   private Map<String, Object> with(Map<String, Object> defaults) {
     return KafkaClientProperties.of(config.bootstrapServers(), config.kafkaProperties(), defaults);
   }

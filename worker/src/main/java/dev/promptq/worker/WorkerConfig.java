@@ -9,6 +9,7 @@ import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.credentials.CredentialCipher;
 import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.worker.lane.LaneSettings;
 import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
@@ -51,6 +52,7 @@ import java.util.stream.Stream;
  *   <tr><td>quota.subscription.requests</td><td></td><td>none (not paced)</td><td>the group's subscription requests per window</td></tr>
  *   <tr><td>quota.subscription.window.ms</td><td></td><td>18000000 (5 h)</td><td>the subscription budget's window</td></tr>
  *   <tr><td>quota.api.requests.per.minute</td><td></td><td>none (not paced)</td><td>the group's API requests per minute</td></tr>
+ *   <tr><td>batch.lane.*</td><td></td><td>see LaneSettings</td><td>how api_batch jobs are gathered into Message Batches</td></tr>
  *   <tr><td>quota.lag.ms</td><td></td><td>1000</td><td>the most a call's arrival may trail its permit; paced for</td></tr>
  *   <tr><td>quota.ahead.margin</td><td></td><td>0.1</td><td>how far reported utilisation may run ahead of the pace before slowing</td></tr>
  *   <tr><td>credentials.election.session.timeout.ms</td><td></td><td>10000</td><td>how soon a dead refresher is replaced</td></tr>
@@ -106,6 +108,7 @@ public record WorkerConfig(
     Credentials credentials,
     CredentialSettings credentialSettings,
     QuotaSettings quota,
+    LaneSettings lane,
     Optional<ClaudeCliSettings> claudeCli,
     int maxInFlight,
     Duration callTimeout,
@@ -167,7 +170,7 @@ public record WorkerConfig(
 
   /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
   public static final List<String> KEYS = Stream.of(OWN_KEYS, RouterSettings.KEYS, OperatorPolicy.KEYS,
-      CredentialSettings.KEYS, QuotaSettings.KEYS, ClaudeCliSettings.KEYS).flatMap(List::stream).toList();
+      CredentialSettings.KEYS, QuotaSettings.KEYS, LaneSettings.KEYS, ClaudeCliSettings.KEYS).flatMap(List::stream).toList();
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -178,6 +181,7 @@ public record WorkerConfig(
     Objects.requireNonNull(credentials, "credentials");
     Objects.requireNonNull(credentialSettings, "credentialSettings");
     Objects.requireNonNull(quota, "quota");
+    Objects.requireNonNull(lane, "lane");
     Objects.requireNonNull(claudeCli, "claudeCli");
     Objects.requireNonNull(callTimeout, "callTimeout");
     Objects.requireNonNull(delivery, "delivery");
@@ -282,6 +286,7 @@ public record WorkerConfig(
         .credentials(new Credentials(s.secret("claude.oauth.token"), s.secret("anthropic.api.key")))
         .credentialSettings(CredentialSettings.fromSettings(s))
         .quota(QuotaSettings.fromSettings(s))
+        .lane(LaneSettings.fromSettings(s))
         .claudeCli(ClaudeCliSettings.fromSettings(s, workerId).orElse(null))
         .maxInFlight(s.getInt("max.in.flight", DEFAULT_MAX_IN_FLIGHT, 1, 100_000))
         .callTimeout(Duration.ofMillis(s.getLong("call.timeout.ms", DEFAULT_CALL_TIMEOUT.toMillis(), 1, 86_400_000L)))

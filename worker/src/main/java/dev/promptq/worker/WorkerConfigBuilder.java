@@ -7,6 +7,7 @@ import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.consume.Ordering;
 import dev.promptq.worker.credentials.CredentialSettings;
 import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.worker.lane.LaneSettings;
 import dev.promptq.worker.quota.QuotaSettings;
 import dev.promptq.worker.routing.OperatorPolicy;
 import dev.promptq.worker.routing.RouterSettings;
@@ -25,6 +26,7 @@ public final class WorkerConfigBuilder {
   private Credentials credentials = Credentials.none();
   private CredentialSettings credentialSettings = CredentialSettings.defaults();
   private QuotaSettings quota = QuotaSettings.none();
+  private LaneSettings lane = LaneSettings.defaults();
   private ClaudeCliSettings claudeCli;
   private int maxInFlight = WorkerConfig.DEFAULT_MAX_IN_FLIGHT;
   private Duration callTimeout = WorkerConfig.DEFAULT_CALL_TIMEOUT;
@@ -83,6 +85,12 @@ public final class WorkerConfigBuilder {
   }
 
   /** The group's budgets per route; default none (no pacing). */
+  /** How {@code api_batch} jobs are gathered into Message Batches. */
+  public WorkerConfigBuilder lane(LaneSettings v) {
+    this.lane = v;
+    return this;
+  }
+
   public WorkerConfigBuilder quota(QuotaSettings v) {
     this.quota = v;
     return this;
@@ -203,7 +211,7 @@ public final class WorkerConfigBuilder {
 
   public WorkerConfig build() {
     return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
-        credentialSettings, quota, Optional.ofNullable(claudeCli),
+        credentialSettings, quota, lane, Optional.ofNullable(claudeCli),
         maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
         replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
         replyTopics != null ? replyTopics : WorkerConfig.defaultReplyTopics(topics), jobLimits, resultMaxBytes, operatorPolicy, opsPort, opsBind,

@@ -196,7 +196,7 @@ class WorkerConfigTest {
   @Test
   void anUnknownRoutePolicyInTheAllowListIsNamed() {
     assertEquals("route.policies.allowed: cheap (unknown route policy: cheap (expected subscription_first, "
-        + "subscription_only or api_only))", assertThrows(IllegalArgumentException.class,
+        + "subscription_only, api_only or api_batch))", assertThrows(IllegalArgumentException.class,
             () -> WorkerConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", "b",
                 "route.policies.allowed", "subscription_only,cheap")))).getMessage());
   }

@@ -5,9 +5,11 @@ import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.Outcome;
+import dev.promptq.job.RoutePolicy;
 import dev.promptq.job.TopicNames;
 import dev.promptq.kafka.ReplyHeaders;
 import dev.promptq.kafka.Topics;
+import dev.promptq.worker.lane.LaneEntry;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.Router;
 import java.time.Instant;
@@ -48,10 +50,12 @@ final class JobHandler implements JobRunner {
   private final WorkerMetrics metrics;
   private final int resultMaxBytes;
   private final UsageRecords usage;
+  private final boolean laneOpen;
 
   JobHandler(Router router, JobCodec codec, Topics topics, ReplyDestinations destinations, ReplyPolicy replies,
-      WorkerMetrics metrics, int resultMaxBytes, UsageRecords usage) {
+      WorkerMetrics metrics, int resultMaxBytes, UsageRecords usage, boolean laneOpen) {
     this.usage = usage;
+    this.laneOpen = laneOpen;
     this.metrics = metrics;
     this.router = router;
     this.codec = codec;
@@ -79,6 +83,9 @@ final class JobHandler implements JobRunner {
       if (undeliverable.isPresent()) {
         return CompletableFuture.completedFuture(List.of(deadLetter(record, undeliverable.get())));
       }
+      if (laneOpen && job.route() == RoutePolicy.API_BATCH && !handedBack.getAsBoolean() && router.laneMayTake(job)) {
+        return CompletableFuture.completedFuture(List.of(toLane(record, job, topic, partition)));
+      }
       return router.run(job, enqueuedAt, handedBack).thenApply(result -> {
         if (handedBack.getAsBoolean()) {
           return List.<Output>of();  // the next owner answers it; nothing to count
@@ -90,6 +97,19 @@ final class JobHandler implements JobRunner {
       log.error("job {} failed inside the worker", job.id(), bug);
       return List.of(deadLetter(record, "internal worker error: " + bug.getClass().getSimpleName()));
     });
+  }
+
+  /**
+   * The job as a lane entry, on the lane topic: it leaves the jobs topic in the transaction that
+   * writes it (exactly-once delivery), and the batch lane answers it.
+   */
+  private Output toLane(ConsumerRecord<byte[], byte[]> record, Job job, String topic, Integer partition) {
+    LaneEntry entry = new LaneEntry(job, topic, partition,
+        ReplyHeaders.bytes(record.headers(), ReplyHeaders.CORRELATION_ID), Instant.ofEpochMilli(record.timestamp()));
+    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.lane(), 0, ReplyHeaders.utf8(job.id()),
+        entry.encode(codec));
+    return new Output(r, (reason, detail) -> deadLetter(record, "the batch lane refused the job (" + reason + ": "
+        + detail + ")"));
   }
 
   @Override

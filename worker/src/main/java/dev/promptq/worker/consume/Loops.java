@@ -23,10 +23,11 @@ public final class Loops {
    * @param resultMaxBytes the largest record a job may make the worker write
    * @param windows the subscription's utilisation per window as the worker last saw it, for the
    *     usage records
+   * @param laneOpen whether {@code api_batch} jobs go to the batch lane (the group has an API key)
    */
   public record Parts(Admin admin, Router router, JobCodec codec, Topics topics, ReplyPolicy replies,
       WorkerMetrics metrics, JobLoop.Settings settings, int resultMaxBytes, Clock clock,
-      Supplier<Map<String, Double>> windows) {}
+      Supplier<Map<String, Double>> windows, boolean laneOpen) {}
 
   /**
    * A loop that publishes results and commits offsets in one transaction.
@@ -64,7 +65,7 @@ public final class Loops {
   private static JobLoop loop(Consumer<byte[], byte[]> consumer, Committer committer, Parts p) {
     JobLoop loop = new JobLoop(consumer, committer, new JobHandler(p.router(), p.codec(), p.topics(),
         ReplyDestinations.of(p.admin(), p.clock()), p.replies(), p.metrics(), p.resultMaxBytes(),
-        new UsageRecords(new UsageCodec(p.codec().mapper()), p.topics().usage(), p.windows())), p.settings(),
+        new UsageRecords(new UsageCodec(p.codec().mapper()), p.topics().usage(), p.windows()), p.laneOpen()), p.settings(),
         p.topics().jobs(), p.clock());
     loop.onFault(p.metrics()::onLoopFault);
     return loop;

@@ -61,7 +61,7 @@ public record OperatorPolicy(Set<RoutePolicy> policies, Long maxTokensCap, Globs
   /** Reads and validates {@link #KEYS}; unset, everything is allowed. */
   public static OperatorPolicy fromSettings(Settings s) {
     Set<RoutePolicy> policies = EnumSet.noneOf(RoutePolicy.class);
-    for (String name : s.get("route.policies.allowed", "subscription_first,subscription_only,api_only").split(",")) {
+    for (String name : s.get("route.policies.allowed", "subscription_first,subscription_only,api_only,api_batch").split(",")) {
       try {
         policies.add(RoutePolicy.fromWireName(name.strip()));
       } catch (IllegalArgumentException e) {

@@ -150,6 +150,15 @@ public final class Router {
     return new JobRun(job, enqueuedAt, clock.instant(), handedBack, usable, notes, waiting, workerId);
   }
 
+  /**
+   * Whether {@code job} may leave for the batch lane: the operator's caps allow it and it asks for
+   * no stream. A job that may not is {@link #run} instead, which ends it with the reason.
+   */
+  public boolean laneMayTake(Job job) {
+    JsonNode stream = job.request().get("stream");
+    return operator.refusal(job).isEmpty() && (stream == null || !stream.asBoolean(false));
+  }
+
   /** Jobs waiting for a route (a gate, a budget, a backoff) rather than calling one, now. */
   public int waitingJobs() {
     return waiting.total();

@@ -1,0 +1,90 @@
+package dev.promptq.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.promptq.job.Attempt;
+import dev.promptq.job.Job;
+import dev.promptq.job.JobResult;
+import dev.promptq.job.Outcome;
+import dev.promptq.job.Route;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.testkit.junit.SharedKafka;
+import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.usage.PriceTable;
+import dev.promptq.usage.Tokens;
+import dev.promptq.worker.lane.LaneSettings;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@code api_batch} jobs go through Message Batches: one result each, at half the price. */
+@ExtendWith(SharedKafka.class)
+class BatchLaneIT {
+  private static final LaneSettings FAST = new LaneSettings(100, 1024 * 1024, Duration.ofMillis(200),
+      Duration.ofMillis(200));
+
+  private static Set<String> submit(TestPipeline p, String prefix, int n) {
+    Set<String> ids = new LinkedHashSet<>();
+    for (int i = 0; i < n; i++) {
+      ObjectNode request = p.request(prefix + " question " + i + " " + "x".repeat(i % 50));
+      request.put("model", "claude-haiku-4-5");
+      p.client().submit(Job.of(prefix + "-" + i, request).withRoute(RoutePolicy.API_BATCH));
+      ids.add(prefix + "-" + i);
+    }
+    p.client().flush();
+    return ids;
+  }
+
+  private static void startWorkers(TestPipeline p, int n) {
+    for (int i = 1; i <= n; i++) {
+      p.startWorker(p.workerConfig("w" + i).lane(FAST).build());
+    }
+    p.awaitGroupFormed();
+  }
+
+  @Test
+  void threeWorkersAnswerEveryApiBatchJobOnceAtHalfThePrice(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka, AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+        .apiKey(TestPipeline.API_KEY).batchProcessing(Duration.ofSeconds(1)))) {
+      startWorkers(p, 3);
+      Set<String> ids = submit(p, "lane", 300);
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+      PriceTable prices = PriceTable.defaults();
+      double synchronous = 0;
+      double charged = 0;
+      for (JobResult r : results.values()) {
+        assertEquals(Outcome.SUCCEEDED, r.outcome(), r.id() + ": " + r.error());
+        assertEquals(Route.API, r.route());
+        assertEquals(1, r.attempts().size());
+        assertEquals(Attempt.BATCH, r.attempts().get(0).lane());
+        synchronous += prices.cost("claude-haiku-4-5", Tokens.fromUsage(r.usage()), false).orElseThrow();
+        charged += r.apiCostUsd();
+      }
+      assertEquals(synchronous / 2, charged, 1e-9, "the batch lane costs half the synchronous route");
+      assertEquals(0, p.sim.calls().size(), "no synchronous call");
+      assertEquals(300, p.sim.batchSubmissions().size());
+      assertTrue(p.sim.batchSubmissions().values().stream().allMatch(n -> n == 1), "no job submitted twice");
+      System.out.printf("batch lane: 300 jobs, %.6f USD against %.6f synchronously%n", charged, synchronous);
+    }
+  }
+
+  @Test
+  void aBatchThatExpiresEndsItsJobsExpired(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka, AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+        .apiKey(TestPipeline.API_KEY).batchProcessing(Duration.ofMinutes(10)).batchExpiry(Duration.ofSeconds(1)))) {
+      startWorkers(p, 1);
+      Set<String> ids = submit(p, "late", 20);
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+      for (JobResult r : results.values()) {
+        assertEquals(Outcome.EXPIRED, r.outcome(), r.id());
+        assertEquals("batch_expired", r.error().type());
+      }
+    }
+  }
+}
