@@ -171,6 +171,14 @@ final class StatusCommand implements Callable<Integer> {
           q.reset() == null ? "" : ", resets at " + q.reset() + (q.status() == null ? "" : " (" + q.status() + ")"));
     }
     out.printf("API spend today: %.4f USD%n", s.apiSpendToday());
+    if (!s.openBatches().isEmpty()) {
+      out.printf("batch lane: %d open Message Batches, %d requests%n", s.openBatches().size(),
+          s.openBatches().stream().mapToInt(GroupStatus.OpenBatch::requests).sum());
+      for (GroupStatus.OpenBatch b : s.openBatches()) {
+        out.printf("  %s  %d requests, %s old, submitted by %s%n", b.id(), b.requests(),
+            human(java.time.Duration.between(b.submittedAt(), s.at())), b.worker());
+      }
+    }
     if (!s.recentErrors().isEmpty()) {
       out.println("recent errors (newest first):");
       for (GroupStatus.RecentError e : s.recentErrors()) {

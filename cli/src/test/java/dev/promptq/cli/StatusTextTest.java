@@ -54,6 +54,18 @@ class StatusTextTest {
   }
 
   @Test
+  void theBatchLanesOpenBatchesAreListedWithTheirAge() {
+    GroupStatus s = new GroupStatus("promptq-workers", "Stable", List.of(), List.of(), Map.of(), 0, null, Map.of(),
+        List.of(), Map.of(), List.of(new GroupStatus.OpenBatch("msgbatch_01", 500, NOW.minusSeconds(720), "w2"),
+            new GroupStatus.OpenBatch("msgbatch_02", 120, NOW.minusSeconds(45), "w2")), NOW);
+    String t = text(s);
+    assertTrue(t.contains("batch lane: 2 open Message Batches, 620 requests"), t);
+    assertTrue(t.contains("  msgbatch_01  500 requests, 12 min old, submitted by w2"), t);
+    assertTrue(t.contains("  msgbatch_02  120 requests, 45 s old, submitted by w2"), t);
+    assertTrue(!text(status(Map.of(), null)).contains("batch lane"), "nothing about the lane without open batches");
+  }
+
+  @Test
   void durationsReadAsAPersonSaysThem() {
     assertEquals("45 s", StatusCommand.human(Duration.ofSeconds(45)));
     assertEquals("12 min", StatusCommand.human(Duration.ofMinutes(12)));

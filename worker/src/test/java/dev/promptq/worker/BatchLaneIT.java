@@ -1,5 +1,6 @@
 package dev.promptq.worker;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,11 @@ import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.usage.PriceTable;
 import dev.promptq.usage.Tokens;
 import dev.promptq.worker.lane.LaneSettings;
+import dev.promptq.worker.status.GroupStatus;
+import dev.promptq.worker.status.GroupStatusReader;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -85,6 +91,29 @@ class BatchLaneIT {
         assertEquals(Outcome.EXPIRED, r.outcome(), r.id());
         assertEquals("batch_expired", r.error().type());
       }
+    }
+  }
+
+  @Test
+  void theOpenBatchesShowInTheGroupsStatusUntilTheyEnd(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka, AnthropicSimulator.builder().oauthToken(TestPipeline.OAUTH_TOKEN)
+        .apiKey(TestPipeline.API_KEY).batchProcessing(Duration.ofSeconds(8)))) {
+      startWorkers(p, 2);
+      Set<String> ids = submit(p, "shown", 30);
+      GroupStatus open = await().atMost(Duration.ofSeconds(60)).until(() -> status(p),
+          s -> s.openBatches().stream().mapToInt(GroupStatus.OpenBatch::requests).sum() == 30);
+      assertTrue(open.openBatches().stream().allMatch(b -> b.id().startsWith("msgbatch_")), open.openBatches().toString());
+      assertTrue(open.toJson(p.codec.mapper()).path("open_batches").get(0).path("age_s").asLong() >= 0);
+      p.assertExactlyOneResultEach(ids);
+      await().atMost(Duration.ofSeconds(30)).until(() -> status(p).openBatches().isEmpty());
+    }
+  }
+
+  private static GroupStatus status(TestPipeline p) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", p.bootstrapServers()));
+        KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of("bootstrap.servers", p.bootstrapServers(),
+            "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      return new GroupStatusReader(admin, reader, p.topics, java.time.Clock.systemUTC()).read(p.groupId);
     }
   }
 }

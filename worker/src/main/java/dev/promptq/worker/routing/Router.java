@@ -151,12 +151,14 @@ public final class Router {
   }
 
   /**
-   * Whether {@code job} may leave for the batch lane: the operator's caps allow it and it asks for
-   * no stream. A job that may not is {@link #run} instead, which ends it with the reason.
+   * Whether {@code job} may leave for the batch lane: the operator's caps allow it, it asks for no
+   * stream, and no API budget it counts against is spent. A job that may not is {@link #run}
+   * instead, which ends it with the reason.
    */
   public boolean laneMayTake(Job job) {
     JsonNode stream = job.request().get("stream");
-    return operator.refusal(job).isEmpty() && (stream == null || !stream.asBoolean(false));
+    return operator.refusal(job).isEmpty() && (stream == null || !stream.asBoolean(false))
+        && spend.spentBudget(job.batch()).isEmpty();
   }
 
   /** Jobs waiting for a route (a gate, a budget, a backoff) rather than calling one, now. */

@@ -32,9 +32,22 @@ public record GroupStatus(
     Map<String, Quota> quotas,
     List<RecentError> recentErrors,
     Map<String, WorkerActivity> activity,
+    List<OpenBatch> openBatches,
     Instant at) {
 
+  /** A status without the batch lane's open batches. */
+  public GroupStatus(String group, String state, List<Member> members, List<PartitionLag> partitions,
+      Map<String, RouteState> routes, double apiSpendToday, SharedCredentials credentials, Map<String, Quota> quotas,
+      List<RecentError> recentErrors, Map<String, WorkerActivity> activity, Instant at) {
+    this(group, state, members, partitions, routes, apiSpendToday, credentials, quotas, recentErrors, activity,
+        List.of(), at);
+  }
+
+  /** A Message Batch of the batch lane, submitted and not yet published, as its record says. */
+  public record OpenBatch(String id, int requests, Instant submittedAt, String worker) {}
+
   public GroupStatus {
+    openBatches = List.copyOf(openBatches);
     members = List.copyOf(members);
     partitions = List.copyOf(partitions);
     routes = Map.copyOf(routes);
@@ -122,6 +135,11 @@ public record GroupStatus(
       a.windows().forEach((name, win) -> wins.putObject(name).put("utilization", win.utilization())
           .put("reset", win.reset() == null ? null : win.reset().toString()));
       w.put("binding_window", a.bindingWindow());
+    }
+    ArrayNode obs = n.putArray("open_batches");
+    for (OpenBatch b : openBatches) {
+      obs.addObject().put("id", b.id()).put("requests", b.requests()).put("submitted_at", b.submittedAt().toString())
+          .put("age_s", java.time.Duration.between(b.submittedAt(), at).toSeconds()).put("worker", b.worker());
     }
     ArrayNode ps = n.putArray("partitions");
     for (PartitionLag p : partitions) {

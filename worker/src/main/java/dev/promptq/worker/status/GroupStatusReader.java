@@ -45,6 +45,7 @@ public final class GroupStatusReader {
   private final Topics topics;
   private final Clock clock;
   private final ControlRecords records = new ControlRecords();
+  private final com.fasterxml.jackson.databind.ObjectMapper mapper = dev.promptq.job.JobCodec.newMapper();
 
   public GroupStatusReader(Admin admin, Consumer<byte[], byte[]> controlReader, Topics topics, Clock clock) {
     this.admin = admin;
@@ -68,7 +69,7 @@ public final class GroupStatusReader {
       List<GroupStatus.PartitionLag> lag = lag(group);
       RoutesAndSpend control = readControl();
       return new GroupStatus(group, d.groupState().toString(), members, lag, control.routes(), control.spend(), control.credentials(), control.quotas(), control.errors(),
-          control.activity(), clock.instant());
+          control.activity(), openBatches(), clock.instant());
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot read group " + group + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
@@ -77,6 +78,37 @@ public final class GroupStatusReader {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  /** The batch lane's open batches: the records of its batches topic not yet tombstoned (none without the topic). */
+  private List<GroupStatus.OpenBatch> openBatches() throws ExecutionException, InterruptedException,
+      TimeoutException {
+    if (!admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(topics.laneBatches())) {
+      return List.of();
+    }
+    TopicPartition tp = new TopicPartition(topics.laneBatches(), 0);
+    controlReader.assign(List.of(tp));
+    controlReader.seekToBeginning(List.of(tp));
+    long end = controlReader.endOffsets(List.of(tp), TIMEOUT).get(tp);
+    Map<String, GroupStatus.OpenBatch> open = new java.util.LinkedHashMap<>();
+    Instant deadline = clock.instant().plus(TIMEOUT);
+    while (controlReader.position(tp) < end && clock.instant().isBefore(deadline)) {
+      for (ConsumerRecord<byte[], byte[]> r : controlReader.poll(Duration.ofMillis(200))) {
+        String id = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+        if (r.value() == null) {
+          open.remove(id);
+          continue;
+        }
+        try {
+          var v = mapper.readTree(r.value());
+          open.put(id, new GroupStatus.OpenBatch(id, v.path("count").asInt(),
+              Instant.parse(v.path("submitted_at").asText()), v.path("worker").asText()));
+        } catch (java.io.IOException | RuntimeException e) {
+          // a damaged record: the status skips it
+        }
+      }
+    }
+    return List.copyOf(open.values());
   }
 
   private List<GroupStatus.PartitionLag> lag(String group) throws ExecutionException, InterruptedException,
