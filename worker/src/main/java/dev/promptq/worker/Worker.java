@@ -175,6 +175,9 @@ public final class Worker implements AutoCloseable {
         () -> new KafkaProducer<>(clients.laneProducer(), new ByteArraySerializer(), new ByteArraySerializer()),
         config.anthropicBaseUrl(), key, config.callTimeout(), config.lane(), config.topics(), codec, config.prices(),
         spend, config.workerId(), clock)).orElse(null);
+    if (lane != null) {
+      router.offerLane(config.lane().minDeadline());
+    }
     Loops.Parts parts = new Loops.Parts(admin, router, codec, config.topics(), replies, metrics, settings,
         config.resultMaxBytes(), clock, quota::windowsSeen, lane != null);
     this.loop = config.delivery() == Delivery.EXACTLY_ONCE

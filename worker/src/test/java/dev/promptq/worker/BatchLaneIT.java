@@ -16,6 +16,7 @@ import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.usage.PriceTable;
 import dev.promptq.usage.Tokens;
+import dev.promptq.worker.credentials.Credentials;
 import dev.promptq.worker.lane.LaneSettings;
 import dev.promptq.worker.status.GroupStatus;
 import dev.promptq.worker.status.GroupStatusReader;
@@ -23,7 +24,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -33,7 +36,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedKafka.class)
 class BatchLaneIT {
   private static final LaneSettings FAST = new LaneSettings(100, 1024 * 1024, Duration.ofMillis(200),
-      Duration.ofMillis(200));
+      Duration.ofMillis(200), Duration.ofHours(1));
+  /** A worker the subscription cannot serve: only the API key. */
+  private static final Credentials API_ONLY = new Credentials(Optional.empty(), Optional.of(TestPipeline.API_KEY));
 
   private static Set<String> submit(TestPipeline p, String prefix, int n) {
     Set<String> ids = new LinkedHashSet<>();
@@ -106,6 +111,59 @@ class BatchLaneIT {
       assertTrue(open.toJson(p.codec.mapper()).path("open_batches").get(0).path("age_s").asLong() >= 0);
       p.assertExactlyOneResultEach(ids);
       await().atMost(Duration.ofSeconds(30)).until(() -> status(p).openBatches().isEmpty());
+    }
+  }
+
+  /** subscription_first jobs the subscription cannot serve, half with a deadline that leaves time for a batch. */
+  private static Set<String> submitFirst(TestPipeline p, String prefix, int n, Set<String> canWait) {
+    Set<String> ids = new LinkedHashSet<>();
+    for (int i = 0; i < n; i++) {
+      ObjectNode request = p.request(prefix + " " + i);
+      request.put("model", "claude-haiku-4-5");
+      boolean waits = i % 2 == 0;
+      String id = prefix + "-" + i;
+      p.client().submit(Job.of(id, request).withDeadline(Instant.now().plus(waits ? Duration.ofHours(2)
+          : Duration.ofMinutes(10))));
+      ids.add(id);
+      if (waits) {
+        canWait.add(id);
+      }
+    }
+    p.client().flush();
+    return ids;
+  }
+
+  @Test
+  void subscriptionFirstJobsThatCanWaitTakeTheLaneAndTheOthersTheSynchronousApi(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka, AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY)
+        .batchProcessing(Duration.ofSeconds(1)))) {
+      p.startWorker(p.workerConfig("w1").credentials(API_ONLY).lane(FAST).build());
+      p.awaitGroupFormed();
+      Set<String> canWait = new LinkedHashSet<>();
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(submitFirst(p, "first", 20, canWait));
+      for (JobResult r : results.values()) {
+        assertEquals(Outcome.SUCCEEDED, r.outcome(), r.id() + ": " + r.error());
+        assertEquals(canWait.contains(r.id()) ? Attempt.BATCH : Attempt.SYNC, r.attempts().get(0).lane(), r.id());
+      }
+      assertEquals(canWait.size(), p.sim.batchSubmissions().size(), "the jobs that can wait went to a batch");
+      assertEquals(10, p.sim.calls().size(), "the others to the synchronous API");
+    }
+  }
+
+  @Test
+  void aSubscriptionFirstJobWhoseBatchExpiredTakesTheSynchronousApiBeforeItsDeadline(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka, AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY)
+        .batchProcessing(Duration.ofMinutes(10)).batchExpiry(Duration.ofSeconds(1)))) {
+      p.startWorker(p.workerConfig("w1").credentials(API_ONLY).lane(FAST).build());
+      p.awaitGroupFormed();
+      Set<String> canWait = new LinkedHashSet<>();
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(submitFirst(p, "again", 10, canWait));
+      for (JobResult r : results.values()) {
+        assertEquals(Outcome.SUCCEEDED, r.outcome(), r.id() + ": " + r.error());
+        assertEquals(Attempt.SYNC, r.attempts().get(r.attempts().size() - 1).lane());
+      }
+      assertEquals(canWait.size(), p.sim.batchSubmissions().size(), "those that can wait went to a batch first");
+      assertEquals(10, p.sim.calls().size(), "then every job took the synchronous API once");
     }
   }
 

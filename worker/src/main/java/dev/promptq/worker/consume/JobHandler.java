@@ -86,9 +86,13 @@ final class JobHandler implements JobRunner {
       if (laneOpen && job.route() == RoutePolicy.API_BATCH && !handedBack.getAsBoolean() && router.laneMayTake(job)) {
         return CompletableFuture.completedFuture(List.of(toLane(record, job, topic, partition)));
       }
-      return router.run(job, enqueuedAt, handedBack).thenApply(result -> {
+      boolean laneTried = record.headers().lastHeader(LaneEntry.TRIED_HEADER) != null;
+      return router.run(job, enqueuedAt, handedBack, laneTried || !laneOpen).thenApply(result -> {
         if (handedBack.getAsBoolean()) {
           return List.<Output>of();  // the next owner answers it; nothing to count
+        }
+        if (result.error() != null && result.error().type().equals(Router.TO_LANE)) {
+          return List.of(toLane(record, job, topic, partition));  // it can wait: half price
         }
         metrics.onResult(result);
         return List.of(reply(record, job, topic, partition, result), usage.of(job, result));

@@ -113,7 +113,7 @@ public final class BatchLane implements AutoCloseable {
     return new BatchLane(new org.apache.kafka.clients.consumer.KafkaConsumer<>(laneConsumer, bytes, bytes),
         new LaneReader(new org.apache.kafka.clients.consumer.KafkaConsumer<>(readerConsumer, bytes, bytes), topics,
             codec),
-        new LaneTransactions(producers, new LaneResults(codec, prices, topics.usage(), workerId), spend, topics),
+        new LaneTransactions(producers, new LaneResults(codec, prices, topics.usage(), topics.jobs(), workerId), spend, topics),
         new MessageBatches(baseUrl, apiKey, codec.mapper(), callTimeout, clock), settings, topics, codec, workerId,
         clock);
   }

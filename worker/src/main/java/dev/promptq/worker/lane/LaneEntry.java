@@ -21,6 +21,11 @@ import java.util.Optional;
  * @param enqueuedAt when the job was written to the jobs topic
  */
 public record LaneEntry(Job job, String replyTopic, Integer replyPartition, byte[] correlation, Instant enqueuedAt) {
+  /**
+   * The header of a job the lane sent back to the jobs topic (its batch did not answer it): it
+   * takes the synchronous API then, not the lane again.
+   */
+  public static final String TRIED_HEADER = "promptq_lane";
 
   /** The entry as the lane topic's record value. */
   public byte[] encode(JobCodec codec) {

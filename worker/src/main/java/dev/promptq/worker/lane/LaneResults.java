@@ -37,9 +37,11 @@ final class LaneResults {
   private final UsageCodec usage;
   private final PriceTable prices;
   private final String usageTopic;
+  private final String jobsTopic;
   private final String workerId;
 
-  LaneResults(JobCodec codec, PriceTable prices, String usageTopic, String workerId) {
+  LaneResults(JobCodec codec, PriceTable prices, String usageTopic, String jobsTopic, String workerId) {
+    this.jobsTopic = jobsTopic;
     this.codec = codec;
     this.usage = new UsageCodec(codec.mapper());
     this.prices = prices;
@@ -84,6 +86,36 @@ final class LaneResults {
           "the Message Batch's results did not name this request", 0), List.of(attempt(0, "batch_result_missing",
               latency, null)), null, entry.job().metadata(), workerId, entry.enqueuedAt(), submittedAt, now);
     };
+  }
+
+  /** Errors a batch result may carry that the synchronous API might not meet: the failure table retries them. */
+  private static final java.util.Set<String> PASSING = java.util.Set.of("overloaded_error", "api_error",
+      "rate_limit_error");
+
+  /**
+   * Whether {@code result} goes back to the jobs topic rather than to its caller: the batch did not
+   * answer a {@code subscription_first} job (expired, canceled, or an error the failure table
+   * retries) whose deadline has not passed, so its policy's next route, the synchronous API, takes it.
+   */
+  boolean goesBack(LaneEntry entry, JobResult result, Instant now) {
+    boolean unanswered = result.outcome() == Outcome.EXPIRED || result.outcome() == Outcome.CANCELED
+        || result.outcome() == Outcome.ERRORED && result.error() != null && PASSING.contains(result.error().type());
+    return unanswered && entry.job().route() == dev.promptq.job.RoutePolicy.SUBSCRIPTION_FIRST
+        && (entry.job().deadline() == null || now.isBefore(entry.job().deadline()));
+  }
+
+  /** The job again, on the jobs topic, marked so it takes the synchronous API; its reply topic and correlation kept. */
+  ProducerRecord<byte[], byte[]> backToJobs(LaneEntry entry) {
+    Headers headers = new RecordHeaders();
+    headers.add(LaneEntry.TRIED_HEADER, ReplyHeaders.utf8("batch"));
+    if (entry.correlation() != null) {
+      headers.add(ReplyHeaders.CORRELATION_ID, entry.correlation());
+    }
+    if (entry.replyPartition() != null) {
+      headers.add(ReplyHeaders.REPLY_PARTITION, java.nio.ByteBuffer.allocate(4).putInt(entry.replyPartition()).array());
+    }
+    return new ProducerRecord<>(jobsTopic, null, ReplyHeaders.utf8(entry.job().id()),
+        codec.encodeJob(entry.job().withReplyTo(entry.replyTopic())), headers);
   }
 
   com.fasterxml.jackson.databind.ObjectMapper mapper() {

@@ -81,6 +81,10 @@ final class LaneTransactions implements AutoCloseable {
     Map<LaneEntry, JobResult> done = new java.util.LinkedHashMap<>();
     for (Map.Entry<Long, LaneEntry> e : entries.entrySet()) {
       JobResult result = results.result(e.getValue(), answers.get(e.getKey()), b.submittedAt(), now);
+      if (results.goesBack(e.getValue(), result, now)) {
+        p.send(results.backToJobs(e.getValue()));  // its policy's next route, the synchronous API
+        continue;
+      }
       p.send(results.replyRecord(e.getValue(), result));
       p.send(results.usageRecord(e.getValue(), result));
       done.put(e.getValue(), result);

@@ -49,6 +49,8 @@ final class JobRun implements VerdictPolicy.History {
   private int rateLimitedWaits;
   int unreachable;
   boolean refreshedOnce;
+  /** False once the batch lane has had the job (it goes to the synchronous API then). */
+  boolean mayLane;
   SubscriptionTokens.Token token;
   Route lastRoute;
   ApiError lastError;

@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
+  /**
+   * The error type of the result a job ends with when it goes to the batch lane instead of the
+   * synchronous API; never published: the job handler writes the job to the lane instead.
+   */
+  public static final String TO_LANE = "to_batch_lane";
   /** The gate's reason while a 401 holds a route off; new credentials reopen it. */
   static final String UNAUTHORIZED = SubscriptionGate.UNAUTHORIZED;
 
@@ -62,7 +67,7 @@ public final class Router {
   private final VerdictPolicy policy;
   private final RouteAdmission admission;
   private final RouteGates gates;
-  private final RouteNotice.Publisher notices;
+  private final RouteHolds holds;
   private final ApiSpend spend;
   private final QuotaGovernor quota;
   private final RouterSettings settings;
@@ -71,6 +76,7 @@ public final class Router {
   private final Clock clock;
   private final Waits waiting = new Waits();
   private final CallLedger ledger;
+  private final LaneOffer lane;
 
   /**
    * @param transports what carries calls on each route
@@ -89,7 +95,8 @@ public final class Router {
     this.admission = new RouteAdmission(gates, quota, spend);
     this.ledger = new CallLedger(quota, spend);
     this.gates = gates;
-    this.notices = notices;
+    this.holds = new RouteHolds(gates, notices, workerId, clock);
+    this.lane = new LaneOffer(operator, spend);
     this.spend = spend;
     this.settings = settings;
     this.workerId = workerId;
@@ -110,7 +117,25 @@ public final class Router {
    * went to another worker, which will run it): then it ends {@code canceled} without a call.
    */
   public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt, BooleanSupplier handedBack) {
+    return run(job, enqueuedAt, handedBack, false);
+  }
+
+  /**
+   * Lets {@code subscription_first} jobs that can wait go to the batch lane rather than the
+   * synchronous API: those whose deadline is at least {@code minDeadline} away.
+   */
+  public void offerLane(Duration minDeadline) {
+    lane.offer(minDeadline);
+  }
+
+  /**
+   * As {@link #run(Job, Instant, BooleanSupplier)}; a job that would call the synchronous API but
+   * can wait for a Message Batch ends {@code errored} {@link #TO_LANE} without a call, unless
+   * {@code laneTried} (its batch did not answer it).
+   */
+  public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt, BooleanSupplier handedBack, boolean laneTried) {
     JobRun run = plan(job, enqueuedAt, handedBack);
+    run.mayLane = !laneTried;
     Optional<ApiError> refused = Preflight.refusal(operator, run);
     if (refused.isPresent()) {
       return done(finish(run, Outcome.ERRORED, null, null, refused.get()));
@@ -156,9 +181,7 @@ public final class Router {
    * instead, which ends it with the reason.
    */
   public boolean laneMayTake(Job job) {
-    JsonNode stream = job.request().get("stream");
-    return operator.refusal(job).isEmpty() && (stream == null || !stream.asBoolean(false))
-        && spend.spentBudget(job.batch()).isEmpty();
+    return lane.mayTake(job);
   }
 
   /** Jobs waiting for a route (a gate, a budget, a backoff) rather than calling one, now. */
@@ -193,6 +216,11 @@ public final class Router {
     RouteAdmission.Choice choice = admission.choose(run.routes, run.excluded, run.job.batch(), run.apiNeed);
     if (choice instanceof RouteAdmission.Call c) {
       run.endWait(now);
+      if (c.permit().route() == Route.API && lane.canWait(run, now)) {
+        admission.release(c.permit());
+        ledger.cancel(c.reserved());
+        return done(finish(run, Outcome.ERRORED, null, null, new ApiError(TO_LANE, "waits for a Message Batch", 0)));
+      }
       return call(run, c.permit(), c.reserved());
     }
     if (choice instanceof RouteAdmission.NoRoute none) {
@@ -243,10 +271,11 @@ public final class Router {
       }
     });
     return sent.thenCompose(outcome -> {
-      VerdictPolicy.Decision d = policy.decide(route, outcome, refreshes(route), run, clock.instant());
+      VerdictPolicy.Decision d = policy.decide(route, outcome,
+          route == Route.SUBSCRIPTION && subscription.refreshable(), run, clock.instant());
       CallLedger.Entry booked = ledger.record(route, outcome, reserved, run.job);
       // before the permit goes back, so no waiting job calls a closed route
-      d.closure().ifPresent(c -> close(route, c, d.verdict().error()));
+      d.closure().ifPresent(c -> holds.close(route, c, d.verdict().error()));
       gates.exit(permit, d.verdict(), booked.unified());
       run.attempted(outcome, d.verdict(), booked.cost());
       run.count(route, d.count());
@@ -273,7 +302,8 @@ public final class Router {
         if (!fresh) {
           // No new credentials came: hold the route off group-wide as a refusal, so other jobs
           // do not each meet the same 401. New credentials reopen it at once.
-          holdOffGroupWide(route, clock.instant().plus(settings.refusalCooldown()), UNAUTHORIZED, d.verdict().error());
+          holds.holdOffGroupWide(route, clock.instant().plus(settings.refusalCooldown()), UNAUTHORIZED,
+              d.verdict().error());
         }
         return step(run);
       });
@@ -303,29 +333,6 @@ public final class Router {
     CompletableFuture<Void> elapsed = new CompletableFuture<>();
     gates.schedule(() -> elapsed.complete(null), delay);
     return elapsed.thenCompose(v -> step(run));
-  }
-
-  /** Holds {@code route} off as the policy said: for the group, or on this worker only. */
-  private void close(Route route, VerdictPolicy.Closure c, ApiError error) {
-    if (c.groupWide()) {
-      holdOffGroupWide(route, c.until(), c.reason(), error);
-    } else {
-      gates.close(route, c.until(), c.reason());
-    }
-  }
-
-  /** True if a 401 on {@code route} is cured by the group's refresh rather than a cool-down. */
-  private boolean refreshes(Route route) {
-    return route == Route.SUBSCRIPTION && subscription.refreshable();
-  }
-
-  private void holdOffGroupWide(Route route, Instant until, String reason, ApiError error) {
-    RouteNotice notice = new RouteNotice(route, until, reason, workerId, clock.instant());
-    if (gates.apply(notice)) {
-      log.warn("{} route held off until {} ({}: {} {}); telling the group", route.wireName(), until, reason,
-          error.status(), error.type());
-    }
-    notices.publish(notice);
   }
 
   private JobResult finish(JobRun run, Outcome outcome, Route route, JsonNode message, ApiError error) {
