@@ -58,6 +58,15 @@ final class SimCommand implements Callable<Integer> {
           + "(default: no quota, no unified headers).")
   Integer quota;
 
+  @Option(names = "--batch-processing", defaultValue = "PT1S", paramLabel = "DURATION",
+      description = "How long a Message Batch takes to end, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration batchProcessing;
+
+  @Option(names = "--batch-expiry", defaultValue = "PT24H", paramLabel = "DURATION",
+      description = "When a Message Batch expires after its creation, ISO-8601; what it has not processed by then "
+          + "is expired (default: ${DEFAULT-VALUE}).")
+  Duration batchExpiry;
+
   @Option(names = "--quota-window", defaultValue = "PT5H",
       description = "The quota window, ISO-8601, starting at its first request (default: ${DEFAULT-VALUE}).")
   Duration quotaWindow;
@@ -128,6 +137,11 @@ final class SimCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     AnthropicSimulatorBuilder b = AnthropicSimulator.builder().port(port).latency(Duration.ofMillis(latencyMs))
         .responder(new Directives(clock, Duration.ofMinutes(1)));
+    try {
+      b.batchProcessing(batchProcessing).batchExpiry(batchExpiry);
+    } catch (IllegalArgumentException e) {
+      throw new PromptQ.UsageError("--batch-processing / --batch-expiry: " + e.getMessage());
+    }
     if (quota != null) {
       if (quota < 1 || quotaWindow.isNegative() || quotaWindow.isZero()) {
         throw new PromptQ.UsageError("--subscription-quota: " + quota + " per " + quotaWindow

@@ -78,6 +78,8 @@ class BatchLaneIT {
         charged += r.apiCostUsd();
       }
       assertEquals(synchronous / 2, charged, 1e-9, "the batch lane costs half the synchronous route");
+      double expected = charged;
+      await().atMost(Duration.ofSeconds(30)).until(() -> Math.abs(status(p).apiSpendToday() - expected) < 1e-9);
       assertEquals(0, p.sim.calls().size(), "no synchronous call");
       assertEquals(300, p.sim.batchSubmissions().size());
       assertTrue(p.sim.batchSubmissions().values().stream().allMatch(n -> n == 1), "no job submitted twice");
@@ -111,6 +113,33 @@ class BatchLaneIT {
       assertTrue(open.toJson(p.codec.mapper()).path("open_batches").get(0).path("age_s").asLong() >= 0);
       p.assertExactlyOneResultEach(ids);
       await().atMost(Duration.ofSeconds(30)).until(() -> status(p).openBatches().isEmpty());
+    }
+  }
+
+  @Test
+  void aRequestTheApiRefusesEndsItsOwnJobErroredAndNoOther(EmbeddedKafka kafka) {
+    try (TestPipeline p = new TestPipeline(kafka, AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY)
+        .batchProcessing(Duration.ofSeconds(1)))) {
+      startWorkers(p, 1);
+      Set<String> ids = new LinkedHashSet<>();
+      for (int i = 0; i < 20; i++) {
+        ObjectNode request = p.request("mixed " + i);
+        request.put("model", "claude-haiku-4-5");
+        if (i == 13) {
+          request.put("temperature_typo", 0.5);  // the API refuses the whole batch that holds it
+        }
+        p.client().submit(Job.of("mixed-" + i, request).withRoute(RoutePolicy.API_BATCH));
+        ids.add("mixed-" + i);
+      }
+      p.client().flush();
+      Map<String, JobResult> results = p.assertExactlyOneResultEach(ids);
+      JobResult bad = results.remove("mixed-13");
+      assertEquals(Outcome.ERRORED, bad.outcome());
+      assertEquals(400, bad.error().status());
+      assertTrue(bad.error().message().contains("temperature_typo"), bad.error().message());
+      assertTrue(results.values().stream().allMatch(r -> r.outcome() == Outcome.SUCCEEDED), results.toString());
+      assertEquals(19, p.sim.batchSubmissions().size(), "every other job went in a batch, once");
+      assertTrue(p.sim.batchSubmissions().values().stream().allMatch(n -> n == 1));
     }
   }
 

@@ -40,13 +40,17 @@ class SecretsIT {
     AnthropicSimulatorBuilder sim = AnthropicSimulator.builder().apiKey(TestPipeline.API_KEY)
         .oauthToken(Secret.of("not-the-planted-one"));
     try (TestPipeline p = new TestPipeline(kafka, sim)) {
-      WorkerConfig config = p.workerConfig("secret-keeper").build();
+      WorkerConfig config = p.workerConfig("secret-keeper").lane(new dev.promptq.worker.lane.LaneSettings(100,
+          1024 * 1024, Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofHours(24))).build();
       p.startWorker(config);
       List<JobResult> results = new ArrayList<>();
       results.add(p.client().submitAndAwait(Job.of("ok-after-401", p.request("hi")), Duration.ofSeconds(60)).join());
       ObjectNode bad = p.request("hi");
       bad.put("unknown_field", true);
       results.add(p.client().submitAndAwait(Job.of("bad", bad), Duration.ofSeconds(60)).join());
+      // the batch lane: the API key goes to the Message Batches API; a batch refused at creation too
+      results.add(p.client().submitAndAwait(Job.of("half-price", p.request("hi"))
+          .withRoute(dev.promptq.job.RoutePolicy.API_BATCH), Duration.ofSeconds(60)).join());
       p.produceRaw("dead".getBytes(StandardCharsets.UTF_8), "{broken".getBytes(StandardCharsets.UTF_8), Map.of());
 
       List<String> outputs = new ArrayList<>();
@@ -54,8 +58,9 @@ class SecretsIT {
       outputs.add(config.toString());
       outputs.add(config.credentials().toString());
       Topics t = p.topics;
-      for (String topic : List.of(t.jobs(), t.results(), t.deadLetters())) {
-        for (ConsumerRecord<byte[], byte[]> r : p.readAll(topic, topic.equals(t.deadLetters()) ? 1 : 2)) {
+      for (String topic : List.of(t.jobs(), t.results(), t.deadLetters(), t.lane(), t.laneBatches(), t.usage())) {
+        for (ConsumerRecord<byte[], byte[]> r : p.readAll(topic, topic.equals(t.results()) || topic.equals(t.jobs())
+            ? 3 : 1)) {
           outputs.add(text(r.key()) + " " + text(r.value()));
           for (Header h : r.headers()) {
             outputs.add(h.key() + "=" + text(h.value()));
@@ -67,6 +72,7 @@ class SecretsIT {
       outputs.add(Files.readString(log, StandardCharsets.ISO_8859_1));
 
       assertEquals("authentication_error", results.get(0).attempts().get(0).errorType(), "the 401 path ran");
+      assertEquals(dev.promptq.job.Attempt.BATCH, results.get(2).attempts().get(0).lane(), "the lane ran");
       assertTrue(outputs.size() > 8);
       for (String output : outputs) {
         for (String secret : planted) {

@@ -82,6 +82,8 @@ public final class BatchLane implements AutoCloseable {
   private boolean ownerChanged;
   private long gatheredBytes;
   private Instant submitNotBefore = Instant.MIN;
+  /** After the API refused a batch: at most this many requests next, to find the request it refused. */
+  private int submitLimit = Integer.MAX_VALUE;
 
   BatchLane(Consumer<byte[], byte[]> lane, LaneReader reader, LaneTransactions transactions, MessageBatches api,
       LaneSettings settings, Topics topics, JobCodec codec, String workerId, Clock clock) {
@@ -142,18 +144,6 @@ public final class BatchLane implements AutoCloseable {
         }
       }
     });
-  }
-
-  /** True while this worker owns the lane. */
-  public boolean owner() {
-    return owner;
-  }
-
-  /** The batches this owner watches now: id, requests and age, for {@code ./promptq status}. */
-  public synchronized List<String> openBatches() {
-    Instant now = clock.instant();
-    return open.values().stream().map(o -> o.record.id() + " " + o.record.count() + " requests, "
-        + Duration.between(o.record.submittedAt(), now).toSeconds() + " s old").toList();
   }
 
   private void run() {
@@ -236,7 +226,8 @@ public final class BatchLane implements AutoCloseable {
     List<Gathered> batch = new ArrayList<>();
     long bytes = 0;
     for (Gathered g : gathered) {
-      if (!batch.isEmpty() && (batch.size() >= settings.maxRequests() || bytes + g.bytes() > settings.maxBytes())) {
+      if (!batch.isEmpty() && (batch.size() >= Math.min(settings.maxRequests(), submitLimit)
+          || bytes + g.bytes() > settings.maxBytes())) {
         break;
       }
       batch.add(g);
@@ -253,16 +244,23 @@ public final class BatchLane implements AutoCloseable {
       if (f.status != 400 && f.status != 413) {
         throw f;  // the API or the way to it failed: the jobs wait and go again
       }
-      // the API refuses the batch itself: its jobs end errored, not retried forever
+      if (batch.size() > 1) {
+        submitLimit = batch.size() / 2;  // one bad request refuses its batch: halve until it stands alone
+        return;
+      }
+      // the API refuses the request itself: the job ends errored, not retried forever
+      submitLimit = Integer.MAX_VALUE;
       transactions.refused(batch.stream().map(Gathered::entry).toList(), to, f.status, f.getMessage(),
           clock.instant(), lane.groupMetadata());
       gathered.subList(0, batch.size()).clear();
       gatheredBytes -= bytes;
-      log.warn("batch lane: the API refused a batch of {} jobs ({}); they end errored", batch.size(), f.getMessage());
+      log.warn("batch lane: the API refused job {} ({}); it ends errored", batch.get(0).entry().job().id(),
+          f.getMessage());
       return;
     }
     BatchRecord record = new BatchRecord(created.path("id").asText(), from, to, batch.size(), clock.instant(), workerId);
     transactions.submitted(record, lane.groupMetadata());
+    submitLimit = Integer.MAX_VALUE;
     gathered.subList(0, batch.size()).clear();
     gatheredBytes -= bytes;
     synchronized (this) {
