@@ -60,10 +60,13 @@ class BatchLaneCrashIT {
     return n;
   }
 
-  /** The live worker that owns the lane now (the latest to say so), once one does. */
-  private static ChildProcess awaitOwner(List<ChildProcess> live) {
-    return await().atMost(Duration.ofSeconds(90)).until(() -> live.stream()
-        .filter(w -> w.isAlive() && log(w).contains("owns the batch lane")).findFirst(), Optional::isPresent).get();
+  /**
+   * The live worker whose log says {@code what} at least {@code times} times, once one does: the
+   * lane's owner is whoever submits and publishes (the role may move before any batch, harmlessly).
+   */
+  private static ChildProcess awaitLog(List<ChildProcess> workers, String what, int times) {
+    return await().atMost(Duration.ofSeconds(120)).until(() -> workers.stream()
+        .filter(w -> w.isAlive() && count(log(w), what) >= times).findFirst(), Optional::isPresent).get();
   }
 
   @Test
@@ -90,7 +93,6 @@ class BatchLaneCrashIT {
           w.awaitLine(Pattern.compile("Worker lane-" + i + " running"), Duration.ofSeconds(90));
         }
         workers.get(2).awaitLine(Pattern.compile("Worker lane-3 joined group"), Duration.ofSeconds(90));
-        ChildProcess first = awaitOwner(workers);
 
         ObjectNode base = new JobCodec().mapper().createObjectNode().put("model", "claude-haiku-4-5")
             .put("max_tokens", 20);
@@ -104,13 +106,11 @@ class BatchLaneCrashIT {
         client.flush();
 
         // batches open, none ended yet (they take 4 s): the owner dies
-        await().atMost(Duration.ofSeconds(120)).until(() -> count(log(first), "batch lane: submitted") >= 3);
+        ChildProcess first = awaitLog(workers, "batch lane: submitted", 3);
         first.kill();
-        ChildProcess second = awaitOwner(workers);
         // the next owner publishes its first batch's results: it dies while publishing the others
-        await().atMost(Duration.ofSeconds(120)).until(() -> count(log(second), "batch lane: published") >= 1);
+        ChildProcess second = awaitLog(workers, "batch lane: published", 1);
         second.kill();
-        ChildProcess third = awaitOwner(workers);
 
         Map<String, Integer> resultsPerId = new HashMap<>();
         JobCodec codec = new JobCodec();
@@ -121,6 +121,7 @@ class BatchLaneCrashIT {
           resultsPerId.merge(result.id(), 1, Integer::sum);
           succeeded += result.outcome() == Outcome.SUCCEEDED ? 1 : 0;
         }
+        ChildProcess third = awaitLog(workers, "batch lane: published", 1);
         List<String> twice = resultsPerId.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
             .toList();
         Set<String> missing = new TreeSet<>(ids);
