@@ -100,13 +100,7 @@ public final class BatchLane implements AutoCloseable {
     this.thread = new Thread(this::run, "promptq-lane-" + workerId);
   }
 
-  /**
-   * A lane for a worker with an API key, not started.
-   *
-   * @param laneConsumer the lane group's member (its properties)
-   * @param readerConsumer a group-less reader (its properties)
-   * @param producers makes the transactional producer (again after it is fenced)
-   */
+  /** A lane for a worker with an API key, not started: its lane member, group-less reader and producers' properties. */
   public static BatchLane create(Map<String, Object> laneConsumer, Map<String, Object> readerConsumer,
       Supplier<Producer<byte[], byte[]>> producers, String baseUrl, dev.promptq.config.Secret apiKey,
       Duration callTimeout, LaneSettings settings, Topics topics, JobCodec codec, dev.promptq.usage.PriceTable prices,
@@ -287,10 +281,17 @@ public final class BatchLane implements AutoCloseable {
         log.warn("batch lane: looking at {} failed ({}); again in {}", o.record.id(), f.getMessage(), wait);
         continue;
       }
+      o.due = clock.instant().plus(settings.poll());
       if (batch.path("processing_status").asText().equals("ended")) {
-        publish(o.record);
-      } else {
-        o.due = clock.instant().plus(settings.poll());
+        try {
+          publish(o.record);
+        } catch (ProducerFencedException fenced) {
+          throw fenced;
+        } catch (MessageBatches.Failed | KafkaException e) {
+          // this batch waits a poll interval (a reply topic gone, results unreadable); the others go on
+          log.warn("batch lane: publishing {} failed ({}); again in {}", o.record.id(), e.toString(), settings.poll());
+          transactions.close();
+        }
       }
     }
   }
