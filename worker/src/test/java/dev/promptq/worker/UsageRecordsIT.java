@@ -84,8 +84,9 @@ class UsageRecordsIT {
           assertTrue(u.apiCostUsd() > 0, id);
         }
       }
-      // the learned cap may leave a worker's last call of the window unused (issue 17: at least 95%)
-      assertTrue(bySubscription >= 19 && bySubscription <= 20, "the subscription carried its quota, the API the rest: "
+      // the learned cap stops a worker once its share of what is left is under one call, so each of the two may
+      // leave its last call of the window unused (the 95% of issue 17 is asserted at 60 calls, LearnedQuotaIT)
+      assertTrue(bySubscription >= 18 && bySubscription <= 20, "the subscription carried its quota, the API the rest: "
           + bySubscription);
     }
   }
