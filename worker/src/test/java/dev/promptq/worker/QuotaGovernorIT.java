@@ -229,7 +229,9 @@ class QuotaGovernorIT {
           "at least 95% of each of the first two windows: " + windows);
       assertTrue(api.size() <= apiAllowed + 4, "the API at most at its budget: " + api.size());
       assertTrue(api.size() >= 0.8 * apiAllowed, "the excess flows to the API: " + api.size() + " of " + apiAllowed);
-      assertEquals(ids.size(), at.size() + api.size(), "every job answered by one call");
+      // counted from the results: the calls above start at the run's first subscription answer, and a job may
+      // take the API a moment before it
+      assertTrue(results.values().stream().allMatch(r -> r.attempts().size() == 1), "every job answered by one call");
     }
   }
 }
