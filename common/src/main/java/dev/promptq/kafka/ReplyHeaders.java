@@ -50,6 +50,21 @@ public final class ReplyHeaders {
     return v == null || v.length != 4 ? null : ByteBuffer.wrap(v).getInt();
   }
 
+  /**
+   * The headers of a job's result record: the correlation id its producer sent (else the job id),
+   * the job id, the outcome and, when a route answered, the route.
+   */
+  public static Headers ofResult(byte[] correlation, dev.promptq.job.JobResult result) {
+    Headers headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+    headers.add(CORRELATION_ID, correlation != null ? correlation : utf8(result.id()));
+    headers.add(JOB_ID, utf8(result.id()));
+    headers.add(OUTCOME, utf8(result.outcome().wireName()));
+    if (result.route() != null) {
+      headers.add(ROUTE, utf8(result.route().wireName()));
+    }
+    return headers;
+  }
+
   public static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

@@ -40,6 +40,22 @@ public record UsageRecord(String id, Instant finishedAt, String outcome, String 
     windows = windows == null ? Map.of() : Map.copyOf(windows);
   }
 
+  /** A model id as the API names them; a job's request may name anything, which stays out of the record. */
+  private static final java.util.regex.Pattern MODEL = java.util.regex.Pattern.compile("[A-Za-z0-9._:@/-]{1,128}");
+
+  /**
+   * The model a usage record names: the answer's, else the request's; null when neither names one
+   * that looks like a model id.
+   *
+   * @param message the answer, or null
+   */
+  public static String modelOf(com.fasterxml.jackson.databind.JsonNode message,
+      com.fasterxml.jackson.databind.JsonNode request) {
+    String model = message != null && message.path("model").isTextual() ? message.get("model").asText()
+        : request.path("model").isTextual() ? request.get("model").asText() : null;
+    return model == null || !MODEL.matcher(model).matches() ? null : model;
+  }
+
   /** True when the API key's account paid for the answer. */
   public boolean billed() {
     return "api".equals(route);

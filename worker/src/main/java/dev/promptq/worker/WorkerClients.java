@@ -85,9 +85,7 @@ final class WorkerClients {
 
   /** A group-less reader of the control topic: every worker reads all of it. */
   Map<String, Object> controlConsumer() {
-    Map<String, Object> p = with(KafkaClientProperties.committedReader("promptq-control-" + config.workerId(), 50));
-    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    return p;
+    return groupless("promptq-control-" + config.workerId(), 50);
   }
 
   /** The refresher's transactional producer. */
@@ -126,7 +124,12 @@ final class WorkerClients {
 
   /** The lane owner's group-less reader of its batches and of a batch's lane records. */
   Map<String, Object> laneReader() {
-    Map<String, Object> p = with(KafkaClientProperties.committedReader("promptq-lane-reader-" + config.workerId(), 100));
+    return groupless("promptq-lane-reader-" + config.workerId(), 100);
+  }
+
+  /** A committed reader in no group, whatever {@code kafka.group.id} says: it assigns its partitions itself. */
+  private Map<String, Object> groupless(String clientId, int fetchMaxWaitMs) {
+    Map<String, Object> p = with(KafkaClientProperties.committedReader(clientId, fetchMaxWaitMs));
     p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     return p;
   }

@@ -175,14 +175,7 @@ final class JobHandler implements JobRunner {
 
   private ProducerRecord<byte[], byte[]> resultRecord(ConsumerRecord<byte[], byte[]> record, Job job, String topic,
       Integer partition, JobResult result) {
-    byte[] correlation = ReplyHeaders.bytes(record.headers(), ReplyHeaders.CORRELATION_ID);
-    Headers headers = new RecordHeaders();
-    headers.add(ReplyHeaders.CORRELATION_ID, correlation != null ? correlation : ReplyHeaders.utf8(job.id()));
-    headers.add(ReplyHeaders.JOB_ID, ReplyHeaders.utf8(job.id()));
-    headers.add(ReplyHeaders.OUTCOME, ReplyHeaders.utf8(result.outcome().wireName()));
-    if (result.route() != null) {
-      headers.add(ReplyHeaders.ROUTE, ReplyHeaders.utf8(result.route().wireName()));
-    }
+    Headers headers = ReplyHeaders.ofResult(ReplyHeaders.bytes(record.headers(), ReplyHeaders.CORRELATION_ID), result);
     log.debug("job {} {} via {} in {} ms", job.id(), result.outcome().wireName(),
         result.route() == null ? "-" : result.route().wireName(), result.processingTime().toMillis());
     return new ProducerRecord<>(topic, partition, ReplyHeaders.utf8(job.id()), codec.encodeResult(result), headers);

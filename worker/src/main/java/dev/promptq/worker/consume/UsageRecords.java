@@ -10,7 +10,6 @@ import dev.promptq.usage.UsageRecord;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 final class UsageRecords {
   private static final Logger log = LoggerFactory.getLogger(UsageRecords.class);
-  /** A model id as the API names them; a job's request may name anything, which stays out of the record. */
-  private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9._:@/-]{1,128}");
 
   private final UsageCodec codec;
   private final String topic;
@@ -61,12 +58,9 @@ final class UsageRecords {
         cliCost = (cliCost == null ? 0 : cliCost) + a.cliCostUsd();
       }
     }
-    String model = result.message() != null && result.message().path("model").isTextual()
-        ? result.message().get("model").asText()
-        : job.request().path("model").isTextual() ? job.request().get("model").asText() : null;
     return new UsageRecord(job.id(), result.finishedAt(), result.outcome().wireName(),
         result.route() == null ? null : result.route().wireName(), transport, UsageRecord.SYNC,
-        model == null || !MODEL.matcher(model).matches() ? null : model, Tokens.fromUsage(result.usage()), result.apiCostUsd(),
+        UsageRecord.modelOf(result.message(), job.request()), Tokens.fromUsage(result.usage()), result.apiCostUsd(),
         cliCost, job.batch(), result.workerId(), Objects.requireNonNullElse(windows.get(), Map.of()));
   }
 }

@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param submittedAt when it was created
  * @param worker the worker that submitted it
  */
-record BatchRecord(String id, long from, long to, int count, Instant submittedAt, String worker) {
+public record BatchRecord(String id, long from, long to, int count, Instant submittedAt, String worker) {
 
   /** The {@code custom_id} of the lane record at {@code offset}. */
   static String customId(long offset) {
@@ -40,7 +40,8 @@ record BatchRecord(String id, long from, long to, int count, Instant submittedAt
         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  static Optional<BatchRecord> decode(ObjectMapper mapper, byte[] value) {
+  /** Reads a record of the lane's batches topic; empty for one that is not a batch record. */
+  public static Optional<BatchRecord> decode(ObjectMapper mapper, byte[] value) {
     try {
       JsonNode o = mapper.readTree(value);
       return Optional.of(new BatchRecord(o.path("batch_id").asText(), o.path("from").asLong(), o.path("to").asLong(),

@@ -143,25 +143,15 @@ final class LaneResults {
 
   /** The result record, on the entry's reply topic, with the headers a request-reply client reads. */
   ProducerRecord<byte[], byte[]> replyRecord(LaneEntry entry, JobResult result) {
-    String id = entry.job().id();
-    Headers headers = new RecordHeaders();
-    headers.add(ReplyHeaders.CORRELATION_ID, entry.correlation() != null ? entry.correlation() : ReplyHeaders.utf8(id));
-    headers.add(ReplyHeaders.JOB_ID, ReplyHeaders.utf8(id));
-    headers.add(ReplyHeaders.OUTCOME, ReplyHeaders.utf8(result.outcome().wireName()));
-    if (result.route() != null) {
-      headers.add(ReplyHeaders.ROUTE, ReplyHeaders.utf8(result.route().wireName()));
-    }
-    return new ProducerRecord<>(entry.replyTopic(), entry.replyPartition(), ReplyHeaders.utf8(id),
-        codec.encodeResult(result), headers);
+    return new ProducerRecord<>(entry.replyTopic(), entry.replyPartition(), ReplyHeaders.utf8(entry.job().id()),
+        codec.encodeResult(result), ReplyHeaders.ofResult(entry.correlation(), result));
   }
 
   /** The usage record: tokens, half-price cost, the {@code batch} lane; nothing of the prompt or answer. */
   ProducerRecord<byte[], byte[]> usageRecord(LaneEntry entry, JobResult result) {
-    String model = result.message() != null && result.message().path("model").isTextual()
-        ? result.message().get("model").asText() : entry.job().request().path("model").asText(null);
     UsageRecord u = new UsageRecord(entry.job().id(), result.finishedAt(), result.outcome().wireName(),
         result.route() == null ? null : result.route().wireName(), Attempt.HTTP, UsageRecord.BATCH,
-        model != null && model.matches("[A-Za-z0-9._:@/-]{1,128}") ? model : null, Tokens.fromUsage(result.usage()),
+        UsageRecord.modelOf(result.message(), entry.job().request()), Tokens.fromUsage(result.usage()),
         result.apiCostUsd(), null, entry.job().batch(), workerId, Map.of());
     return new ProducerRecord<>(usageTopic, null, result.finishedAt().toEpochMilli(), ReplyHeaders.utf8(entry.job().id()),
         usage.encode(u));

@@ -8,6 +8,7 @@ import dev.promptq.worker.credentials.CredentialRecords;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.control.ControlRecords;
 import dev.promptq.worker.routing.RouteNotice;
+import dev.promptq.worker.lane.BatchRecord;
 import dev.promptq.worker.spend.ApiSpend;
 import java.time.Clock;
 import java.time.Duration;
@@ -99,13 +100,9 @@ public final class GroupStatusReader {
           open.remove(id);
           continue;
         }
-        try {
-          var v = mapper.readTree(r.value());
-          open.put(id, new GroupStatus.OpenBatch(id, v.path("count").asInt(),
-              Instant.parse(v.path("submitted_at").asText()), v.path("worker").asText()));
-        } catch (java.io.IOException | RuntimeException e) {
-          // a damaged record: the status skips it
-        }
+        // a damaged record: the status skips it
+        BatchRecord.decode(mapper, r.value()).ifPresent(b -> open.put(id, new GroupStatus.OpenBatch(id, b.count(),
+            b.submittedAt(), b.worker())));
       }
     }
     return List.copyOf(open.values());
