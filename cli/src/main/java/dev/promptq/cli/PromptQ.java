@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       SimCommand.class,
       StatusCommand.class,
       WorkerCommand.class,
+      GatewayCommand.class,
+      KeysCommand.class,
       BatchCommand.class,
       BenchCommand.class,
       CredentialsCommand.class,

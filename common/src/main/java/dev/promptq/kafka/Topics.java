@@ -44,6 +44,15 @@ public record Topics(String jobs, String results, String deadLetters, String con
     return jobs + ".lane.batches";
   }
 
+  /**
+   * The gateway's reply topic, {@code <results>.gateway}: every gateway instance reads all of it
+   * and takes the results whose correlation id it is waiting for, so instances keep no topic of
+   * their own.
+   */
+  public String gatewayReplies() {
+    return results + ".gateway";
+  }
+
   public static Topics defaults() {
     return withPrefix(DEFAULT_PREFIX);
   }

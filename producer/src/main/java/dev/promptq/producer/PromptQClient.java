@@ -119,6 +119,14 @@ public final class PromptQClient implements AutoCloseable {
     return result.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Starts listening on {@code topic} now (creating it if missing), so the first
+   * {@link #submitAndAwait} with that reply topic does not wait for it.
+   */
+  public void prepareReplies(String topic) {
+    listener(topic);
+  }
+
   /** Blocks until every submitted job is acknowledged by the broker. */
   public void flush() {
     producer.flush();

@@ -317,7 +317,7 @@ public final class AnthropicSimulator implements AutoCloseable {
     }
     try (ex) {
       boolean events = a.stream && r.status() == 200;
-      byte[] bytes = (events ? ServerSentEvents.of(mapper.readTree(r.body())) : r.body()).getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = (events ? dev.promptq.job.MessageEvents.of(mapper.readTree(r.body()), 16) : r.body()).getBytes(StandardCharsets.UTF_8);
       var out = ex.getResponseHeaders();
       out.set("content-type", events ? "text/event-stream; charset=utf-8" : "application/json");
       out.set("request-id", "req_sim_" + ids.incrementAndGet());

@@ -1,0 +1,265 @@
+package dev.promptq.gateway;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.UnauthorizedException;
+import com.anthropic.errors.BadRequestException;
+import com.anthropic.errors.OverloadedException;
+import com.anthropic.errors.PermissionDeniedException;
+import com.anthropic.errors.RateLimitException;
+import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.anthropic.models.models.ModelInfo;
+import dev.promptq.config.Secret;
+import dev.promptq.gateway.keys.KeyAdmin;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.kafka.Topics;
+import dev.promptq.testkit.junit.SharedKafka;
+import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.testkit.kafka.TopicReader;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.Directives;
+import dev.promptq.worker.Worker;
+import dev.promptq.worker.WorkerConfig;
+import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.worker.routing.RouterSettings;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Anthropic's official Java SDK, with strict response validation, against a gateway in front of a
+ * real worker, a real broker and the simulator: what the SDK sends must be understood, and what
+ * the gateway answers must read as the Messages API's answers and errors.
+ */
+@ExtendWith(SharedKafka.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewayIT {
+  private static final Secret OAUTH = Secret.of("sk-ant-oat01-gateway-planted-" + UUID.randomUUID());
+  private static final Secret API_KEY = Secret.of("sk-ant-api03-gateway-planted-" + UUID.randomUUID());
+  private static final String MODEL = "claude-haiku-4-5";
+
+  private final Topics topics = SharedKafka.uniqueTopics();
+  private EmbeddedKafka kafka;
+  private AnthropicSimulator sim;
+  private Worker worker;
+  private Gateway gateway;
+  private KeyAdmin admin;
+  private String key;
+  private String limitedKey;
+  private AnthropicClient client;
+
+  @BeforeAll
+  void start(EmbeddedKafka kafka) {
+    this.kafka = kafka;
+    sim = AnthropicSimulator.builder().oauthToken(OAUTH).apiKey(API_KEY)
+        .responder(new Directives(Clock.systemUTC(), Duration.ofHours(1))).build().start();
+    worker = Worker.start(WorkerConfig.builder(kafka.bootstrapServers()).topics(topics).groupId("g-" + UUID.randomUUID())
+        .workerId("behind-the-gateway").anthropicBaseUrl(sim.baseUrl())
+        .credentials(new Credentials(Optional.of(OAUTH), Optional.of(API_KEY))).jobPartitions(3)
+        .router(new RouterSettings(2, Duration.ofMillis(10), Duration.ofMillis(100), 10, 5, Duration.ofSeconds(2),
+            Duration.ofSeconds(1), Duration.ofMillis(300), 0.9))
+        .build());
+    admin = new KeyAdmin(kafka.bootstrapServers(), Map.of(), topics.control(), Clock.systemUTC());
+    key = admin.create(new KeyAdmin.Grant("backend", List.of(RoutePolicy.SUBSCRIPTION_FIRST, RoutePolicy.API_ONLY),
+        "claude-haiku-*", null, 0)).key();
+    limitedKey = admin.create(new KeyAdmin.Grant("one-a-minute", List.of(RoutePolicy.SUBSCRIPTION_FIRST), "*", null, 1))
+        .key();
+    gateway = Gateway.start(GatewayConfig.of(kafka.bootstrapServers(), topics).withInstanceId("gw-test").withOpsPort(0));
+    client = sdk(key);
+  }
+
+  private AnthropicClient sdk(String apiKey) {
+    return AnthropicOkHttpClient.builder().apiKey(apiKey).baseUrl(gateway.baseUrl()).responseValidation(true)
+        .maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+  }
+
+  @AfterAll
+  void stop() {
+    client.close();
+    gateway.close();
+    admin.close();
+    worker.close(Duration.ofSeconds(5));
+    sim.close();
+  }
+
+  private static MessageCreateParams params(String prompt) {
+    return MessageCreateParams.builder().model(MODEL).maxTokens(100).addUserMessage(prompt).build();
+  }
+
+  @Test
+  void aMessageComesBackAsTheWorkersAnswerAndCountsForTheKey() {
+    int before = sim.calls().size();
+    Message m = client.messages().create(params("hello through the gateway"));
+    assertFalse(m.content().isEmpty());
+    assertTrue(m.content().get(0).asText().text().length() > 0);
+    assertTrue(m.usage().inputTokens() > 0);
+    assertEquals(before + 1, sim.calls().size(), "one call for one request");
+    await().atMost(Duration.ofSeconds(10)).until(() -> admin.book().find("backend")
+        .map(k -> admin.book().use(k.id(), java.time.LocalDate.now(java.time.ZoneOffset.UTC)).requests() >= 1)
+        .orElse(false));
+  }
+
+  @Test
+  void aStreamedAnswerAccumulatesToTheSameMessageAsAPlainOne() {
+    Message plain = client.messages().create(params("stream me the same answer"));
+    MessageAccumulator acc = MessageAccumulator.create();
+    List<String> types = new ArrayList<>();
+    try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(params("stream me the same answer"))) {
+      stream.stream().forEach(e -> {
+        acc.accumulate(e);
+        types.add(e.isMessageStart() ? "message_start" : e.isMessageStop() ? "message_stop" : "other");
+      });
+    }
+    Message streamed = acc.message();
+    assertEquals("message_start", types.get(0));
+    assertEquals("message_stop", types.get(types.size() - 1));
+    assertEquals(plain.content().toString(), streamed.content().toString());
+    assertEquals(plain.stopReason(), streamed.stopReason());
+    assertEquals(plain.usage().outputTokens(), streamed.usage().outputTokens());
+    assertEquals(plain.model(), streamed.model());
+  }
+
+  @Test
+  void errorsReachTheSdkAsItsTypedExceptions() {
+    BadRequestException bad = assertThrows(BadRequestException.class,
+        () -> client.messages().create(params("[sim:invalid_request] refuse me")));
+    assertEquals(400, bad.statusCode());
+
+    AnthropicClient wrong = sdk("pqk_000000000000_" + "A".repeat(43));
+    assertThrows(UnauthorizedException.class, () -> wrong.messages().create(params("who am I")));
+    wrong.close();
+
+    assertThrows(PermissionDeniedException.class, () -> client.messages()
+        .create(MessageCreateParams.builder().model("claude-opus-4-6").maxTokens(10).addUserMessage("not mine").build()));
+
+    AnthropicClient limited = sdk(limitedKey);
+    limited.messages().create(params("my one request this minute"));
+    RateLimitException r = assertThrows(RateLimitException.class,
+        () -> limited.messages().create(params("one too many")));
+    assertEquals(1, r.headers().values("retry-after").size(), "retry-after is sent");
+    limited.close();
+
+    OverloadedException o = assertThrows(OverloadedException.class, () -> client.messages().create(params(
+        "[sim:overloaded] every answer overloaded").toBuilder().putAdditionalHeader("promptq-route", "api_only").build()));
+    assertEquals(529, o.statusCode());
+  }
+
+  @Test
+  void aRevokedKeyIsRefusedByTheRunningGateway() {
+    var made = admin.create(new KeyAdmin.Grant("short-lived", List.of(RoutePolicy.SUBSCRIPTION_FIRST), "*", null, 0));
+    AnthropicClient c = sdk(made.key());
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> c.messages().create(params("while live")) != null);
+    admin.revoke("short-lived");
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      try {
+        c.messages().create(params("after revocation"));
+        return false;
+      } catch (UnauthorizedException e) {
+        return true;
+      }
+    });
+    c.close();
+  }
+
+  @Test
+  void modelsAreListedFromConfiguration() {
+    List<ModelInfo> models = new ArrayList<>();
+    client.models().list().autoPager().forEach(models::add);
+    assertTrue(models.stream().anyMatch(m -> m.id().equals("claude-opus-4-6")), models.toString());
+    assertTrue(models.stream().noneMatch(m -> m.id().equals("claude-sonnet-4-5")), "a retired model is not listed");
+  }
+
+  @Test
+  void requestsOutsideTheBoundsAreRefusedInTheApisWords() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> noVersion = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/messages"))
+        .header("x-api-key", key).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, noVersion.statusCode());
+    assertTrue(noVersion.body().contains("anthropic-version"), noVersion.body());
+
+    String huge = "{\"model\":\"" + MODEL + "\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\""
+        + "x".repeat(600 * 1024) + "\"}]}";
+    HttpResponse<String> tooLarge = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/messages"))
+        .header("x-api-key", key).header("anthropic-version", "2023-06-01")
+        .POST(HttpRequest.BodyPublishers.ofString(huge)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, tooLarge.statusCode());
+    assertTrue(tooLarge.body().contains("request_too_large"), tooLarge.body());
+
+    String deep = "{\"model\":\"" + MODEL + "\",\"max_tokens\":10,\"messages\":" + "[".repeat(200) + "]".repeat(200) + "}";
+    HttpResponse<String> tooDeep = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/messages"))
+        .header("authorization", "Bearer " + key).header("anthropic-version", "2023-06-01")
+        .POST(HttpRequest.BodyPublishers.ofString(deep)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, tooDeep.statusCode(), tooDeep.body());
+
+    HttpResponse<String> count = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl()
+        + "/v1/messages/count_tokens")).header("x-api-key", key).header("anthropic-version", "2023-06-01")
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, count.statusCode());
+    assertTrue(count.body().contains("not_found_error"), count.body());
+  }
+
+  @Test
+  void plantedKeysAndCredentialsAppearInNoOutput() throws Exception {
+    client.messages().create(params("a request to search for"));
+    assertThrows(BadRequestException.class, () -> client.messages().create(params("[sim:invalid_request] again")));
+    List<String> outputs = new ArrayList<>();
+    for (String topic : List.of(topics.jobs(), topics.gatewayReplies(), topics.control(), topics.usage())) {
+      for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka.bootstrapServers(), topic, 1,
+          Duration.ofMillis(300), Duration.ofSeconds(30))) {
+        outputs.add(text(r.key()) + " " + text(r.value()));
+        for (Header h : r.headers()) {
+          outputs.add(h.key() + "=" + text(h.value()));
+        }
+      }
+    }
+    HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + gateway.opsAddress().orElseThrow().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(metrics.body().contains("promptq_gateway_requests_total{key=\"backend\""), "usage per key is metered");
+    outputs.add(metrics.body());
+    outputs.add(admin.list().toString());
+    outputs.add(gateway.config().toString());
+    Path log = Path.of(System.getProperty("promptq.test.tmp", "target"), "test.log");
+    outputs.add(Files.readString(log, StandardCharsets.ISO_8859_1));
+    String keySecret = key.substring(key.lastIndexOf('_') + 1);
+    for (String output : outputs) {
+      for (String planted : List.of(key, keySecret, limitedKey, OAUTH.reveal(), API_KEY.reveal())) {
+        assertFalse(output.contains(planted), "a planted secret leaked into: "
+            + output.substring(0, Math.min(200, output.length())));
+      }
+    }
+  }
+
+  private static String text(byte[] b) {
+    return b == null ? "" : new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+}
