@@ -37,7 +37,7 @@ final class KeysCommand implements Runnable {
     String bootstrap = s.get("bootstrap.servers").orElseThrow();
     BrokerCheck.requireListening(bootstrap);
     Topics topics = Topics.withPrefix(s.get("topic.prefix", Topics.DEFAULT_PREFIX));
-    return new KeyAdmin(bootstrap, s.kafkaProperties(), topics.control(), Clock.systemUTC());
+    return new KeyAdmin(bootstrap, s.kafkaProperties(), topics, Clock.systemUTC());
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true,

@@ -53,6 +53,22 @@ public record Topics(String jobs, String results, String deadLetters, String con
     return results + ".gateway";
   }
 
+  /**
+   * The results of the gateway's Message Batches, {@code <results>.gateway.batches}: a batch's
+   * results all go to one partition (its id's hash), kept 29 days as the API keeps them.
+   */
+  public String gatewayBatchResults() {
+    return results + ".gateway.batches";
+  }
+
+  /**
+   * Compacted: the gateway's Message Batches (key: batch id) and their requests' custom ids (key:
+   * {@code <batch id>/ids/<n>}), until the batch is deleted.
+   */
+  public String gatewayBatches() {
+    return control + ".gateway.batches";
+  }
+
   public static Topics defaults() {
     return withPrefix(DEFAULT_PREFIX);
   }

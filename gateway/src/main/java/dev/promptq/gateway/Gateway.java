@@ -2,6 +2,7 @@ package dev.promptq.gateway;
 
 import dev.promptq.gateway.api.ApiServer;
 import dev.promptq.gateway.api.GatewayMetrics;
+import dev.promptq.gateway.batches.BatchStore;
 import dev.promptq.gateway.keys.ControlFeed;
 import dev.promptq.gateway.keys.KeyBook;
 import dev.promptq.gateway.keys.KeyLimits;
@@ -37,6 +38,7 @@ public final class Gateway implements AutoCloseable {
   private final PromptQClient client;
   private final ControlFeed feed;
   private final KeyLimits limits;
+  private final BatchStore batches;
   private final ApiServer server;
   private final Optional<OpsEndpoint> ops;
 
@@ -51,8 +53,10 @@ public final class Gateway implements AutoCloseable {
         config.topics().control(), config.instanceId(), keys).start(Duration.ofSeconds(60));
     this.limits = new KeyLimits(keys, config.instanceId(), config.bootstrapServers(), config.kafkaProperties(),
         config.topics().control(), clock);
+    this.batches = new BatchStore(config.bootstrapServers(), config.kafkaProperties(), config.topics(),
+        ClientConfig.DEFAULT_JOB_PARTITIONS, config.instanceId(), clock);
     GatewayMetrics metrics = new GatewayMetrics();
-    this.server = new ApiServer(config.bind(), config.port(), config.api(), keys, limits, client, metrics,
+    this.server = new ApiServer(config.bind(), config.port(), config.api(), keys, limits, client, batches, metrics,
         PriceTable.defaults().checked(), clock);
     this.ops = Optional.ofNullable(config.opsPort()).map(p -> new OpsEndpoint(config.opsBind(), p,
         config.instanceId(), metrics));
@@ -67,7 +71,12 @@ public final class Gateway implements AutoCloseable {
    * @throws java.io.UncheckedIOException if the address cannot be bound
    */
   public static Gateway start(GatewayConfig config) {
-    return new Gateway(config, Clock.systemUTC());
+    return start(config, Clock.systemUTC());
+  }
+
+  /** As {@link #start(GatewayConfig)}, with the clock of batch expiry, key days and deadlines. */
+  static Gateway start(GatewayConfig config, Clock clock) {
+    return new Gateway(config, clock);
   }
 
   public InetSocketAddress address() {
@@ -92,6 +101,7 @@ public final class Gateway implements AutoCloseable {
     server.close(2);
     ops.ifPresent(OpsEndpoint::close);
     limits.close();
+    batches.close();
     feed.close();
     client.close();
   }

@@ -30,6 +30,7 @@ import java.util.Set;
  *   <tr><td>gateway.timeout.max.ms</td><td>3600000</td><td>the longest a caller may wait</td></tr>
  *   <tr><td>gateway.anthropic.versions</td><td>2023-06-01,2026-10-21</td><td>accepted {@code anthropic-version}s</td></tr>
  *   <tr><td>gateway.models</td><td>the price table's live models</td><td>what {@code GET /v1/models} lists</td></tr>
+ *   <tr><td>gateway.batch.max.bytes, gateway.batch.max.requests</td><td>256 MB, 100000</td><td>a Message Batch, at most (the API's limits)</td></tr>
  *   <tr><td>gateway.ops.port</td><td>off</td><td>serves {@code /metrics} on 127.0.0.1 (or {@code gateway.ops.bind})</td></tr>
  *   <tr><td>job.max.bytes, job.max.depth</td><td>524288, 64</td><td>a request's size and nesting, at most (the workers' limits)</td></tr>
  * </table>
@@ -42,7 +43,7 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
   /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
   public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "gateway.bind", "gateway.port",
       "gateway.instance.id", "gateway.timeout.default.ms", "gateway.timeout.max.ms", "gateway.anthropic.versions",
-      "gateway.models", "gateway.ops.port", "gateway.ops.bind", "job.max.bytes", "job.max.depth");
+      "gateway.models", "gateway.batch.max.bytes", "gateway.batch.max.requests", "gateway.ops.port", "gateway.ops.bind", "job.max.bytes", "job.max.depth");
 
   public GatewayConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -90,7 +91,10 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
     }
     ApiSettings api = new ApiSettings(topics.gatewayReplies(), limits,
         s.millis("gateway.timeout.default.ms", Duration.ofMinutes(10), 1000, 86_400_000L),
-        s.millis("gateway.timeout.max.ms", Duration.ofHours(1), 1000, 86_400_000L), versions, models);
+        s.millis("gateway.timeout.max.ms", Duration.ofHours(1), 1000, 86_400_000L), versions, models,
+        s.getInt("gateway.batch.max.bytes", ApiSettings.API_BATCH_MAX_BYTES, 1024, ApiSettings.API_BATCH_MAX_BYTES),
+        s.getInt("gateway.batch.max.requests", ApiSettings.API_BATCH_MAX_REQUESTS, 1,
+            ApiSettings.API_BATCH_MAX_REQUESTS));
     Integer ops = s.get("gateway.ops.port").isPresent() ? s.getInt("gateway.ops.port", 0, 0, 65535) : null;
     return new GatewayConfig(s.get("bootstrap.servers").orElseThrow(() ->
         new IllegalArgumentException("bootstrap.servers: not set")), topics,

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.UnauthorizedException;
 import com.anthropic.errors.BadRequestException;
@@ -19,19 +18,12 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.models.ModelInfo;
-import dev.promptq.config.Secret;
 import dev.promptq.gateway.keys.KeyAdmin;
 import dev.promptq.job.RoutePolicy;
-import dev.promptq.kafka.Topics;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.kafka.TopicReader;
 import dev.promptq.testkit.sim.AnthropicSimulator;
-import dev.promptq.testkit.sim.Directives;
-import dev.promptq.worker.Worker;
-import dev.promptq.worker.WorkerConfig;
-import dev.promptq.worker.credentials.Credentials;
-import dev.promptq.worker.routing.RouterSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,9 +35,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
@@ -62,14 +51,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedKafka.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayIT {
-  private static final Secret OAUTH = Secret.of("sk-ant-oat01-gateway-planted-" + UUID.randomUUID());
-  private static final Secret API_KEY = Secret.of("sk-ant-api03-gateway-planted-" + UUID.randomUUID());
   private static final String MODEL = "claude-haiku-4-5";
 
-  private final Topics topics = SharedKafka.uniqueTopics();
-  private EmbeddedKafka kafka;
+  private GatewayRig rig;
   private AnthropicSimulator sim;
-  private Worker worker;
   private Gateway gateway;
   private KeyAdmin admin;
   private String key;
@@ -78,36 +63,24 @@ class GatewayIT {
 
   @BeforeAll
   void start(EmbeddedKafka kafka) {
-    this.kafka = kafka;
-    sim = AnthropicSimulator.builder().oauthToken(OAUTH).apiKey(API_KEY)
-        .responder(new Directives(Clock.systemUTC(), Duration.ofHours(1))).build().start();
-    worker = Worker.start(WorkerConfig.builder(kafka.bootstrapServers()).topics(topics).groupId("g-" + UUID.randomUUID())
-        .workerId("behind-the-gateway").anthropicBaseUrl(sim.baseUrl())
-        .credentials(new Credentials(Optional.of(OAUTH), Optional.of(API_KEY))).jobPartitions(3)
-        .router(new RouterSettings(2, Duration.ofMillis(10), Duration.ofMillis(100), 10, 5, Duration.ofSeconds(2),
-            Duration.ofSeconds(1), Duration.ofMillis(300), 0.9))
-        .build());
-    admin = new KeyAdmin(kafka.bootstrapServers(), Map.of(), topics.control(), Clock.systemUTC());
-    key = admin.create(new KeyAdmin.Grant("backend", List.of(RoutePolicy.SUBSCRIPTION_FIRST, RoutePolicy.API_ONLY),
-        "claude-haiku-*", null, 0)).key();
+    rig = new GatewayRig(kafka);
+    sim = rig.sim;
+    admin = rig.admin;
+    rig.startWorker();
+    key = rig.key("backend", "claude-haiku-*", RoutePolicy.SUBSCRIPTION_FIRST, RoutePolicy.API_ONLY);
     limitedKey = admin.create(new KeyAdmin.Grant("one-a-minute", List.of(RoutePolicy.SUBSCRIPTION_FIRST), "*", null, 1))
         .key();
-    gateway = Gateway.start(GatewayConfig.of(kafka.bootstrapServers(), topics).withInstanceId("gw-test").withOpsPort(0));
+    gateway = rig.startGateway("gw-test", Clock.systemUTC());
     client = sdk(key);
   }
 
   private AnthropicClient sdk(String apiKey) {
-    return AnthropicOkHttpClient.builder().apiKey(apiKey).baseUrl(gateway.baseUrl()).responseValidation(true)
-        .maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+    return rig.sdk(gateway, apiKey);
   }
 
   @AfterAll
   void stop() {
-    client.close();
-    gateway.close();
-    admin.close();
-    worker.close(Duration.ofSeconds(5));
-    sim.close();
+    rig.close();
   }
 
   private static MessageCreateParams params(String prompt) {
@@ -155,7 +128,6 @@ class GatewayIT {
 
     AnthropicClient wrong = sdk("pqk_000000000000_" + "A".repeat(43));
     assertThrows(UnauthorizedException.class, () -> wrong.messages().create(params("who am I")));
-    wrong.close();
 
     assertThrows(PermissionDeniedException.class, () -> client.messages()
         .create(MessageCreateParams.builder().model("claude-opus-4-6").maxTokens(10).addUserMessage("not mine").build()));
@@ -165,7 +137,6 @@ class GatewayIT {
     RateLimitException r = assertThrows(RateLimitException.class,
         () -> limited.messages().create(params("one too many")));
     assertEquals(1, r.headers().values("retry-after").size(), "retry-after is sent");
-    limited.close();
 
     OverloadedException o = assertThrows(OverloadedException.class, () -> client.messages().create(params(
         "[sim:overloaded] every answer overloaded").toBuilder().putAdditionalHeader("promptq-route", "api_only").build()));
@@ -186,7 +157,6 @@ class GatewayIT {
         return true;
       }
     });
-    c.close();
   }
 
   @Test
@@ -232,8 +202,8 @@ class GatewayIT {
     client.messages().create(params("a request to search for"));
     assertThrows(BadRequestException.class, () -> client.messages().create(params("[sim:invalid_request] again")));
     List<String> outputs = new ArrayList<>();
-    for (String topic : List.of(topics.jobs(), topics.gatewayReplies(), topics.control(), topics.usage())) {
-      for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka.bootstrapServers(), topic, 1,
+    for (String topic : List.of(rig.topics.jobs(), rig.topics.gatewayReplies(), rig.topics.control(), rig.topics.usage())) {
+      for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(rig.kafka.bootstrapServers(), topic, 1,
           Duration.ofMillis(300), Duration.ofSeconds(30))) {
         outputs.add(text(r.key()) + " " + text(r.value()));
         for (Header h : r.headers()) {
@@ -251,7 +221,7 @@ class GatewayIT {
     outputs.add(Files.readString(log, StandardCharsets.ISO_8859_1));
     String keySecret = key.substring(key.lastIndexOf('_') + 1);
     for (String output : outputs) {
-      for (String planted : List.of(key, keySecret, limitedKey, OAUTH.reveal(), API_KEY.reveal())) {
+      for (String planted : List.of(key, keySecret, limitedKey, GatewayRig.OAUTH.reveal(), GatewayRig.API_KEY.reveal())) {
         assertFalse(output.contains(planted), "a planted secret leaked into: "
             + output.substring(0, Math.min(200, output.length())));
       }

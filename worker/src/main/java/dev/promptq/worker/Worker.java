@@ -23,6 +23,7 @@ import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.quota.QuotaGovernor;
 import dev.promptq.worker.quota.WindowEstimates;
 import dev.promptq.worker.ops.WorkerMetrics;
+import dev.promptq.worker.routing.CanceledBatches;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.Router;
 import dev.promptq.worker.spend.ApiSpend;
@@ -124,6 +125,8 @@ public final class Worker implements AutoCloseable {
     quota.estimates().publishTo(control::publish);
     control.applyWindowUsage(quota.estimates()::applyRemote);
     control.applyDemand(quota.demand()::applyRemote);
+    CanceledBatches canceledBatches = new CanceledBatches();
+    control.applyBatchCancels(canceledBatches::apply);
     quota.credit().ifPresent(c -> {
       c.publishTo(control::publish);
       c.closeWith((until, reason) -> gates.close(Route.SUBSCRIPTION, until, reason));
@@ -162,6 +165,7 @@ public final class Worker implements AutoCloseable {
     }
     Router router = new Router(transports, config.credentials().apiKey(), credentials, gates, control, spend, quota,
         config.router(), config.operatorPolicy(), config.workerId(), clock);
+    router.honour(canceledBatches);
     ReplyPolicy replies = new ReplyPolicy(config.replyTopics(), config.topics());
     JobCodec codec = new JobCodec(config.jobLimits());
     KafkaConsumer<byte[], byte[]> consumer =

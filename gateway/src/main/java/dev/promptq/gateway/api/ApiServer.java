@@ -2,6 +2,7 @@ package dev.promptq.gateway.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.promptq.gateway.batches.BatchStore;
 import dev.promptq.gateway.keys.KeyBook;
 import dev.promptq.gateway.keys.KeyLimits;
 import dev.promptq.producer.PromptQClient;
@@ -35,7 +36,7 @@ public final class ApiServer implements AutoCloseable {
    * @throws UncheckedIOException if the address cannot be bound
    */
   public ApiServer(String bind, int port, ApiSettings settings, KeyBook keys, KeyLimits limits, PromptQClient client,
-      GatewayMetrics metrics, String knownSince, Clock clock) {
+      BatchStore batches, GatewayMetrics metrics, String knownSince, Clock clock) {
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bind), port), 256);
     } catch (IOException e) {
@@ -44,11 +45,14 @@ public final class ApiServer implements AutoCloseable {
     }
     Callers callers = new Callers(keys, settings.versions());
     MessagesHandler messages = new MessagesHandler(settings, callers, limits, client, metrics, answers, clock);
+    BatchesHandler batchApi = new BatchesHandler(settings, callers, limits, batches, clock);
     server.setExecutor(http);
     server.createContext("/v1/messages", ex -> {
       String path = ex.getRequestURI().getPath();
       if (path.equals("/v1/messages") || path.equals("/v1/messages/")) {
         messages.handle(ex);
+      } else if (path.startsWith(BatchesHandler.PATH)) {
+        batchApi.handle(ex);
       } else if (path.equals("/v1/messages/count_tokens")) {
         notFound(ex, "count_tokens is not served by the promptq gateway: the API key stays with the workers");
       } else {

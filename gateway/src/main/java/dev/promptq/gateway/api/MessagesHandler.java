@@ -82,7 +82,7 @@ final class MessagesHandler implements HttpHandler {
       ObjectNode request = bodies.read(ex);
       boolean stream = request.path("stream").asBoolean(false);
       request.remove("stream");
-      RoutePolicy policy = policy(ex, key.get());
+      RoutePolicy policy = policyOf(ex, key.get(), false);
       Optional<String> shape = RequestShape.problem(request);
       if (shape.isPresent()) {
         throw new RequestBody.Refused(400, "invalid_request_error", shape.get());
@@ -152,7 +152,11 @@ final class MessagesHandler implements HttpHandler {
     }
   }
 
-  private static RoutePolicy policy(HttpExchange ex, PromptqKey key) throws RequestBody.Refused {
+  /**
+   * The route policy a request asks for ({@code promptq-route}), else the key's first. A single
+   * message may not ask for {@code api_batch}; a Message Batch may.
+   */
+  static RoutePolicy policyOf(HttpExchange ex, PromptqKey key, boolean batch) throws RequestBody.Refused {
     String asked = ex.getRequestHeaders().getFirst(ROUTE_HEADER);
     if (asked == null || asked.isBlank()) {
       return key.policies().get(0);
@@ -163,7 +167,7 @@ final class MessagesHandler implements HttpHandler {
     } catch (IllegalArgumentException e) {
       throw new RequestBody.Refused(400, "invalid_request_error", ROUTE_HEADER + ": unknown route policy " + asked);
     }
-    if (p == RoutePolicy.API_BATCH) {
+    if (p == RoutePolicy.API_BATCH && !batch) {
       throw new RequestBody.Refused(400, "invalid_request_error", ROUTE_HEADER
           + ": api_batch answers within 24 h; send such requests to /v1/messages/batches");
     }

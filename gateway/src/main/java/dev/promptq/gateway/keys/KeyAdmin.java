@@ -2,6 +2,8 @@ package dev.promptq.gateway.keys;
 
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.KafkaClientProperties;
+import dev.promptq.kafka.TopicSetup;
+import dev.promptq.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -42,9 +45,13 @@ public final class KeyAdmin implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final Clock clock;
 
-  public KeyAdmin(String bootstrapServers, Map<String, Object> kafkaProperties, String controlTopic, Clock clock) {
-    this.controlTopic = controlTopic;
+  /** Connects, creating the deployment's topics where missing (a first key may come before any worker). */
+  public KeyAdmin(String bootstrapServers, Map<String, Object> kafkaProperties, Topics topics, Clock clock) {
+    this.controlTopic = topics.control();
     this.clock = clock;
+    try (Admin admin = Admin.create(KafkaClientProperties.of(bootstrapServers, kafkaProperties, Map.of()))) {
+      TopicSetup.ensure(admin, topics, TopicSetup.Spec.defaults(), WAIT);
+    }
     this.feed = new ControlFeed(KafkaClientProperties.of(bootstrapServers, kafkaProperties,
         KafkaClientProperties.committedReader("promptq-keys", 100)), controlTopic, "admin", book).start(WAIT);
     this.producer = new KafkaProducer<>(KafkaClientProperties.of(bootstrapServers, kafkaProperties,

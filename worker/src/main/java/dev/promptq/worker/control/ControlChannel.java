@@ -1,5 +1,6 @@
 package dev.promptq.worker.control;
 
+import dev.promptq.job.BatchCanceled;
 import dev.promptq.worker.ops.WorkerActivity;
 import dev.promptq.worker.ops.WorkerErrors;
 import dev.promptq.worker.spend.SpendTotal;
@@ -57,6 +58,7 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   private final ApiSpend spend;
   private volatile java.util.function.Consumer<WindowUsage> windowUsage = u -> { };
   private volatile java.util.function.Consumer<WorkerDemand> demand = d -> { };
+  private volatile java.util.function.Consumer<BatchCanceled> batchCancels = c -> { };
   private volatile java.util.function.Consumer<SpendTotal> credit = t -> { };
   private final GroupCredentials credentials;
   private final ControlRecords records = new ControlRecords();
@@ -141,6 +143,11 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
   /** Where other workers' demand for the subscription goes as it is read. */
   public void applyDemand(java.util.function.Consumer<WorkerDemand> apply) {
     this.demand = apply;
+  }
+
+  /** Where the batches canceled through the gateway go ({@link BatchCanceled}). */
+  public void applyBatchCancels(java.util.function.Consumer<BatchCanceled> apply) {
+    this.batchCancels = apply;
   }
 
   /** Where other workers' use of the subscription's windows goes as it is read. */
@@ -314,6 +321,8 @@ public final class ControlChannel implements RouteNotice.Publisher, ApiSpend.Pub
       windowUsage.accept(u);
     } else if (decoded.get() instanceof WorkerDemand d) {
       demand.accept(d);
+    } else if (decoded.get() instanceof BatchCanceled c) {
+      batchCancels.accept(c);
     } else {
       credentials.apply(decoded.get(), r.offset());
     }

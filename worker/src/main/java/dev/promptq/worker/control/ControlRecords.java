@@ -16,6 +16,7 @@ import dev.promptq.worker.quota.QuotaView;
 import dev.promptq.worker.spend.SpendTotal;
 import dev.promptq.worker.ops.RecentErrors;
 import dev.promptq.worker.routing.RouteNotice;
+import dev.promptq.job.BatchCanceled;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -209,7 +210,8 @@ public final class ControlRecords {
     }
     String k = new String(key, StandardCharsets.UTF_8);
     if (!k.startsWith(ROUTE) && !k.startsWith(SPEND) && !k.startsWith(QUOTA) && !k.startsWith(ERRORS)
-        && !k.startsWith(ACTIVITY) && !k.startsWith(WINDOW) && !k.startsWith(DEMAND) && !k.startsWith("credentials/")) {
+        && !k.startsWith(ACTIVITY) && !k.startsWith(WINDOW) && !k.startsWith(DEMAND) && !k.startsWith("credentials/")
+        && !k.startsWith(BatchCanceled.KEY_PREFIX)) {
       return Optional.empty();
     }
     JsonNode v;
@@ -217,6 +219,10 @@ public final class ControlRecords {
       v = mapper.readTree(value);
     } catch (IOException e) {
       throw new IllegalArgumentException("control record " + k + " is not JSON", e);
+    }
+    if (k.startsWith(BatchCanceled.KEY_PREFIX)) {
+      return Optional.of(BatchCanceled.decode(value).orElseThrow(() ->
+          new IllegalArgumentException("control record " + k + " is not a batch cancellation")));
     }
     if (k.startsWith(ROUTE)) {
       return Optional.of(new RouteNotice(Route.fromWireName(v.path("route").asText()),

@@ -6,12 +6,21 @@ import dev.promptq.job.Route;
 import dev.promptq.job.RouteNote;
 import java.util.Optional;
 
-/** Why a job ends before any call: the operator's caps, a request promptq cannot carry, no usable route. */
+/**
+ * Why a job ends before any call: its batch was canceled, the operator's caps, a request promptq
+ * cannot carry, no usable route.
+ */
 final class Preflight {
+  /** The error type of a job whose batch was canceled: it ends {@code canceled}, the others {@code errored}. */
+  static final String BATCH_CANCELED = "batch_canceled";
+
   private Preflight() {}
 
   /** The error a planned job ends with at once, or empty when it may call a route. */
-  static Optional<ApiError> refusal(OperatorPolicy operator, JobRun run) {
+  static Optional<ApiError> refusal(OperatorPolicy operator, CanceledBatches canceled, JobRun run) {
+    if (canceled.isCanceled(run.job.batch())) {
+      return Optional.of(new ApiError(BATCH_CANCELED, "its batch " + run.job.batch() + " was canceled", 0));
+    }
     Optional<ApiError> refused = operator.refusal(run.job);
     if (refused.isPresent()) {
       return refused;

@@ -58,8 +58,6 @@ public final class Router {
    * synchronous API; never published: the job handler writes the job to the lane instead.
    */
   public static final String TO_LANE = "to_batch_lane";
-  /** The gate's reason while a 401 holds a route off; new credentials reopen it. */
-  static final String UNAUTHORIZED = SubscriptionGate.UNAUTHORIZED;
 
   private final Transports transports;
   private final Optional<Secret> apiKey;
@@ -77,6 +75,7 @@ public final class Router {
   private final Waits waiting = new Waits();
   private final CallLedger ledger;
   private final LaneOffer lane;
+  private volatile CanceledBatches canceled = new CanceledBatches();
 
   /**
    * @param transports what carries calls on each route
@@ -103,11 +102,7 @@ public final class Router {
     this.clock = clock;
   }
 
-  /**
-   * Runs {@code job}.
-   *
-   * @param enqueuedAt when the job was written to Kafka
-   */
+  /** Runs {@code job}, written to Kafka at {@code enqueuedAt}. */
   public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt) {
     return run(job, enqueuedAt, () -> false);
   }
@@ -128,6 +123,11 @@ public final class Router {
     lane.offer(minDeadline);
   }
 
+  /** Ends the jobs of the batches in {@code c} {@code canceled}, without a call, when they come to run. */
+  public void honour(CanceledBatches c) {
+    this.canceled = c;
+  }
+
   /**
    * As {@link #run(Job, Instant, BooleanSupplier)}; a job that would call the synchronous API but
    * can wait for a Message Batch ends {@code errored} {@link #TO_LANE} without a call, unless
@@ -136,9 +136,10 @@ public final class Router {
   public CompletableFuture<JobResult> run(Job job, Instant enqueuedAt, BooleanSupplier handedBack, boolean laneTried) {
     JobRun run = plan(job, enqueuedAt, handedBack);
     run.mayLane = !laneTried;
-    Optional<ApiError> refused = Preflight.refusal(operator, run);
+    Optional<ApiError> refused = Preflight.refusal(operator, canceled, run);
     if (refused.isPresent()) {
-      return done(finish(run, Outcome.ERRORED, null, null, refused.get()));
+      boolean gone = refused.get().type().equals(Preflight.BATCH_CANCELED);
+      return done(finish(run, gone ? Outcome.CANCELED : Outcome.ERRORED, null, null, refused.get()));
     }
     quota.demand().add(1);  // the group shares the routes' limits by the workers holding jobs
     CompletableFuture<JobResult> running;
@@ -302,7 +303,7 @@ public final class Router {
         if (!fresh) {
           // No new credentials came: hold the route off group-wide as a refusal, so other jobs
           // do not each meet the same 401. New credentials reopen it at once.
-          holds.holdOffGroupWide(route, clock.instant().plus(settings.refusalCooldown()), UNAUTHORIZED,
+          holds.holdOffGroupWide(route, clock.instant().plus(settings.refusalCooldown()), SubscriptionGate.UNAUTHORIZED,
               d.verdict().error());
         }
         return step(run);

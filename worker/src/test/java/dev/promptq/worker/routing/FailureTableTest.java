@@ -142,7 +142,7 @@ class FailureTableTest {
     Decision d = decide(Route.API, answer(Route.API, 401, "authentication_error", "invalid x-api-key", Map.of()),
         History.fresh());
     assertInstanceOf(Action.Step.class, d.action());
-    assertEquals(Optional.of(new Closure(NOW.plus(SETTINGS.refusalCooldown()), Router.UNAUTHORIZED, true)),
+    assertEquals(Optional.of(new Closure(NOW.plus(SETTINGS.refusalCooldown()), dev.promptq.worker.credentials.SubscriptionGate.UNAUTHORIZED, true)),
         d.closure());
   }
 

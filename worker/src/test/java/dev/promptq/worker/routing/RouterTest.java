@@ -191,7 +191,7 @@ class RouterTest {
     assertEquals(Route.API, first.route());
     assertEquals(Route.API, second.route());
     assertEquals(List.of(Route.SUBSCRIPTION, Route.API, Route.API), t.calls, "one 401, then the route is held off");
-    assertEquals(Router.UNAUTHORIZED, notices.get(0).reason());
+    assertEquals(dev.promptq.worker.credentials.SubscriptionGate.UNAUTHORIZED, notices.get(0).reason());
     assertEquals(1, tokens.reports);
   }
 

@@ -1,0 +1,91 @@
+package dev.promptq.gateway;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import dev.promptq.config.Secret;
+import dev.promptq.gateway.keys.KeyAdmin;
+import dev.promptq.job.RoutePolicy;
+import dev.promptq.kafka.Topics;
+import dev.promptq.testkit.junit.SharedKafka;
+import dev.promptq.testkit.kafka.EmbeddedKafka;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import dev.promptq.testkit.sim.Directives;
+import dev.promptq.worker.Worker;
+import dev.promptq.worker.WorkerConfig;
+import dev.promptq.worker.credentials.Credentials;
+import dev.promptq.worker.routing.RouterSettings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * One test class's deployment on the shared broker: its own topics, the simulator (answering
+ * prompt directives), a worker group of one, a gateway and a key admin. The credentials and keys
+ * are planted values the secret tests search for.
+ */
+final class GatewayRig implements AutoCloseable {
+  static final Secret OAUTH = Secret.of("sk-ant-oat01-gateway-planted-" + UUID.randomUUID());
+  static final Secret API_KEY = Secret.of("sk-ant-api03-gateway-planted-" + UUID.randomUUID());
+
+  final EmbeddedKafka kafka;
+  final Topics topics = SharedKafka.uniqueTopics();
+  final String groupId = "g-" + UUID.randomUUID();
+  final AnthropicSimulator sim;
+  final KeyAdmin admin;
+  private final List<Gateway> gateways = new ArrayList<>();
+  private final List<AnthropicClient> clients = new ArrayList<>();
+  private Worker worker;
+
+  GatewayRig(EmbeddedKafka kafka) {
+    this.kafka = kafka;
+    this.sim = AnthropicSimulator.builder().oauthToken(OAUTH).apiKey(API_KEY)
+        .responder(new Directives(Clock.systemUTC(), Duration.ofHours(1))).build().start();
+    this.admin = new KeyAdmin(kafka.bootstrapServers(), Map.of(), topics, Clock.systemUTC());
+  }
+
+  /** Starts the group's one worker, with fast retries. */
+  Worker startWorker() {
+    worker = Worker.start(WorkerConfig.builder(kafka.bootstrapServers()).topics(topics).groupId(groupId)
+        .workerId("behind-the-gateway").anthropicBaseUrl(sim.baseUrl())
+        .credentials(new Credentials(Optional.of(OAUTH), Optional.of(API_KEY))).jobPartitions(3)
+        .router(new RouterSettings(2, Duration.ofMillis(10), Duration.ofMillis(100), 10, 5, Duration.ofSeconds(2),
+            Duration.ofSeconds(1), Duration.ofMillis(300), 0.9))
+        .build());
+    return worker;
+  }
+
+  Gateway startGateway(String instance, Clock clock) {
+    Gateway g = Gateway.start(GatewayConfig.of(kafka.bootstrapServers(), topics).withInstanceId(instance)
+        .withOpsPort(0), clock);
+    gateways.add(g);
+    return g;
+  }
+
+  /** A key allowed the given policies and models, without limits; the full key. */
+  String key(String name, String models, RoutePolicy... policies) {
+    return admin.create(new KeyAdmin.Grant(name, List.of(policies), models, null, 0)).key();
+  }
+
+  /** The official SDK on {@code gateway} with {@code apiKey}: strict validation, no retries. */
+  AnthropicClient sdk(Gateway gateway, String apiKey) {
+    AnthropicClient c = AnthropicOkHttpClient.builder().apiKey(apiKey).baseUrl(gateway.baseUrl())
+        .responseValidation(true).maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+    clients.add(c);
+    return c;
+  }
+
+  @Override
+  public void close() {
+    clients.forEach(AnthropicClient::close);
+    gateways.forEach(Gateway::close);
+    admin.close();
+    if (worker != null) {
+      worker.close(Duration.ofSeconds(5));
+    }
+    sim.close();
+  }
+}
