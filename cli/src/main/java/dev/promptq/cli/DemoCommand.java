@@ -47,7 +47,8 @@ import picocli.CommandLine.Option;
       "Real parts: an embedded Kafka broker, the local Anthropic simulator (no network, no real "
           + "credentials), K workers in one group and a client that submits N jobs and waits for every "
           + "result. The simulator refuses every Nth subscription call with 429 to show the fallback to "
-          + "the API key."
+          + "the API key. Last, it starts an Anthropic-compatible gateway in front of the workers, calls it once "
+          + "with a promptq key, and prints a curl line and a Python two-liner for it."
     })
 final class DemoCommand implements Callable<Integer> {
 
@@ -81,6 +82,14 @@ final class DemoCommand implements Callable<Integer> {
       + "Claude Code executable (claude -p, one process per call) instead of HTTP; about a second and 280 MB per "
       + "call, so try --jobs 20.")
   String claudeCli;
+
+  @Option(names = "--gateway-port", defaultValue = "0",
+      description = "Port of the demo's Anthropic-compatible gateway (default: any free one).")
+  int gatewayPort;
+
+  @Option(names = "--keep-running", description = "After the summary, keep the gateway, workers and broker up "
+      + "until Ctrl-C, to call the gateway from curl or an SDK.")
+  boolean keepRunning;
 
   @Option(names = "--out", defaultValue = "promptq-demo/results.jsonl",
       description = "Where the results go, one JSON per line (default: ${DEFAULT-VALUE}).")
@@ -139,7 +148,10 @@ final class DemoCommand implements Callable<Integer> {
             + "; waiting for the group to share the job partitions...");
         awaitGroup(group);
         say("Submitting " + jobs + " jobs...");
-        return runJobs(kafka, topics, t0);
+        int code = runJobs(kafka, topics, t0);
+        int gateway = GatewayDemo.run(spec.commandLine().getOut(), kafka.bootstrapServers(), topics, gatewayPort,
+            keepRunning);
+        return Math.max(code, gateway);
       } finally {
         group.forEach(w -> w.close(Duration.ofSeconds(5)));
       }

@@ -57,6 +57,7 @@ public final class TopicSetup {
   public static void ensure(Admin admin, Topics topics, Spec spec, Duration timeout) {
     List<NewTopic> wanted = List.of(
         newTopic(topics.jobs(), spec.jobPartitions(), spec),
+        newTopic(topics.interactive(), spec.jobPartitions(), spec),
         newTopic(topics.results(), spec.jobPartitions(), spec),
         newTopic(topics.deadLetters(), 1, spec),
         newTopic(topics.control(), 1, spec)

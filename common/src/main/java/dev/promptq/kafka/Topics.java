@@ -31,6 +31,15 @@ public record Topics(String jobs, String results, String deadLetters, String con
   }
 
   /**
+   * The interactive lane, {@code <jobs>.interactive}: jobs whose callers wait (the gateway's
+   * {@code /v1/messages}). Workers read it with the jobs topic and keep a share of their jobs in
+   * flight free for it ({@code interactive.reserved.share}), so it never queues behind a batch.
+   */
+  public String interactive() {
+    return jobs + ".interactive";
+  }
+
+  /**
    * Jobs waiting to be gathered into a Message Batch ({@code api_batch}): {@code <jobs>.lane}, one
    * partition, whose single reader is the group's lane owner. A job moves here from the jobs
    * topic in one transaction with its offset.

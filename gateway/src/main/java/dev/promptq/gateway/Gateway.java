@@ -46,7 +46,7 @@ public final class Gateway implements AutoCloseable {
     this.config = config;
     KeyBook keys = new KeyBook();
     this.client = PromptQClient.create(new ClientConfig(config.bootstrapServers(), config.topics(),
-        ClientConfig.DEFAULT_JOB_PARTITIONS, config.kafkaProperties()));
+        ClientConfig.DEFAULT_JOB_PARTITIONS, config.kafkaProperties()).interactiveLane());
     client.prepareReplies(config.api().replyTopic());
     this.feed = new ControlFeed(KafkaClientProperties.of(config.bootstrapServers(), config.kafkaProperties(),
         KafkaClientProperties.committedReader("promptq-gateway-" + config.instanceId(), 100)),
@@ -60,8 +60,8 @@ public final class Gateway implements AutoCloseable {
         PriceTable.defaults().checked(), clock);
     this.ops = Optional.ofNullable(config.opsPort()).map(p -> new OpsEndpoint(config.opsBind(), p,
         config.instanceId(), metrics));
-    log.info("gateway {} listening on {} ({} known keys), jobs to {}, results from {}", config.instanceId(),
-        server.address(), keys.keys().size(), config.topics().jobs(), config.api().replyTopic());
+    log.info("gateway {} listening on {} ({} known keys), messages to {}, batches to {}", config.instanceId(),
+        server.address(), keys.keys().size(), config.topics().interactive(), config.topics().jobs());
   }
 
   /**

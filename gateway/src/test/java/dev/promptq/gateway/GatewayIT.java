@@ -202,7 +202,7 @@ class GatewayIT {
     client.messages().create(params("a request to search for"));
     assertThrows(BadRequestException.class, () -> client.messages().create(params("[sim:invalid_request] again")));
     List<String> outputs = new ArrayList<>();
-    for (String topic : List.of(rig.topics.jobs(), rig.topics.gatewayReplies(), rig.topics.control(), rig.topics.usage())) {
+    for (String topic : List.of(rig.topics.interactive(), rig.topics.gatewayReplies(), rig.topics.control(), rig.topics.usage())) {
       for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(rig.kafka.bootstrapServers(), topic, 1,
           Duration.ofMillis(300), Duration.ofSeconds(30))) {
         outputs.add(text(r.key()) + " " + text(r.value()));

@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param topics the deployment's topics (default prefix {@code promptq})
  * @param jobPartitions partitions when the client has to create the jobs or results topic (default 12)
  * @param kafkaProperties extra Kafka client settings (security, tuning) for every client it makes
+ * @param interactive whether its jobs go to the interactive lane ({@code Topics.interactive()}), which
+ *     workers serve first, for callers who wait; else to the jobs topic
  */
-public record ClientConfig(String bootstrapServers, Topics topics, int jobPartitions, Map<String, Object> kafkaProperties) {
+public record ClientConfig(String bootstrapServers, Topics topics, int jobPartitions, Map<String, Object> kafkaProperties,
+    boolean interactive) {
 
   public static final int DEFAULT_JOB_PARTITIONS = 12;
 
@@ -25,16 +28,26 @@ public record ClientConfig(String bootstrapServers, Topics topics, int jobPartit
     kafkaProperties = Map.copyOf(kafkaProperties);
   }
 
+  /** Jobs to the jobs topic. */
+  public ClientConfig(String bootstrapServers, Topics topics, int jobPartitions, Map<String, Object> kafkaProperties) {
+    this(bootstrapServers, topics, jobPartitions, kafkaProperties, false);
+  }
+
   /** Default topics and partitions, no extra Kafka settings. */
   public static ClientConfig of(String bootstrapServers) {
     return new ClientConfig(bootstrapServers, Topics.defaults(), DEFAULT_JOB_PARTITIONS, Map.of());
   }
 
   public ClientConfig withTopics(Topics t) {
-    return new ClientConfig(bootstrapServers, t, jobPartitions, kafkaProperties);
+    return new ClientConfig(bootstrapServers, t, jobPartitions, kafkaProperties, interactive);
   }
 
   public ClientConfig withKafkaProperties(Map<String, Object> p) {
-    return new ClientConfig(bootstrapServers, topics, jobPartitions, p);
+    return new ClientConfig(bootstrapServers, topics, jobPartitions, p, interactive);
+  }
+
+  /** Jobs go to the interactive lane: for callers who wait for each answer. */
+  public ClientConfig interactiveLane() {
+    return new ClientConfig(bootstrapServers, topics, jobPartitions, kafkaProperties, true);
   }
 }

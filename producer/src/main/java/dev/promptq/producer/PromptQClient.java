@@ -149,7 +149,8 @@ public final class PromptQClient implements AutoCloseable {
     RecordHeaders headers = new RecordHeaders();
     headers.add(ReplyHeaders.CORRELATION_ID, correlationId);
     headers.add(ReplyHeaders.REPLY_TOPIC, ReplyHeaders.utf8(replyTopic(job)));
-    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().jobs(), null,
+    String topic = config.interactive() ? config.topics().interactive() : config.topics().jobs();
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
         ReplyHeaders.utf8(key), codec.encodeJob(job), headers);
     CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
     producer.send(record, (md, e) -> {

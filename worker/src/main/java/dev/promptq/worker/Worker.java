@@ -174,7 +174,7 @@ public final class Worker implements AutoCloseable {
     this.kafkaMetrics = new KafkaClientMetrics(consumer);
     kafkaMetrics.bindTo(metrics.registry());
     JobLoop.Settings settings = new JobLoop.Settings(config.maxInFlight(), config.commitInterval(), config.ordering(),
-        config.revocationGrace());
+        config.revocationGrace(), Math.min(config.maxInFlight() - 1, (int) (config.maxInFlight() * config.interactiveShare())));
     this.lane = config.credentials().apiKey().map(key -> BatchLane.create(clients.laneConsumer(), clients.laneReader(),
         () -> new KafkaProducer<>(clients.laneProducer(), new ByteArraySerializer(), new ByteArraySerializer()),
         config.anthropicBaseUrl(), key, config.callTimeout(), config.lane(), config.topics(), codec, config.prices(),

@@ -62,6 +62,7 @@ import java.util.stream.Stream;
  *   <tr><td>claude.cli.processes</td><td></td><td>8</td><td>CLI processes at once, at most max.in.flight</td></tr>
  *   <tr><td>claude.cli.inexpressible</td><td></td><td>next_route</td><td>a request the CLI cannot carry: next_route (the policy's next route) or http</td></tr>
  *   <tr><td>max.in.flight</td><td></td><td>256</td><td>jobs started and not yet committed, per worker</td></tr>
+ *   <tr><td>interactive.reserved.share</td><td></td><td>0.25</td><td>of max.in.flight, kept for the interactive lane (P.jobs.interactive)</td></tr>
  *   <tr><td>call.timeout.ms</td><td></td><td>600000</td><td>limit on one API call</td></tr>
  *   <tr><td>delivery</td><td></td><td>exactly_once</td><td>or at_least_once</td></tr>
  *   <tr><td>ordering</td><td></td><td>unordered</td><td>or key: one job per record key at a time</td></tr>
@@ -111,6 +112,7 @@ public record WorkerConfig(
     LaneSettings lane,
     Optional<ClaudeCliSettings> claudeCli,
     int maxInFlight,
+    double interactiveShare,
     Duration callTimeout,
     Delivery delivery,
     Ordering ordering,
@@ -134,6 +136,7 @@ public record WorkerConfig(
   public static final String DEFAULT_GROUP_ID = "promptq-workers";
   public static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
   public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+  public static final double DEFAULT_INTERACTIVE_SHARE = 0.25;
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofMinutes(10);
   public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(20);
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
@@ -161,7 +164,7 @@ public record WorkerConfig(
 
   /** The keys of the worker itself; each settings type lists its own. */
   private static final List<String> OWN_KEYS = List.of("bootstrap.servers", "topic.prefix", "group.id", "worker.id",
-      "anthropic.base.url", "claude.oauth.token", "anthropic.api.key", "max.in.flight", "call.timeout.ms",
+      "anthropic.base.url", "claude.oauth.token", "anthropic.api.key", "max.in.flight", "interactive.reserved.share", "call.timeout.ms",
       "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
       "topics.replication.factor", "api.budget.usd.per.day", "api.budget.usd.per.batch", "api.prices",
       "prices.file", "plan.usd.per.month", "plan.enterprise.factor",
@@ -259,7 +262,7 @@ public record WorkerConfig(
     return "WorkerConfig[bootstrapServers=" + bootstrapServers + ", topics=" + topics + ", groupId=" + groupId
         + ", workerId=" + workerId + ", anthropicBaseUrl=" + anthropicBaseUrl + ", credentials=" + credentials
         + ", credentialSettings=" + credentialSettings + ", quota=" + quota + ", claudeCli=" + claudeCli
-        + ", maxInFlight=" + maxInFlight + ", callTimeout=" + callTimeout + ", delivery=" + delivery
+        + ", maxInFlight=" + maxInFlight + ", interactiveShare=" + interactiveShare + ", callTimeout=" + callTimeout + ", delivery=" + delivery
         + ", ordering=" + ordering + ", commitInterval=" + commitInterval + ", shutdownGrace=" + shutdownGrace
         + ", revocationGrace=" + revocationGrace + ", jobPartitions=" + jobPartitions + ", replicationFactor="
         + replicationFactor + ", router=" + router + ", prices=" + prices + ", apiBudgetPerDay=" + apiBudgetPerDay
@@ -289,6 +292,7 @@ public record WorkerConfig(
         .lane(LaneSettings.fromSettings(s))
         .claudeCli(ClaudeCliSettings.fromSettings(s, workerId).orElse(null))
         .maxInFlight(s.getInt("max.in.flight", DEFAULT_MAX_IN_FLIGHT, 1, 100_000))
+        .interactiveShare(s.getDouble("interactive.reserved.share", DEFAULT_INTERACTIVE_SHARE, 0, 0.9))
         .callTimeout(Duration.ofMillis(s.getLong("call.timeout.ms", DEFAULT_CALL_TIMEOUT.toMillis(), 1, 86_400_000L)))
         .delivery(Delivery.fromWireName(s.get("delivery", Delivery.EXACTLY_ONCE.wireName())))
         .ordering(Ordering.fromWireName(s.get("ordering", Ordering.UNORDERED.wireName())))

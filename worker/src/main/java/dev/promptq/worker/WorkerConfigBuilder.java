@@ -29,6 +29,7 @@ public final class WorkerConfigBuilder {
   private LaneSettings lane = LaneSettings.defaults();
   private ClaudeCliSettings claudeCli;
   private int maxInFlight = WorkerConfig.DEFAULT_MAX_IN_FLIGHT;
+  private double interactiveShare = WorkerConfig.DEFAULT_INTERACTIVE_SHARE;
   private Duration callTimeout = WorkerConfig.DEFAULT_CALL_TIMEOUT;
   private Delivery delivery = Delivery.EXACTLY_ONCE;
   private Ordering ordering = Ordering.UNORDERED;
@@ -99,6 +100,12 @@ public final class WorkerConfigBuilder {
   /** Subscription calls through Claude Code's headless mode; null (default) for http. */
   public WorkerConfigBuilder claudeCli(ClaudeCliSettings v) {
     this.claudeCli = v;
+    return this;
+  }
+
+  /** Of max.in.flight, the share only the interactive lane's jobs may take (0 to 0.9; default 0.25). */
+  public WorkerConfigBuilder interactiveShare(double v) {
+    this.interactiveShare = v;
     return this;
   }
 
@@ -212,7 +219,7 @@ public final class WorkerConfigBuilder {
   public WorkerConfig build() {
     return new WorkerConfig(bootstrapServers, topics, groupId, workerId, anthropicBaseUrl, credentials,
         credentialSettings, quota, lane, Optional.ofNullable(claudeCli),
-        maxInFlight, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
+        maxInFlight, interactiveShare, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
         replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
         replyTopics != null ? replyTopics : WorkerConfig.defaultReplyTopics(topics), jobLimits, resultMaxBytes, operatorPolicy, opsPort, opsBind,
         kafkaProperties);

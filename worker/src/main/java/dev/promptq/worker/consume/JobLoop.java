@@ -49,13 +49,28 @@ public final class JobLoop implements Runnable {
    * @param maxInFlight jobs started and not yet committed, at most (a crash repeats at most this many calls, plus one poll)
    * @param commitInterval time between commits; results become visible at commit
    * @param revocationGrace on revocation, how long running jobs of revoked partitions may finish
+   * @param reservedForInteractive of {@code maxInFlight}, the slots only the interactive lane's jobs
+   *     may take: the jobs topic pauses when the rest are taken
    */
-  public record Settings(int maxInFlight, Duration commitInterval, Ordering ordering, Duration revocationGrace) {}
+  public record Settings(int maxInFlight, Duration commitInterval, Ordering ordering, Duration revocationGrace,
+      int reservedForInteractive) {
+    public Settings {
+      if (reservedForInteractive < 0 || reservedForInteractive >= maxInFlight) {
+        throw new IllegalArgumentException("reserved slots must be 0 to max.in.flight - 1: " + reservedForInteractive);
+      }
+    }
+
+    /** Settings with no slots reserved for the interactive lane. */
+    public Settings(int maxInFlight, Duration commitInterval, Ordering ordering, Duration revocationGrace) {
+      this(maxInFlight, commitInterval, ordering, revocationGrace, 0);
+    }
+  }
 
   private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
   private final JobRunner jobs;
   private final Settings settings;
   private final String jobsTopic;
+  private final String interactiveTopic;
   private final Clock clock;
   private final OwnedPartitions owned = new OwnedPartitions();
   private final Completions completions;
@@ -71,22 +86,29 @@ public final class JobLoop implements Runnable {
 
   JobLoop(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer, Committer committer, JobRunner jobs,
       Settings settings, String jobsTopic, Clock clock) {
+    this(consumer, committer, jobs, settings, jobsTopic, null, clock);
+  }
+
+  /** @param interactiveTopic the interactive lane, read with the jobs topic and served first; null for none */
+  JobLoop(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer, Committer committer, JobRunner jobs,
+      Settings settings, String jobsTopic, String interactiveTopic, Clock clock) {
     this.consumer = consumer;
     this.jobs = jobs;
     this.settings = settings;
     this.jobsTopic = jobsTopic;
+    this.interactiveTopic = interactiveTopic;
     this.clock = clock;
     this.completions = new Completions(owned, clock);
     // The commit thread is named after the loop's: promptq-worker-<id>-commit.
     this.commits = new CommitPipeline(committer, owned, settings.commitInterval(), OffsetMetadata.MAX_CHARS, clock,
         null);
-    this.rebalance = new Rebalance(consumer, owned, completions, commits, settings.revocationGrace(), jobsTopic, clock);
+    this.rebalance = new Rebalance(consumer, owned, completions, commits, settings.revocationGrace(), topics(), clock);
   }
 
   @Override
   public void run() {
     try {
-      consumer.subscribe(List.of(jobsTopic), rebalance);
+      consumer.subscribe(topics(), rebalance);
       // Stopping, jobs that wait for a route (a quota reset may be hours away) are handed back at once.
       while (!stopping || ((owned.inFlight() > jobs.waitingJobs() || owned.uncommitted() || commits.busy())
           && clock.instant().isBefore(stopDeadline))) {
@@ -242,9 +264,14 @@ public final class JobLoop implements Runnable {
   private void applyBackPressure() {
     Set<TopicPartition> all = owned.owned();
     Set<TopicPartition> pause = new HashSet<>(owned.awaiting());
-    if (stopping || owned.occupancy() >= settings.maxInFlight()) {
+    int occupancy = owned.occupancy();
+    if (stopping || occupancy >= settings.maxInFlight()) {
       pause.addAll(all);
     } else {
+      if (occupancy >= settings.maxInFlight() - settings.reservedForInteractive()) {
+        // the slots left are the interactive lane's: callers who wait never queue behind a batch
+        all.stream().filter(tp -> !tp.topic().equals(interactiveTopic)).forEach(pause::add);
+      }
       for (PartitionState s : owned.states()) {
         if (s.unfinished() >= MAX_UNFINISHED_PER_PARTITION || s.span() >= MAX_SPAN
             || s.metadataChars() > PAUSE_METADATA_CHARS) {
@@ -265,6 +292,11 @@ public final class JobLoop implements Runnable {
       consumer.resume(toResume);
     }
     pausedPartitions = pause.size();
+  }
+
+  /** The topics the loop reads: the interactive lane (when there is one) and the jobs topic. */
+  private List<String> topics() {
+    return interactiveTopic == null ? List.of(jobsTopic) : List.of(interactiveTopic, jobsTopic);
   }
 
   /** Job partitions paused now (back-pressure: jobs in flight or waiting for a route). */

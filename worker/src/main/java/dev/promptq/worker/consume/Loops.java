@@ -66,7 +66,7 @@ public final class Loops {
     JobLoop loop = new JobLoop(consumer, committer, new JobHandler(p.router(), p.codec(), p.topics(),
         ReplyDestinations.of(p.admin(), p.clock()), p.replies(), p.metrics(), p.resultMaxBytes(),
         new UsageRecords(new UsageCodec(p.codec().mapper()), p.topics().usage(), p.windows()), p.laneOpen()), p.settings(),
-        p.topics().jobs(), p.clock());
+        p.topics().jobs(), p.topics().interactive(), p.clock());
     loop.onFault(p.metrics()::onLoopFault);
     return loop;
   }

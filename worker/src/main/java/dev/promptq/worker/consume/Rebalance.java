@@ -49,7 +49,7 @@ final class Rebalance implements ConsumerRebalanceListener {
   private final Completions completions;
   private final CommitPipeline commits;
   private final Duration revocationGrace;
-  private final String jobsTopic;
+  private final List<String> jobsTopics;
   private final Clock clock;
   private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
   private volatile Listener listener = (o, t) -> { };
@@ -58,13 +58,13 @@ final class Rebalance implements ConsumerRebalanceListener {
   private int failedReads;
 
   Rebalance(Consumer<byte[], byte[]> consumer, OwnedPartitions owned, Completions completions, CommitPipeline commits,
-      Duration revocationGrace, String jobsTopic, Clock clock) {
+      Duration revocationGrace, List<String> jobsTopics, Clock clock) {
     this.consumer = consumer;
     this.owned = owned;
     this.completions = completions;
     this.commits = commits;
     this.revocationGrace = revocationGrace;
-    this.jobsTopic = jobsTopic;
+    this.jobsTopics = jobsTopics;
     this.clock = clock;
   }
 
@@ -169,9 +169,12 @@ final class Rebalance implements ConsumerRebalanceListener {
   private void tellAssignment() {
     int total;
     try {
-      total = consumer.partitionsFor(jobsTopic).size();
+      total = 0;
+      for (String t : jobsTopics) {
+        total += consumer.partitionsFor(t).size();
+      }
     } catch (RuntimeException e) {
-      log.warn("cannot read the partition count of {}: {}", jobsTopic, e.toString());
+      log.warn("cannot read the partition count of {}: {}", jobsTopics, e.toString());
       return;
     }
     listener.assigned(owned.assignment().size(), total);

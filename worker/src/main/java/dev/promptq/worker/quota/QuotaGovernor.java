@@ -102,8 +102,16 @@ public final class QuotaGovernor implements AutoCloseable {
 
   /** Completes when a permit on {@code route} is due; cancel it if no longer needed. */
   public CompletableFuture<Void> nextPermit(Route route) {
+    return nextPermit(route, null);
+  }
+
+  /**
+   * As {@link #nextPermit(Route)}, for a job due by {@code deadline} (null: none): waiters are woken
+   * earliest deadline first, those without one last, each in the order they came.
+   */
+  public CompletableFuture<Void> nextPermit(Route route, Instant deadline) {
     RoutePermits p = permits.get(route);
-    return p == null ? CompletableFuture.completedFuture(null) : p.nextPermit();
+    return p == null ? CompletableFuture.completedFuture(null) : p.nextPermit(deadline);
   }
 
   /** This worker owns {@code owned} of the {@code total} job partitions now. */

@@ -5,7 +5,10 @@ import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -24,7 +27,7 @@ import java.util.function.Supplier;
  * drained when the last one was granted less than a period ago, so the changeover never gives two
  * permits closer than the new limiter would.
  * {@link #nextPermit()} lets a job wait without polling: one waiter is woken per permit, at the
- * time the limiter says the next one is due. Thread-safe.
+ * time the limiter says the next one is due, earliest deadline first. Thread-safe.
  */
 final class RoutePermits {
   private final Route route;
@@ -34,7 +37,12 @@ final class RoutePermits {
   private final RateLimiterRegistry registry;
   private final ScheduledExecutorService timer;
   private final Supplier<Long> nanoTime;
-  private final Deque<CompletableFuture<Void>> waiters = new ArrayDeque<>();
+  /** A job waiting for a permit: earliest deadline first (none last), then in the order they came. */
+  private record Waiter(Instant deadline, long seq, CompletableFuture<Void> future) {}
+
+  private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator
+      .comparing(Waiter::deadline, Comparator.nullsLast(Comparator.naturalOrder())).thenComparingLong(Waiter::seq));
+  private long waiterSeq;
   private final Deque<Long> recentGrants = new ArrayDeque<>();  // nanos of grants within the window
   private final AtomicLong granted = new AtomicLong();
   private volatile long lastGrantNanos;
@@ -124,8 +132,13 @@ final class RoutePermits {
    * cancelled.
    */
   synchronized CompletableFuture<Void> nextPermit() {
+    return nextPermit(null);
+  }
+
+  /** As {@link #nextPermit()}, for a job due by {@code deadline} (null: none), woken earliest deadline first. */
+  synchronized CompletableFuture<Void> nextPermit(Instant deadline) {
     CompletableFuture<Void> f = new CompletableFuture<>();
-    waiters.add(f);
+    waiters.add(new Waiter(deadline, waiterSeq++, f));
     arm(-1);
     return f;
   }
@@ -161,7 +174,7 @@ final class RoutePermits {
 
   /** Arms the wake-up for the next due permit (guarded by this); {@code atNanos} < 0: ask the limiter. */
   private void arm(long atNanos) {
-    if (wake != null || limiter == null || waiters.stream().allMatch(CompletableFuture::isDone)) {
+    if (wake != null || limiter == null || waiters.stream().allMatch(w -> w.future().isDone())) {
       return;
     }
     long delay = atNanos >= 0 ? atNanos : nanosToWait();
@@ -182,7 +195,7 @@ final class RoutePermits {
       CompletableFuture<Void> next = null;
       synchronized (this) {
         while (!waiters.isEmpty() && next == null) {
-          CompletableFuture<Void> f = waiters.poll();
+          CompletableFuture<Void> f = waiters.poll().future();
           if (!f.isDone()) {
             next = f;
           }

@@ -1,5 +1,6 @@
 package dev.promptq.worker.routing;
 
+import dev.promptq.job.Job;
 import dev.promptq.job.Route;
 import dev.promptq.worker.credentials.SubscriptionGate;
 import java.time.Instant;
@@ -48,13 +49,16 @@ final class RouteAdmission {
   record BudgetSpent(String why) implements Entry {}
 
   /**
-   * Admits a call of a job of {@code batch} (null when none) on {@code route}, or says why not.
+   * Admits a call of {@code job} on {@code route}, or says why not. A job that must wait for a
+   * permit waits in the order of its deadline (earliest first; none last): callers who wait for
+   * the answer (the gateway's) come before batch work.
    *
    * @param canOnlyWait no route is left after this one: a subscription call then keeps to the
    *     pace that spends the windows' remainder evenly until their reset (without a configured
    *     budget, which paces evenly itself)
    */
-  Entry admit(Route route, String batch, boolean canOnlyWait, ApiLimits.Reservation apiNeed) {
+  Entry admit(Route route, Job job, boolean canOnlyWait, ApiLimits.Reservation apiNeed) {
+    String batch = job.batch();
     if (route == Route.API) {
       String spent = spend.spentBudget(batch).orElse(null);
       if (spent != null) {
@@ -85,7 +89,7 @@ final class RouteAdmission {
       }
       gates.release(permit);
       quota.apiLimits().release(reserved, quota.share());  // not called: all of it back
-      return new Paced(quota.nextPermit(route));
+      return new Paced(quota.nextPermit(route, job.deadline()));
     }
     return new Blocked((RouteGates.Blocked) entry);
   }
@@ -121,14 +125,14 @@ final class RouteAdmission {
    * takes one call at a time, new credentials are on their way, or the subscription's window
    * figures are settling (waiting is cheaper than a fallback then).
    */
-  Choice choose(List<Route> routes, Set<Route> excluded, String batch, ApiLimits.Reservation apiNeed) {
+  Choice choose(List<Route> routes, Set<Route> excluded, Job job, ApiLimits.Reservation apiNeed) {
     RouteGates.Blocked firstBlocked = null;
     String firstReason = null;
     String budgetSpent = null;
     List<CompletableFuture<Void>> permits = new ArrayList<>();
     List<Route> open = routes.stream().filter(r -> !excluded.contains(r)).toList();
     for (Route route : open) {
-      Entry entry = admit(route, batch, route == open.get(open.size() - 1), apiNeed);
+      Entry entry = admit(route, job, route == open.get(open.size() - 1), apiNeed);
       if (entry instanceof Admitted admitted) {
         permits.forEach(f -> f.cancel(false));
         return new Call(admitted.permit(), admitted.reserved());

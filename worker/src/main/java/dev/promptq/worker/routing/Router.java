@@ -214,7 +214,7 @@ public final class Router {
           "deadline " + run.job.deadline() + " passed " + (run.attempts.isEmpty() ? "before the job started"
               : "before an answer"), 0)));
     }
-    RouteAdmission.Choice choice = admission.choose(run.routes, run.excluded, run.job.batch(), run.apiNeed);
+    RouteAdmission.Choice choice = admission.choose(run.routes, run.excluded, run.job, run.apiNeed);
     if (choice instanceof RouteAdmission.Call c) {
       run.endWait(now);
       if (c.permit().route() == Route.API && lane.canWait(run, now)) {

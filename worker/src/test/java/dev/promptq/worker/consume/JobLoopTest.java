@@ -152,6 +152,30 @@ class JobLoopTest {
   }
 
   @Test
+  void theSlotsReservedForTheInteractiveLaneAreNeverTakenByTheJobsTopic() {
+    String interactive = TOPIC + ".interactive";
+    TopicPartition itp = new TopicPartition(interactive, 0);
+    loop = new JobLoop(consumer, committer, jobs, new JobLoop.Settings(3, Duration.ofMillis(5),
+        Ordering.UNORDERED, Duration.ZERO, 1), TOPIC, interactive, Clock.systemUTC());
+    thread = new Thread(loop, "promptq-worker-test");
+    thread.start();
+    consumer.updateBeginningOffsets(Map.of(itp, 0L));
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of(TP, itp)));
+    add(0);
+    add(1);
+    add(2);  // a third batch job would take the reserved slot
+    await().until(() -> jobs.started.get() == 2);
+    await().until(() -> consumer.paused().contains(TP) && !consumer.paused().contains(itp));
+    consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(interactive, 0, 0, "i".getBytes(),
+        "{}".getBytes())));
+    await().until(() -> jobs.started.get() == 3);
+    await().until(() -> consumer.paused().contains(itp));  // now every slot is taken
+    assertEquals(3, loop.inFlight());
+    jobs.running.values().forEach(f -> f.complete(List.of()));
+    await().until(() -> jobs.started.get() == 4);  // the waiting batch job starts once slots free
+  }
+
+  @Test
   void aRewindHandsBackTheJobsStillWaitingSoTheyNeverCallAndFreesTheirSlots() {
     start(100);
     add(0);

@@ -140,6 +140,23 @@ class QuotaGovernorTest {
   }
 
   @Test
+  void waitersAreWokenEarliestDeadlineFirstThoseWithoutOneLast() throws Exception {
+    QuotaGovernor w = new QuotaGovernor(new QuotaSettings(Optional.of(new Budget(3, Duration.ofSeconds(10))),
+        Optional.empty(), 0.1, Duration.ZERO), Clock.systemUTC(), "edf", new SimpleMeterRegistry());
+    governors.add(w);
+    w.reshare(1, 1);  // 2 per 10 s: one permit now, the next in 5 s
+    assertTrue(w.tryAcquire(Route.SUBSCRIPTION));
+    Instant now = Instant.now();
+    CompletableFuture<Void> batchWork = w.nextPermit(Route.SUBSCRIPTION, null);
+    CompletableFuture<Void> tomorrow = w.nextPermit(Route.SUBSCRIPTION, now.plus(Duration.ofHours(24)));
+    CompletableFuture<Boolean> caller = w.nextPermit(Route.SUBSCRIPTION, now.plus(Duration.ofMinutes(10)))
+        .thenApply(v -> w.tryAcquire(Route.SUBSCRIPTION));
+    assertTrue(caller.get(10, TimeUnit.SECONDS), "the job whose caller waits gets the next permit");
+    assertFalse(tomorrow.isDone());
+    assertFalse(batchWork.isDone());
+  }
+
+  @Test
   void aWokenWaiterThatLeavesWithoutThePermitPassesItOn() throws Exception {
     QuotaGovernor w = new QuotaGovernor(new QuotaSettings(Optional.of(new Budget(3, Duration.ofSeconds(10))),
         Optional.empty(), 0.1, Duration.ZERO), Clock.systemUTC(), "pass", new SimpleMeterRegistry());
