@@ -96,7 +96,7 @@ final class DemoCommand implements Callable<Integer> {
   Path out;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws IOException, InterruptedException {
     if (jobs < 1) {
       throw new PromptQ.UsageError("--jobs: " + jobs + " (must be >= 1)");
     }
