@@ -42,7 +42,7 @@ final class BenchGroup implements AutoCloseable {
       for (Worker w : g.workers) {
         w.firstAssignment().join();
       }
-      while (g.workers.stream().mapToInt(w -> w.assignment().size()).sum() < PARTITIONS) {
+      while (g.workers.stream().mapToInt(w -> w.assignment().size()).sum() < 2 * PARTITIONS) {  // jobs and interactive
         Thread.sleep(50);  // the group settles its cooperative rebalances
       }
       return g;

@@ -229,6 +229,20 @@ public final class Benchmark {
     }
   }
 
+  /** Section 8 alone ({@code ./promptq bench --gateway}): the gateway under SDK-style load. */
+  public void runGateway(Path workDir, int clients, Duration duration, int batchRequests) throws Exception {
+    Secret oauth = Secret.of("sk-ant-oat01-bench-" + UUID.randomUUID());
+    Secret apiKey = Secret.of("sk-ant-api03-bench-" + UUID.randomUUID());
+    out.printf("promptq gateway benchmark: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"));
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().tempParent(workDir).build().start();
+        AnthropicSimulator sim = AnthropicSimulator.builder().oauthToken(oauth).apiKey(apiKey)
+            .latency(Duration.ofSeconds(1)).build().start()) {
+      new GatewayScenario(kafka.bootstrapServers(), sim.baseUrl(), oauth, apiKey, Duration.ofSeconds(1))
+          .section(out, clients, duration, batchRequests);
+    }
+  }
+
   /** Section 5 alone ({@code ./promptq bench --quota}). */
   public void runQuota(Path workDir) throws Exception {
     out.printf("promptq quota benchmark: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),

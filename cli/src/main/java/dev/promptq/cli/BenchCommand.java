@@ -61,6 +61,19 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--transport", description = "Only the transports' section: http next to Claude Code (claude -p).")
   boolean transportOnly;
 
+  @Option(names = "--gateway", description = "Only the gateway's section: SDK-style clients through one gateway to "
+      + "three workers at 1 s simulated latency, alone and beside a Message Batch (about 3 minutes).")
+  boolean gatewayOnly;
+
+  @Option(names = "--gateway-clients", defaultValue = "200", description = "Clients of the gateway's section (default: ${DEFAULT-VALUE}).")
+  int gatewayClients;
+
+  @Option(names = "--gateway-seconds", defaultValue = "60", description = "How long they call (default: ${DEFAULT-VALUE}).")
+  int gatewaySeconds;
+
+  @Option(names = "--gateway-batch", defaultValue = "20000", description = "Requests of the batch that runs beside them (default: ${DEFAULT-VALUE}).")
+  int gatewayBatch;
+
   @Option(names = "--claude-cli", paramLabel = "PATH", description = "The Claude Code executable for the transports' "
       + "section (default: claude on PATH; the section is skipped without one).")
   String claudeCli;
@@ -94,6 +107,8 @@ final class BenchCommand implements Callable<Integer> {
       b.runReport(workDir);
     } else if (transportOnly) {
       b.runTransports(workDir);
+    } else if (gatewayOnly) {
+      b.runGateway(workDir, gatewayClients, java.time.Duration.ofSeconds(gatewaySeconds), gatewayBatch);
     } else {
       b.run(workDir);
     }
