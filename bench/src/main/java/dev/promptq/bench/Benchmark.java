@@ -229,8 +229,12 @@ public final class Benchmark {
     }
   }
 
-  /** Section 8 alone ({@code ./promptq bench --gateway}): the gateway under SDK-style load. */
-  public void runGateway(Path workDir, int clients, Duration duration, int batchRequests) throws Exception {
+  /**
+   * Section 8 alone ({@code ./promptq bench --gateway}): the gateway under SDK-style load; with
+   * {@code gatewayCommand} (how to start {@code promptq gateway} in a new JVM), also one killed.
+   */
+  public void runGateway(Path workDir, int clients, Duration duration, int batchRequests, List<String> gatewayCommand)
+      throws Exception {
     Secret oauth = Secret.of("sk-ant-oat01-bench-" + UUID.randomUUID());
     Secret apiKey = Secret.of("sk-ant-api03-bench-" + UUID.randomUUID());
     out.printf("promptq gateway benchmark: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
@@ -240,6 +244,10 @@ public final class Benchmark {
             .latency(Duration.ofSeconds(1)).build().start()) {
       new GatewayScenario(kafka.bootstrapServers(), sim.baseUrl(), oauth, apiKey, Duration.ofSeconds(1))
           .section(out, clients, duration, batchRequests);
+      if (gatewayCommand != null) {
+        new GatewayCrashScenario(kafka.bootstrapServers(), sim.baseUrl(), oauth, apiKey, gatewayCommand)
+            .section(out, Math.min(clients, 50), Duration.ofSeconds(30), Math.min(batchRequests, 2000));
+      }
     }
   }
 

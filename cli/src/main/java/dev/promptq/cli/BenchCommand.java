@@ -108,7 +108,9 @@ final class BenchCommand implements Callable<Integer> {
     } else if (transportOnly) {
       b.runTransports(workDir);
     } else if (gatewayOnly) {
-      b.runGateway(workDir, gatewayClients, java.time.Duration.ofSeconds(gatewaySeconds), gatewayBatch);
+      b.runGateway(workDir, gatewayClients, java.time.Duration.ofSeconds(gatewaySeconds), gatewayBatch,
+          java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+              System.getProperty("java.class.path"), PromptQ.class.getName(), "gateway"));
     } else {
       b.run(workDir);
     }

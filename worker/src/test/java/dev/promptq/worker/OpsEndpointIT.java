@@ -98,7 +98,7 @@ class OpsEndpointIT {
       assertEquals(200, health.statusCode());
       JsonNode h = p.codec.mapper().readTree(health.body());
       assertEquals("UP", h.path("status").asText());
-      assertEquals(6, h.path("partitions").asInt());
+      assertEquals(12, h.path("partitions").asInt(), "the jobs topic's 6 and the interactive lane's 6");
       assertTrue(h.path("kafka").path("reachable").asBoolean(), "the broker answers");
       assertTrue(h.path("ready").asBoolean(), "ready: running, broker reachable, partitions owned");
       assertTrue(h.path("routes").path("subscription").path("open").asBoolean());
