@@ -2,11 +2,8 @@ package dev.promptq.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
 import dev.promptq.gateway.keys.KeyAdmin;
-import dev.promptq.job.JobCodec;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.Topics;
 import dev.promptq.testkit.kafka.TopicReader;
@@ -15,9 +12,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -39,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * retries), and a Message Batch created through the one that is killed.
  */
 final class GatewayCrashScenario {
-  private static final ObjectMapper MAPPER = JobCodec.newMapper();
+  private static final ObjectMapper MAPPER = GatewayCalls.MAPPER;
 
   private final String bootstrap;
   private final String simUrl;
@@ -74,9 +69,9 @@ final class GatewayCrashScenario {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(5)).build();
         for (String u : urls) {
-          awaitKey(http, u, key);
+          GatewayCalls.awaitKey(http, u, key);
         }
-        String batch = createBatch(http, urls[0], key, batchRequests);
+        String batch = GatewayCalls.createBatch(http, urls[0], key, "crash", batchRequests);
         AtomicLong ok = new AtomicLong();
         AtomicLong retried = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -164,48 +159,14 @@ final class GatewayCrashScenario {
 
   private static int send(HttpClient http, String baseUrl, String key, String prompt)
       throws IOException, InterruptedException {
-    ObjectNode body = MAPPER.createObjectNode().put("model", "claude-haiku-4-5").put("max_tokens", 64);
-    body.putArray("messages").addObject().put("role", "user").put("content", prompt);
-    return http.send(request(baseUrl + "/v1/messages", key).POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-        .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-  }
-
-  private static HttpRequest.Builder request(String url, String key) {
-    return HttpRequest.newBuilder(URI.create(url)).header("x-api-key", key).header("anthropic-version", "2023-06-01")
-        .header("content-type", "application/json").timeout(Duration.ofMinutes(2));
-  }
-
-  private static void awaitKey(HttpClient http, String baseUrl, String key) throws Exception {
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (send(http, baseUrl, key, "warm-up") != 200) {
-      if (System.nanoTime() > until) {
-        throw new IllegalStateException("the gateway at " + baseUrl + " did not take the key");
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static String createBatch(HttpClient http, String baseUrl, String key, int n) throws Exception {
-    ObjectNode body = MAPPER.createObjectNode();
-    ArrayNode requests = body.putArray("requests");
-    for (int i = 0; i < n; i++) {
-      ObjectNode params = requests.addObject().put("custom_id", "crash-" + i).putObject("params")
-          .put("model", "claude-haiku-4-5").put("max_tokens", 64);
-      params.putArray("messages").addObject().put("role", "user").put("content", "batch request " + i);
-    }
-    HttpResponse<String> r = http.send(request(baseUrl + "/v1/messages/batches", key)
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("creating the batch: " + r.statusCode() + " " + r.body());
-    }
-    return MAPPER.readTree(r.body()).path("id").asText();
+    return http.send(GatewayCalls.message(baseUrl, key, prompt), HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
   private static JsonNode awaitEnded(HttpClient http, String baseUrl, String key, String batch, Duration atMost)
       throws Exception {
     long until = System.nanoTime() + atMost.toNanos();
     while (true) {
-      JsonNode b = MAPPER.readTree(http.send(request(baseUrl + "/v1/messages/batches/" + batch, key).GET().build(),
+      JsonNode b = MAPPER.readTree(http.send(GatewayCalls.request(baseUrl + "/v1/messages/batches/" + batch, key).GET().build(),
           HttpResponse.BodyHandlers.ofString()).body());
       if (b.path("processing_status").asText().equals("ended") || System.nanoTime() > until) {
         return b;

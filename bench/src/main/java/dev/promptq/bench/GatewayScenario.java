@@ -2,21 +2,16 @@ package dev.promptq.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
 import dev.promptq.config.Settings;
 import dev.promptq.gateway.Gateway;
 import dev.promptq.gateway.GatewayConfig;
 import dev.promptq.gateway.keys.KeyAdmin;
-import dev.promptq.job.JobCodec;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.credentials.Credentials;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,7 +41,7 @@ final class GatewayScenario {
     }
   }
 
-  private static final ObjectMapper MAPPER = JobCodec.newMapper();
+  private static final ObjectMapper MAPPER = GatewayCalls.MAPPER;
   private static final Duration WARM_UP = Duration.ofSeconds(10);
   private final String bootstrap;
   private final String simUrl;
@@ -78,13 +73,13 @@ final class GatewayScenario {
           .key();
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(5)).build();
-      awaitKey(http, gateway.baseUrl(), key);
+      GatewayCalls.awaitKey(http, gateway.baseUrl(), key);
       // warm-up, not measured: each worker's subscription calls start at a slow-start window of four
       // in flight and grow by one per answer (issue 17), as they would after any restart
       call(http, gateway.baseUrl(), key, clients, WARM_UP, null);
       String batchId = null;
       if (batchRequests > 0) {
-        batchId = createBatch(http, gateway.baseUrl(), key, batchRequests);
+        batchId = GatewayCalls.createBatch(http, gateway.baseUrl(), key, "bench", batchRequests);
         progress.printf("   a batch of %,d requests created through the gateway (%s); %d clients call meanwhile%n",
             batchRequests, batchId, clients);
       }
@@ -93,9 +88,8 @@ final class GatewayScenario {
       call(http, gateway.baseUrl(), key, clients, duration, calls);
       double seconds = (System.nanoTime() - start) / 1e9;
       if (batchId != null) {
-        JsonNode b = MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl()
-            + "/v1/messages/batches/" + batchId)).header("x-api-key", key).header("anthropic-version", "2023-06-01")
-            .GET().build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode b = MAPPER.readTree(http.send(GatewayCalls.request(gateway.baseUrl() + "/v1/messages/batches/"
+            + batchId, key).GET().build(), HttpResponse.BodyHandlers.ofString()).body());
         progress.printf("   the batch meanwhile: %s%s%n", b.path("processing_status").asText(), b.path("ended_at")
             .isTextual() ? ", ended in " + Duration.between(java.time.Instant.parse(b.path("created_at").asText()),
             java.time.Instant.parse(b.path("ended_at").asText())).toSeconds() + " s, " + b.path("request_counts")
@@ -135,7 +129,7 @@ final class GatewayScenario {
         while (System.nanoTime() < end) {
           long t0 = System.nanoTime();
           try {
-            HttpResponse<String> r = http.send(message(baseUrl, key, "client " + client + " call " + n++),
+            HttpResponse<String> r = http.send(GatewayCalls.message(baseUrl, key, "client " + client + " call " + n++),
                 HttpResponse.BodyHandlers.ofString());
             if (calls == null) {
               continue;
@@ -186,43 +180,4 @@ final class GatewayScenario {
         * sorted.size()) - 1));
   }
 
-  private static HttpRequest message(String baseUrl, String key, String prompt) {
-    ObjectNode body = MAPPER.createObjectNode().put("model", "claude-haiku-4-5").put("max_tokens", 64);
-    body.putArray("messages").addObject().put("role", "user").put("content", prompt);
-    return post(baseUrl + "/v1/messages", key, body.toString());
-  }
-
-  private static HttpRequest post(String url, String key, String body) {
-    return HttpRequest.newBuilder(URI.create(url)).header("x-api-key", key).header("anthropic-version", "2023-06-01")
-        .header("content-type", "application/json").header("x-stainless-timeout", "600")
-        .timeout(Duration.ofMinutes(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
-  }
-
-  /** The gateway reads a new key from the control topic within moments: until then it answers 401. */
-  private static void awaitKey(HttpClient http, String baseUrl, String key) throws Exception {
-    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (http.send(message(baseUrl, key, "warm-up"), HttpResponse.BodyHandlers.ofString()).statusCode() != 200) {
-      if (System.nanoTime() > until) {
-        throw new IllegalStateException("the gateway did not take the benchmark's key");
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static String createBatch(HttpClient http, String baseUrl, String key, int n) throws Exception {
-    ObjectNode body = MAPPER.createObjectNode();
-    ArrayNode requests = body.putArray("requests");
-    for (int i = 0; i < n; i++) {
-      ObjectNode r = requests.addObject().put("custom_id", "bench-" + i);
-      ObjectNode params = r.putObject("params").put("model", "claude-haiku-4-5").put("max_tokens", 64);
-      params.putArray("messages").addObject().put("role", "user").put("content", "batch request " + i);
-    }
-    HttpResponse<String> r = http.send(post(baseUrl + "/v1/messages/batches", key, body.toString()),
-        HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("creating the batch: " + r.statusCode() + " " + r.body());
-    }
-    JsonNode b = MAPPER.readTree(r.body());
-    return b.path("id").asText();
-  }
 }
