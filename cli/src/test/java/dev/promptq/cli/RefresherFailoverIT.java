@@ -49,7 +49,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Three worker JVMs share refreshed credentials for three minutes with 20 s access tokens while
+ * Three worker JVMs share refreshed credentials for two minutes (six expiries) with 20 s access tokens while
  * jobs flow steadily: the refresher is SIGKILLed (another takes over before the token expires), then
  * the next refresher is frozen with SIGSTOP until the group replaced it and woken with SIGCONT (it
  * publishes nothing). Refreshes match expiries, no refresh token is used twice, no job fails.
@@ -59,7 +59,7 @@ class RefresherFailoverIT {
   private static final String CLIENT = "promptq-failover-client";
   private static final Duration TTL = Duration.ofSeconds(20);
   private static final Duration MARGIN = Duration.ofSeconds(6);
-  private static final Duration RUN = Duration.ofMinutes(3);
+  private static final Duration RUN = Duration.ofMinutes(2);
   private static final Pattern METRICS = Pattern.compile("Metrics at (http://\\S+/metrics)");
 
   private final HttpClient http = HttpClient.newHttpClient();

@@ -268,8 +268,10 @@ public final class JobLoop implements Runnable {
     if (stopping || occupancy >= settings.maxInFlight()) {
       pause.addAll(all);
     } else {
-      if (occupancy >= settings.maxInFlight() - settings.reservedForInteractive()) {
-        // the slots left are the interactive lane's: callers who wait never queue behind a batch
+      if (occupancy >= settings.maxInFlight() - settings.reservedForInteractive()
+          && all.stream().anyMatch(tp -> tp.topic().equals(interactiveTopic))) {
+        // the slots left are the interactive lane's (when this worker reads some of it): callers who
+        // wait never queue behind a batch
         all.stream().filter(tp -> !tp.topic().equals(interactiveTopic)).forEach(pause::add);
       }
       for (PartitionState s : owned.states()) {
