@@ -33,6 +33,11 @@ class DemoIT {
     assertTrue(summary.contains("(latency of a cold JVM given every job at once; ./promptq bench measures a warm one)"),
         summary);
     assertTrue(summary.contains("Next: run the pieces as separate processes"), summary);
+    // the gateway: one real call through it, then the lines to make one from a shell or Python
+    assertTrue(summary.contains("POST /v1/messages with a promptq key answered 200"), summary);
+    assertTrue(summary.matches("(?s).*curl:    curl -s http://127\\.0\\.0\\.1:\\d+/v1/messages -H \"x-api-key: pqk_.*"),
+        summary);
+    assertTrue(summary.contains("Python:  import anthropic"), summary);
   }
 
   @Test
