@@ -46,7 +46,7 @@ class GatewayBatchesIT {
   }
 
   private static MessageBatch awaitEnded(AnthropicClient client, String id) {
-    await().atMost(Duration.ofSeconds(60)).until(() ->
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
         client.messages().batches().retrieve(id).processingStatus() == MessageBatch.ProcessingStatus.ENDED);
     return client.messages().batches().retrieve(id);
   }
@@ -85,9 +85,12 @@ class GatewayBatchesIT {
           results.get("b-1").toString());
 
       MessageBatch second = one.messages().batches().create(batch("c", 2));
-      List<String> listed = new ArrayList<>();
-      two.messages().batches().list().autoPager().forEach(b -> listed.add(b.id()));
-      assertEquals(List.of(second.id(), created.id()), listed, "newest first");
+      // another instance learns of a batch when it reads its record: within moments
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        List<String> listed = new ArrayList<>();
+        two.messages().batches().list().autoPager().forEach(b -> listed.add(b.id()));
+        assertEquals(List.of(second.id(), created.id()), listed, "newest first");
+      });
 
       AnthropicClient stranger = rig.sdk(rig.startGateway("gw-3", Clock.systemUTC()),
           rig.key("someone-else", "*", RoutePolicy.SUBSCRIPTION_FIRST));
@@ -96,7 +99,8 @@ class GatewayBatchesIT {
 
       awaitEnded(one, second.id());
       assertEquals(created.id(), one.messages().batches().delete(created.id()).id());
-      assertThrows(NotFoundException.class, () -> two.messages().batches().retrieve(created.id()));
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThrows(NotFoundException.class, () -> two.messages().batches().retrieve(created.id())));
     }
   }
 
