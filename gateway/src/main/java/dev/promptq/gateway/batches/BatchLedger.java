@@ -53,12 +53,7 @@ public final class BatchLedger {
     if (id == null || outcome == null) {
       return;
     }
-    int index;
-    try {
-      index = Integer.parseInt(jobId.substring(id.length() + 1));
-    } catch (NumberFormatException e) {
-      return;
-    }
+    int index = GatewayBatch.indexOf(jobId, id);
     GatewayBatch b = batches.get(id);
     if (b != null && !at.isBefore(b.expiresAt())) {
       return; // came after the batch ended by its expiry: the request stays expired

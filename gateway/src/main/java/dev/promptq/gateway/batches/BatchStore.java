@@ -200,8 +200,8 @@ public final class BatchStore implements AutoCloseable {
             if (!b.id().equals(GatewayBatch.batchOf(jobId))) {
               continue;
             }
-            int index = Integer.parseInt(jobId.substring(b.id().length() + 1));
-            if (seen.get(index) || r.timestamp() >= b.expiresAt().toEpochMilli()) {
+            int index = GatewayBatch.indexOf(jobId, b.id());
+            if (index < 0 || seen.get(index) || r.timestamp() >= b.expiresAt().toEpochMilli()) {
               continue;
             }
             seen.set(index);

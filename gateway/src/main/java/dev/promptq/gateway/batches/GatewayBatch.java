@@ -35,6 +35,15 @@ public record GatewayBatch(String id, String keyId, Instant createdAt, Instant e
     return id + "_" + index;
   }
 
+  /** The request index in a job id of {@link #jobId}, or -1 for a malformed one (results are untrusted input). */
+  static int indexOf(String jobId, String batchId) {
+    try {
+      return Integer.parseInt(jobId.substring(batchId.length() + 1));
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      return -1;
+    }
+  }
+
   /** The batch a job id of {@link #jobId} belongs to, or null for another job's id. */
   public static String batchOf(String jobId) {
     int at = jobId.lastIndexOf('_');

@@ -104,11 +104,6 @@ public final class KeyLimits implements AutoCloseable {
     dirty.add(key.id() + "/" + day);
   }
 
-  /** {@code key}'s use today across every instance, as this instance knows it. */
-  public KeyBook.DayUse today(PromptqKey key) {
-    return book.use(key.id(), today(clock.instant()));
-  }
-
   private void flush() {
     for (String d : Set.copyOf(dirty)) {
       dirty.remove(d);
