@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.promptq.config.Secret;
 import dev.promptq.gateway.keys.KeyAdmin;
 import dev.promptq.job.RoutePolicy;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import dev.promptq.testkit.kafka.TopicReader;
 import dev.promptq.worker.credentials.Credentials;
@@ -57,13 +58,15 @@ final class GatewayCrashScenario {
         + "way through%n", clients, duration.toSeconds(), batchRequests);
     Topics t = Topics.withPrefix("gk" + UUID.randomUUID().toString().substring(0, 8));
     String prefix = t.jobs().substring(0, t.jobs().length() - ".jobs".length());
+    String secret = GatewaySeal.newSecret();
     try (BenchGroup group = BenchGroup.start(bootstrap, t, 3, "gk-worker", b -> b.anthropicBaseUrl(simUrl)
-            .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey))));
+            .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey)))
+            .gatewaySeal(GatewaySeal.fromBase64(Secret.of(secret))));
         KeyAdmin admin = new KeyAdmin(bootstrap, Map.of(), t, Clock.systemUTC())) {
       String key = admin.create(new KeyAdmin.Grant("crash", List.of(RoutePolicy.SUBSCRIPTION_FIRST), "*", null, 0))
           .key();
-      Process a = start(prefix, "gk-a");
-      Process b = start(prefix, "gk-b");
+      Process a = start(prefix, "gk-a", secret);
+      Process b = start(prefix, "gk-b", secret);
       try {
         String[] urls = {url(a), url(b)};
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -125,11 +128,14 @@ final class GatewayCrashScenario {
     }
   }
 
-  private Process start(String prefix, String instance) throws IOException {
+  /** A gateway in a new JVM; the secret goes by environment, never on a command line. */
+  private Process start(String prefix, String instance, String secret) throws IOException {
     List<String> cmd = new ArrayList<>(gatewayCommand);
     cmd.addAll(List.of("--bootstrap-servers", bootstrap, "--topic-prefix", prefix, "--port", "0",
         "--set", "gateway.instance.id=" + instance));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put(GatewaySeal.SECRET_ENV, secret);
+    return pb.start();
   }
 
   /** The base URL the gateway prints when it listens. */

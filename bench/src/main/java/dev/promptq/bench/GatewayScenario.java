@@ -8,6 +8,7 @@ import dev.promptq.gateway.Gateway;
 import dev.promptq.gateway.GatewayConfig;
 import dev.promptq.gateway.keys.KeyAdmin;
 import dev.promptq.job.RoutePolicy;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.credentials.Credentials;
 import java.io.PrintStream;
@@ -63,12 +64,14 @@ final class GatewayScenario {
    */
   Figures run(int clients, Duration duration, int batchRequests, PrintStream progress) throws Exception {
     Topics t = Topics.withPrefix("gw" + UUID.randomUUID().toString().substring(0, 8));
+    String secret = GatewaySeal.newSecret();
     try (BenchGroup group = BenchGroup.start(bootstrap, t, 3, "gw-worker", b -> b.anthropicBaseUrl(simUrl)
-            .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey))));
+            .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey)))
+            .gatewaySeal(GatewaySeal.fromBase64(Secret.of(secret))));
         KeyAdmin admin = new KeyAdmin(bootstrap, Map.of(), t, Clock.systemUTC());
         Gateway gateway = Gateway.start(GatewayConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", bootstrap,
             "topic.prefix", t.jobs().substring(0, t.jobs().length() - ".jobs".length()), "gateway.port", "0",
-            "gateway.instance.id", "bench-gateway"))))) {
+            "gateway.instance.id", "bench-gateway", "gateway.secret", secret))))) {
       String key = admin.create(new KeyAdmin.Grant("bench", List.of(RoutePolicy.SUBSCRIPTION_FIRST), "*", null, 0))
           .key();
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -8,6 +8,7 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.Outcome;
 import dev.promptq.job.Route;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import dev.promptq.producer.ClientConfig;
 import dev.promptq.producer.PromptQClient;
@@ -117,6 +118,7 @@ final class DemoCommand implements Callable<Integer> {
     Secret apiKey = Secret.of("sk-ant-api03-demo-" + UUID.randomUUID());
     AtomicLong subscriptionCalls = new AtomicLong();
     Topics topics = Topics.defaults();
+    String gatewaySecret = GatewaySeal.newSecret();  // the demo's gateway seals its jobs; its workers check
     List<Worker> group = new ArrayList<>();
     say("Starting an embedded Kafka broker (Apache Kafka, KRaft mode)...");
     org.apache.logging.log4j.Level networkClient = org.apache.logging.log4j.LogManager
@@ -142,6 +144,7 @@ final class DemoCommand implements Callable<Integer> {
               .anthropicBaseUrl(sim.baseUrl())
               .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey)))
               .claudeCli(cli)
+              .gatewaySeal(GatewaySeal.fromBase64(Secret.of(gatewaySecret)))
               .build()));
         }
         say("Started " + workers + " workers" + (cli == null ? "" : " (subscription through " + claudeCli + ")")
@@ -149,8 +152,8 @@ final class DemoCommand implements Callable<Integer> {
         awaitGroup(group);
         say("Submitting " + jobs + " jobs...");
         int code = runJobs(kafka, topics, t0);
-        int gateway = GatewayDemo.run(spec.commandLine().getOut(), kafka.bootstrapServers(), topics, gatewayPort,
-            keepRunning);
+        int gateway = GatewayDemo.run(spec.commandLine().getOut(), kafka.bootstrapServers(), topics,
+            gatewaySecret, gatewayPort, keepRunning);
         return Math.max(code, gateway);
       } finally {
         group.forEach(w -> w.close(Duration.ofSeconds(5)));

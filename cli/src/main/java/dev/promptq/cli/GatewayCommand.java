@@ -3,6 +3,7 @@ package dev.promptq.cli;
 import dev.promptq.config.Settings;
 import dev.promptq.gateway.Gateway;
 import dev.promptq.gateway.GatewayConfig;
+import dev.promptq.kafka.GatewaySeal;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,7 +43,7 @@ final class GatewayCommand implements Callable<Integer> {
     flags.put("gateway.port", port == null ? null : port.toString());
     flags.put("gateway.bind", bind);
     flags.put("gateway.ops.port", opsPort == null ? null : opsPort.toString());
-    return connection.load(Map.of(), flags);
+    return connection.load(Map.of(GatewaySeal.SECRET_ENV, "gateway.secret"), flags);
   }
 
   @Override

@@ -27,14 +27,16 @@ final class GatewayDemo {
   private GatewayDemo() {}
 
   /**
+   * @param secret the gateway secret the demo's workers have
    * @param port the gateway's port (0: any free one)
    * @param keepRunning serve until Ctrl-C rather than stop after the call
    * @return 0 when the call through the gateway succeeded
    */
-  static int run(PrintWriter out, String bootstrapServers, Topics topics, int port, boolean keepRunning)
+  static int run(PrintWriter out, String bootstrapServers, Topics topics, String secret, int port,
+      boolean keepRunning)
       throws InterruptedException {
     GatewayConfig config = GatewayConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", bootstrapServers,
-        "gateway.port", Integer.toString(port), "gateway.instance.id", "demo-gateway")));
+        "gateway.port", Integer.toString(port), "gateway.instance.id", "demo-gateway", "gateway.secret", secret)));
     try (KeyAdmin admin = new KeyAdmin(bootstrapServers, Map.of(), topics, Clock.systemUTC());
         Gateway gateway = Gateway.start(config)) {
       String key = admin.create(new KeyAdmin.Grant("demo-" + System.currentTimeMillis(),

@@ -46,7 +46,7 @@ public final class Gateway implements AutoCloseable {
     this.config = config;
     KeyBook keys = new KeyBook();
     this.client = PromptQClient.create(new ClientConfig(config.bootstrapServers(), config.topics(),
-        ClientConfig.DEFAULT_JOB_PARTITIONS, config.kafkaProperties()).interactiveLane());
+        ClientConfig.DEFAULT_JOB_PARTITIONS, config.kafkaProperties()).interactiveLane().sealedWith(config.seal()));
     client.prepareReplies(config.api().replyTopic());
     this.feed = new ControlFeed(KafkaClientProperties.of(config.bootstrapServers(), config.kafkaProperties(),
         KafkaClientProperties.committedReader("promptq-gateway-" + config.instanceId(), 100)),
@@ -54,14 +54,15 @@ public final class Gateway implements AutoCloseable {
     this.limits = new KeyLimits(keys, config.instanceId(), config.bootstrapServers(), config.kafkaProperties(),
         config.topics().control(), clock);
     this.batches = new BatchStore(config.bootstrapServers(), config.kafkaProperties(), config.topics(),
-        ClientConfig.DEFAULT_JOB_PARTITIONS, config.instanceId(), clock);
+        ClientConfig.DEFAULT_JOB_PARTITIONS, config.instanceId(), config.seal(), clock);
     GatewayMetrics metrics = new GatewayMetrics();
     this.server = new ApiServer(config.bind(), config.port(), config.api(), keys, limits, client, batches, metrics,
         PriceTable.defaults().checked(), clock);
     this.ops = Optional.ofNullable(config.opsPort()).map(p -> new OpsEndpoint(config.opsBind(), p,
         config.instanceId(), metrics));
-    log.info("gateway {} listening on {} ({} known keys), messages to {}, batches to {}", config.instanceId(),
-        server.address(), keys.keys().size(), config.topics().interactive(), config.topics().jobs());
+    log.info("gateway {} listening on {} ({} known keys), messages to {}, batches to {}, jobs sealed with gateway "
+        + "secret {} (workers need the same one)", config.instanceId(), server.address(), keys.keys().size(),
+        config.topics().interactive(), config.topics().jobs(), config.seal().fingerprint());
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.promptq.gateway;
 import dev.promptq.config.Settings;
 import dev.promptq.gateway.api.ApiSettings;
 import dev.promptq.job.JobCodec;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import dev.promptq.usage.PriceTable;
 import java.lang.management.ManagementFactory;
@@ -23,6 +24,7 @@ import java.util.Set;
  *   <caption>Settings ({@code --config}, environment, flags)</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>bootstrap.servers, topic.prefix, kafka.*</td><td></td><td>as for workers</td></tr>
+ *   <tr><td>gateway.secret ({@code PROMPTQ_GATEWAY_SECRET})</td><td>required</td><td>base64, the workers' too: seals the gateway's jobs ({@link GatewaySeal})</td></tr>
  *   <tr><td>gateway.bind</td><td>127.0.0.1</td><td>the address it listens on</td></tr>
  *   <tr><td>gateway.port</td><td>8088</td><td>0 for any free port</td></tr>
  *   <tr><td>gateway.instance.id</td><td>host-pid</td><td>names this instance in usage records</td></tr>
@@ -36,36 +38,38 @@ import java.util.Set;
  * </table>
  */
 public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, Object> kafkaProperties, String bind,
-    int port, String instanceId, ApiSettings api, String opsBind, Integer opsPort) {
+    int port, String instanceId, ApiSettings api, String opsBind, Integer opsPort, GatewaySeal seal) {
 
   public static final int DEFAULT_PORT = 8088;
 
   /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
-  public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "gateway.bind", "gateway.port",
+  public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "gateway.secret", "gateway.bind", "gateway.port",
       "gateway.instance.id", "gateway.timeout.default.ms", "gateway.timeout.max.ms", "gateway.anthropic.versions",
       "gateway.models", "gateway.batch.max.bytes", "gateway.batch.max.requests", "gateway.ops.port", "gateway.ops.bind", "job.max.bytes", "job.max.depth");
 
   public GatewayConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(seal, "seal");
     kafkaProperties = Map.copyOf(kafkaProperties);
   }
 
-  /** Defaults on {@code bootstrapServers}, listening on any free loopback port. */
-  public static GatewayConfig of(String bootstrapServers, Topics topics) {
-    return fromSettings(Settings.of(Map.of("bootstrap.servers", bootstrapServers)), topics).withPort(0);
+  /** Defaults on {@code bootstrapServers}, sealing with {@code secret}, listening on any free loopback port. */
+  public static GatewayConfig of(String bootstrapServers, Topics topics, String secret) {
+    return fromSettings(Settings.of(Map.of("bootstrap.servers", bootstrapServers, "gateway.secret", secret)), topics)
+        .withPort(0);
   }
 
   public GatewayConfig withPort(int p) {
-    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, p, instanceId, api, opsBind, opsPort);
+    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, p, instanceId, api, opsBind, opsPort, seal);
   }
 
   public GatewayConfig withInstanceId(String id) {
-    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, id, api, opsBind, opsPort);
+    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, id, api, opsBind, opsPort, seal);
   }
 
   public GatewayConfig withOpsPort(Integer p) {
-    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, instanceId, api, opsBind, p);
+    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, instanceId, api, opsBind, p, seal);
   }
 
   /**
@@ -95,12 +99,15 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
         s.getInt("gateway.batch.max.bytes", ApiSettings.API_BATCH_MAX_BYTES, 1024, ApiSettings.API_BATCH_MAX_BYTES),
         s.getInt("gateway.batch.max.requests", ApiSettings.API_BATCH_MAX_REQUESTS, 1,
             ApiSettings.API_BATCH_MAX_REQUESTS));
+    GatewaySeal seal = GatewaySeal.fromBase64(s.secret("gateway.secret").orElseThrow(() -> new IllegalArgumentException(
+        "gateway.secret: not set (" + GatewaySeal.SECRET_ENV + ": the same base64 secret the workers have; make one "
+            + "with: openssl rand -base64 32)")));
     Integer ops = s.get("gateway.ops.port").isPresent() ? s.getInt("gateway.ops.port", 0, 0, 65535) : null;
     return new GatewayConfig(s.get("bootstrap.servers").orElseThrow(() ->
         new IllegalArgumentException("bootstrap.servers: not set")), topics,
         s.kafkaProperties(),
         s.get("gateway.bind", "127.0.0.1"), s.getInt("gateway.port", DEFAULT_PORT, 0, 65535),
-        s.get("gateway.instance.id", defaultInstanceId()), api, s.get("gateway.ops.bind", "127.0.0.1"), ops);
+        s.get("gateway.instance.id", defaultInstanceId()), api, s.get("gateway.ops.bind", "127.0.0.1"), ops, seal);
   }
 
   private static List<String> list(String commaSeparated) {

@@ -18,7 +18,13 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.models.ModelInfo;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.gateway.keys.KeyAdmin;
+import dev.promptq.job.Job;
+import dev.promptq.kafka.ReplyHeaders;
+import dev.promptq.producer.ClientConfig;
+import dev.promptq.producer.PromptQClient;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
@@ -35,6 +41,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
@@ -221,9 +228,35 @@ class GatewayIT {
     outputs.add(Files.readString(log, StandardCharsets.ISO_8859_1));
     String keySecret = key.substring(key.lastIndexOf('_') + 1);
     for (String output : outputs) {
-      for (String planted : List.of(key, keySecret, limitedKey, GatewayRig.OAUTH.reveal(), GatewayRig.API_KEY.reveal())) {
+      for (String planted : List.of(key, keySecret, limitedKey, GatewayRig.OAUTH.reveal(), GatewayRig.API_KEY.reveal(),
+          GatewayRig.GATEWAY_SECRET)) {
         assertFalse(output.contains(planted), "a planted secret leaked into: "
             + output.substring(0, Math.min(200, output.length())));
+      }
+    }
+  }
+
+  @Test
+  void aJobFromAnyOtherProducerCannotAnswerIntoTheGatewaysReplyTopics() throws Exception {
+    ObjectNode request = (ObjectNode) new ObjectMapper().readTree("{\"model\":\"" + MODEL + "\",\"max_tokens\":10,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"a forged answer\"}]}");
+    int before = sim.calls().size();
+    try (PromptQClient other = PromptQClient.create(new ClientConfig(rig.kafka.bootstrapServers(), rig.topics,
+        ClientConfig.DEFAULT_JOB_PARTITIONS, Map.of()))) {
+      other.submit(Job.of("forged-reply", request).withReplyTo(rig.topics.gatewayReplies())).get();
+      other.submit(Job.of("msgbatch_forged_0", request).withReplyTo(rig.topics.gatewayBatchResults())).get();
+    }
+    List<String> reasons = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(rig.kafka.bootstrapServers(), rig.topics.deadLetters(),
+        2, Duration.ofMillis(300), Duration.ofSeconds(30))) {
+      reasons.add(ReplyHeaders.text(r.headers(), ReplyHeaders.DLQ_REASON));
+    }
+    assertEquals(2, reasons.stream().filter(r -> r.contains("does not carry the gateway's seal")).count(), reasons.toString());
+    assertEquals(before, sim.calls().size(), "neither job was run");
+    for (String topic : List.of(rig.topics.gatewayReplies(), rig.topics.gatewayBatchResults())) {
+      for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(rig.kafka.bootstrapServers(), topic, 0,
+          Duration.ofMillis(300), Duration.ofSeconds(30))) {
+        assertFalse(text(r.key()).contains("forged"), "a forged job answered into " + topic);
       }
     }
   }

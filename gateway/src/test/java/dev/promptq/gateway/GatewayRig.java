@@ -5,6 +5,7 @@ import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import dev.promptq.config.Secret;
 import dev.promptq.gateway.keys.KeyAdmin;
 import dev.promptq.job.RoutePolicy;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
@@ -30,6 +31,8 @@ import java.util.UUID;
 final class GatewayRig implements AutoCloseable {
   static final Secret OAUTH = Secret.of("sk-ant-oat01-gateway-planted-" + UUID.randomUUID());
   static final Secret API_KEY = Secret.of("sk-ant-api03-gateway-planted-" + UUID.randomUUID());
+  /** The secret the gateways seal their jobs with and the worker checks. */
+  static final String GATEWAY_SECRET = GatewaySeal.newSecret();
 
   final EmbeddedKafka kafka;
   final Topics topics = SharedKafka.uniqueTopics();
@@ -52,6 +55,7 @@ final class GatewayRig implements AutoCloseable {
     worker = Worker.start(WorkerConfig.builder(kafka.bootstrapServers()).topics(topics).groupId(groupId)
         .workerId("behind-the-gateway").anthropicBaseUrl(sim.baseUrl())
         .credentials(new Credentials(Optional.of(OAUTH), Optional.of(API_KEY))).jobPartitions(3)
+        .gatewaySeal(GatewaySeal.fromBase64(Secret.of(GATEWAY_SECRET)))
         .router(new RouterSettings(2, Duration.ofMillis(10), Duration.ofMillis(100), 10, 5, Duration.ofSeconds(2),
             Duration.ofSeconds(1), Duration.ofMillis(300), 0.9))
         .build());
@@ -59,7 +63,7 @@ final class GatewayRig implements AutoCloseable {
   }
 
   Gateway startGateway(String instance, Clock clock) {
-    Gateway g = Gateway.start(GatewayConfig.of(kafka.bootstrapServers(), topics).withInstanceId(instance)
+    Gateway g = Gateway.start(GatewayConfig.of(kafka.bootstrapServers(), topics, GATEWAY_SECRET).withInstanceId(instance)
         .withOpsPort(0), clock);
     gateways.add(g);
     return g;

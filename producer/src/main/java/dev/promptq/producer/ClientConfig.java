@@ -1,5 +1,6 @@
 package dev.promptq.producer;
 
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import java.util.Map;
 import java.util.Objects;
@@ -13,9 +14,11 @@ import java.util.Objects;
  * @param kafkaProperties extra Kafka client settings (security, tuning) for every client it makes
  * @param interactive whether its jobs go to the interactive lane ({@code Topics.interactive()}), which
  *     workers serve first, for callers who wait; else to the jobs topic
+ * @param seal the gateway's seal on every job, or null: a gateway's own client sets it, so that
+ *     workers answer into the gateway's reply topics
  */
 public record ClientConfig(String bootstrapServers, Topics topics, int jobPartitions, Map<String, Object> kafkaProperties,
-    boolean interactive) {
+    boolean interactive, GatewaySeal seal) {
 
   public static final int DEFAULT_JOB_PARTITIONS = 12;
 
@@ -30,7 +33,7 @@ public record ClientConfig(String bootstrapServers, Topics topics, int jobPartit
 
   /** Jobs to the jobs topic. */
   public ClientConfig(String bootstrapServers, Topics topics, int jobPartitions, Map<String, Object> kafkaProperties) {
-    this(bootstrapServers, topics, jobPartitions, kafkaProperties, false);
+    this(bootstrapServers, topics, jobPartitions, kafkaProperties, false, null);
   }
 
   /** Default topics and partitions, no extra Kafka settings. */
@@ -39,15 +42,20 @@ public record ClientConfig(String bootstrapServers, Topics topics, int jobPartit
   }
 
   public ClientConfig withTopics(Topics t) {
-    return new ClientConfig(bootstrapServers, t, jobPartitions, kafkaProperties, interactive);
+    return new ClientConfig(bootstrapServers, t, jobPartitions, kafkaProperties, interactive, seal);
   }
 
   public ClientConfig withKafkaProperties(Map<String, Object> p) {
-    return new ClientConfig(bootstrapServers, topics, jobPartitions, p, interactive);
+    return new ClientConfig(bootstrapServers, topics, jobPartitions, p, interactive, seal);
   }
 
   /** Jobs go to the interactive lane: for callers who wait for each answer. */
   public ClientConfig interactiveLane() {
-    return new ClientConfig(bootstrapServers, topics, jobPartitions, kafkaProperties, true);
+    return new ClientConfig(bootstrapServers, topics, jobPartitions, kafkaProperties, true, seal);
+  }
+
+  /** Every job carries the gateway's seal (see {@link GatewaySeal}); for the gateway's own client. */
+  public ClientConfig sealedWith(GatewaySeal s) {
+    return new ClientConfig(bootstrapServers, topics, jobPartitions, kafkaProperties, interactive, s);
   }
 }

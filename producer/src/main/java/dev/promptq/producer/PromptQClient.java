@@ -150,8 +150,11 @@ public final class PromptQClient implements AutoCloseable {
     headers.add(ReplyHeaders.CORRELATION_ID, correlationId);
     headers.add(ReplyHeaders.REPLY_TOPIC, ReplyHeaders.utf8(replyTopic(job)));
     String topic = config.interactive() ? config.topics().interactive() : config.topics().jobs();
-    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null,
-        ReplyHeaders.utf8(key), codec.encodeJob(job), headers);
+    byte[] value = codec.encodeJob(job);
+    if (config.seal() != null) {
+      config.seal().seal(value, headers);
+    }
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, ReplyHeaders.utf8(key), value, headers);
     CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
     producer.send(record, (md, e) -> {
       if (e != null) {

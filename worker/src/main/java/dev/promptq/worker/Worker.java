@@ -166,7 +166,7 @@ public final class Worker implements AutoCloseable {
     Router router = new Router(transports, config.credentials().apiKey(), credentials, gates, control, spend, quota,
         config.router(), config.operatorPolicy(), config.workerId(), clock);
     router.honour(canceledBatches);
-    ReplyPolicy replies = new ReplyPolicy(config.replyTopics(), config.topics());
+    ReplyPolicy replies = new ReplyPolicy(config.replyTopics(), config.topics(), config.gatewaySeal());
     JobCodec codec = new JobCodec(config.jobLimits());
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(clients.jobsConsumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -4,6 +4,7 @@ import dev.promptq.worker.consume.Ordering;
 import dev.promptq.config.Globs;
 import dev.promptq.config.Settings;
 import dev.promptq.job.JobCodec;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.credentials.CredentialCipher;
@@ -88,6 +89,7 @@ import java.util.stream.Stream;
  *   <tr><td>plan.usd.per.month</td><td></td><td>none</td><td>the subscription's price: read by {@code promptq report}, not the worker</td></tr>
  *   <tr><td>plan.enterprise.factor</td><td></td><td>5</td><td>read by {@code promptq report}: how many times the plan's price is far above it</td></tr>
  *   <tr><td>reply.topics.allowed</td><td></td><td>P.results,P.*</td><td>topics a job may name for its result (never jobs, DLQ, control)</td></tr>
+ *   <tr><td>gateway.secret</td><td>PROMPTQ_GATEWAY_SECRET</td><td>none</td><td>base64 HMAC key the gateway seals its jobs with; without it the gateway's reply topics are refused</td></tr>
  *   <tr><td>job.max.bytes</td><td></td><td>524288</td><td>largest job record</td></tr>
  *   <tr><td>result.max.bytes</td><td></td><td>1000000</td><td>largest result or dead letter a job makes the worker write; a larger result is replaced by an errored one (result_too_large)</td></tr>
  *   <tr><td>job.max.depth</td><td></td><td>64</td><td>deepest JSON nesting in a job</td></tr>
@@ -126,6 +128,7 @@ public record WorkerConfig(
     Double apiBudgetPerDay,
     Double apiBudgetPerBatch,
     Globs replyTopics,
+    Optional<GatewaySeal> gatewaySeal,
     JobCodec.Limits jobLimits,
     int resultMaxBytes,
     OperatorPolicy operatorPolicy,
@@ -150,17 +153,18 @@ public record WorkerConfig(
   public static final Duration DEFAULT_QUOTA_WINDOW = QuotaSettings.DEFAULT_WINDOW;
 
   /** Environment variables read by {@link #fromSettings}, and the keys they set. */
-  public static final Map<String, String> ENV_KEYS = Map.of(
-      "PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers",
-      "PROMPTQ_TOPIC_PREFIX", "topic.prefix",
-      "PROMPTQ_GROUP_ID", "group.id",
-      "PROMPTQ_WORKER_ID", "worker.id",
-      "ANTHROPIC_BASE_URL", "anthropic.base.url",
-      Credentials.OAUTH_TOKEN_ENV, "claude.oauth.token",
-      Credentials.API_KEY_ENV, "anthropic.api.key",
-      "PROMPTQ_CREDENTIALS_FILE", "credentials.file",
-      CredentialCipher.KEY_ENV, "credentials.key",
-      "PROMPTQ_OAUTH_CLIENT_ID", "credentials.client.id");
+  public static final Map<String, String> ENV_KEYS = Map.ofEntries(
+      Map.entry("PROMPTQ_BOOTSTRAP_SERVERS", "bootstrap.servers"),
+      Map.entry("PROMPTQ_TOPIC_PREFIX", "topic.prefix"),
+      Map.entry("PROMPTQ_GROUP_ID", "group.id"),
+      Map.entry("PROMPTQ_WORKER_ID", "worker.id"),
+      Map.entry("ANTHROPIC_BASE_URL", "anthropic.base.url"),
+      Map.entry(Credentials.OAUTH_TOKEN_ENV, "claude.oauth.token"),
+      Map.entry(Credentials.API_KEY_ENV, "anthropic.api.key"),
+      Map.entry("PROMPTQ_CREDENTIALS_FILE", "credentials.file"),
+      Map.entry(CredentialCipher.KEY_ENV, "credentials.key"),
+      Map.entry(GatewaySeal.SECRET_ENV, "gateway.secret"),
+      Map.entry("PROMPTQ_OAUTH_CLIENT_ID", "credentials.client.id"));
 
   /** The keys of the worker itself; each settings type lists its own. */
   private static final List<String> OWN_KEYS = List.of("bootstrap.servers", "topic.prefix", "group.id", "worker.id",
@@ -168,7 +172,7 @@ public record WorkerConfig(
       "delivery", "ordering", "commit.interval.ms", "shutdown.grace.ms", "revocation.grace.ms", "jobs.partitions",
       "topics.replication.factor", "api.budget.usd.per.day", "api.budget.usd.per.batch", "api.prices",
       "prices.file", "plan.usd.per.month", "plan.enterprise.factor",
-      "reply.topics.allowed", "job.max.bytes", "job.max.depth", "result.max.bytes", "job.metadata.max.bytes",
+      "reply.topics.allowed", "gateway.secret", "job.max.bytes", "job.max.depth", "result.max.bytes", "job.metadata.max.bytes",
       "ops.port", "ops.bind");
 
   /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
@@ -195,6 +199,7 @@ public record WorkerConfig(
     Objects.requireNonNull(router, "router");
     Objects.requireNonNull(prices, "prices");
     Objects.requireNonNull(replyTopics, "replyTopics");
+    Objects.requireNonNull(gatewaySeal, "gatewaySeal");
     Objects.requireNonNull(jobLimits, "jobLimits");
     if (resultMaxBytes < 4096) {
       throw new IllegalArgumentException("result.max.bytes: " + resultMaxBytes + " (at least 4096)");
@@ -266,7 +271,7 @@ public record WorkerConfig(
         + ", ordering=" + ordering + ", commitInterval=" + commitInterval + ", shutdownGrace=" + shutdownGrace
         + ", revocationGrace=" + revocationGrace + ", jobPartitions=" + jobPartitions + ", replicationFactor="
         + replicationFactor + ", router=" + router + ", prices=" + prices + ", apiBudgetPerDay=" + apiBudgetPerDay
-        + ", apiBudgetPerBatch=" + apiBudgetPerBatch + ", replyTopics=" + replyTopics + ", jobLimits=" + jobLimits + ", resultMaxBytes=" + resultMaxBytes
+        + ", apiBudgetPerBatch=" + apiBudgetPerBatch + ", replyTopics=" + replyTopics + ", gatewaySeal=" + gatewaySeal + ", jobLimits=" + jobLimits + ", resultMaxBytes=" + resultMaxBytes
         + ", operatorPolicy=" + operatorPolicy + ", opsPort=" + opsPort + ", opsBind=" + opsBind
         + ", kafkaProperties=" + Settings.redacted(kafkaProperties) + "]";
   }
@@ -308,6 +313,7 @@ public record WorkerConfig(
         .apiBudgetPerDay(optionalUsd(s, "api.budget.usd.per.day"))
         .apiBudgetPerBatch(optionalUsd(s, "api.budget.usd.per.batch"))
         .replyTopics(s.get("reply.topics.allowed").map(Globs::parse).orElse(null))
+        .gatewaySeal(s.secret("gateway.secret").map(GatewaySeal::fromBase64).orElse(null))
         .jobLimits(new JobCodec.Limits(
             s.getInt("job.max.bytes", JobCodec.Limits.defaults().maxJobBytes(), 1024, 100_000_000),
             s.getInt("job.max.depth", JobCodec.Limits.defaults().maxDepth(), 8, 1000),
@@ -317,14 +323,6 @@ public record WorkerConfig(
         .ops(s.getInt("ops.port", -1, -1, 65535), s.get("ops.bind", DEFAULT_OPS_BIND))
         .kafkaProperties(s.kafkaProperties())
         .build();
-  }
-
-  /** {@code P.results} and {@code P.*} for the default topic names of prefix {@code P}. */
-  static Globs defaultReplyTopics(Topics topics) {
-    String results = topics.results();
-    return results.endsWith(".results")
-        ? Globs.parse(results + "," + results.substring(0, results.length() - "results".length()) + "*")
-        : Globs.parse(results);
   }
 
   private static Double optionalUsd(Settings s, String key) {

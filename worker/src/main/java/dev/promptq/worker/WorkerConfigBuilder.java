@@ -2,6 +2,7 @@ package dev.promptq.worker;
 
 import dev.promptq.config.Globs;
 import dev.promptq.job.JobCodec;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.claudecli.ClaudeCliSettings;
 import dev.promptq.worker.consume.Ordering;
@@ -43,6 +44,7 @@ public final class WorkerConfigBuilder {
   private Double apiBudgetPerDay;
   private Double apiBudgetPerBatch;
   private Globs replyTopics;
+  private GatewaySeal gatewaySeal;
   private JobCodec.Limits jobLimits = JobCodec.Limits.defaults();
   private int resultMaxBytes = WorkerConfig.DEFAULT_RESULT_MAX_BYTES;
   private OperatorPolicy operatorPolicy = OperatorPolicy.permissive();
@@ -200,6 +202,12 @@ public final class WorkerConfigBuilder {
     return this;
   }
 
+  /** The gateway's seal: jobs carrying it may answer into the gateway's reply topics (default: none may). */
+  public WorkerConfigBuilder gatewaySeal(GatewaySeal v) {
+    this.gatewaySeal = v;
+    return this;
+  }
+
   /**
    * Serves {@code /metrics} and {@code /health} on {@code bind:port} (port 0: any free one;
    * -1, the default: off).
@@ -221,7 +229,16 @@ public final class WorkerConfigBuilder {
         credentialSettings, quota, lane, Optional.ofNullable(claudeCli),
         maxInFlight, interactiveShare, callTimeout, delivery, ordering, commitInterval, shutdownGrace, revocationGrace, jobPartitions,
         replicationFactor, router, prices, apiBudgetPerDay, apiBudgetPerBatch,
-        replyTopics != null ? replyTopics : WorkerConfig.defaultReplyTopics(topics), jobLimits, resultMaxBytes, operatorPolicy, opsPort, opsBind,
+        replyTopics != null ? replyTopics : defaultReplyTopics(topics),
+        Optional.ofNullable(gatewaySeal), jobLimits, resultMaxBytes, operatorPolicy, opsPort, opsBind,
         kafkaProperties);
+  }
+
+  /** {@code P.results} and {@code P.*} for the default topic names of prefix {@code P}. */
+  static Globs defaultReplyTopics(Topics topics) {
+    String results = topics.results();
+    return results.endsWith(".results")
+        ? Globs.parse(results + "," + results.substring(0, results.length() - "results".length()) + "*")
+        : Globs.parse(results);
   }
 }

@@ -7,6 +7,7 @@ import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.RoutePolicy;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.KafkaClientProperties;
 import dev.promptq.kafka.ReplyHeaders;
 import dev.promptq.kafka.TopicSetup;
@@ -67,10 +68,12 @@ public final class BatchStore implements AutoCloseable {
   private final JobCodec codec = new JobCodec();
   private final Clock clock;
   private final int partitions;
+  private final GatewaySeal seal;
 
   public BatchStore(String bootstrapServers, Map<String, Object> kafkaProperties, Topics topics, int partitions,
-      String instance, Clock clock) {
+      String instance, GatewaySeal seal, Clock clock) {
     this.topics = topics;
+    this.seal = seal;
     this.clock = clock;
     this.partitions = partitions;
     try (Admin admin = Admin.create(KafkaClientProperties.of(bootstrapServers, kafkaProperties, Map.of()))) {
@@ -127,8 +130,9 @@ public final class BatchStore implements AutoCloseable {
         headers.add(ReplyHeaders.CORRELATION_ID, randomBytes(16));
         headers.add(ReplyHeaders.REPLY_TOPIC, ReplyHeaders.utf8(topics.gatewayBatchResults()));
         headers.add(ReplyHeaders.REPLY_PARTITION, ByteBuffer.allocate(4).putInt(batch.partition()).array());
-        producer.send(new ProducerRecord<>(topics.jobs(), null, ReplyHeaders.utf8(job.id()), codec.encodeJob(job),
-            headers));
+        byte[] value = codec.encodeJob(job);
+        seal.seal(value, headers);
+        producer.send(new ProducerRecord<>(topics.jobs(), null, ReplyHeaders.utf8(job.id()), value, headers));
       }
       producer.commitTransaction();
     } catch (KafkaException e) {

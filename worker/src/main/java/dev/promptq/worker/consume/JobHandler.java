@@ -74,7 +74,7 @@ final class JobHandler implements JobRunner {
     Job job = ((JobCodec.Decoded.Valid) decoded).job();
     String topic = replyTopic(record, job);
     Integer partition = ReplyHeaders.replyPartition(record.headers());
-    Optional<String> forbidden = replies.problem(topic);
+    Optional<String> forbidden = replies.problem(topic, record);
     if (forbidden.isPresent()) {
       return CompletableFuture.completedFuture(List.of(deadLetter(record, forbidden.get())));
     }
