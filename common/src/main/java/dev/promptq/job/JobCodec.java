@@ -14,6 +14,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -28,7 +29,8 @@ import java.util.Set;
 public final class JobCodec {
 
   /** Fields a job record may have; anything else is rejected so that typos do not pass silently. */
-  static final Set<String> JOB_FIELDS = Set.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch");
+  static final Set<String> JOB_FIELDS = Set.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch",
+      "betas");
 
   /**
    * What a job record may be, at most. Immutable.
@@ -155,7 +157,7 @@ public final class JobCodec {
       String name = names.next();
       if (!JOB_FIELDS.contains(name)) {
         return new Decoded.Invalid("unknown field: " + abbreviate(name) + " (allowed: " + String.join(", ",
-            List.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch")) + ")", id);
+            List.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch", "betas")) + ")", id);
       }
     }
     JsonNode request = root.get("request");
@@ -216,11 +218,25 @@ public final class JobCodec {
       }
       batch = batchNode.textValue();
     }
+    List<String> betas = new ArrayList<>();
+    JsonNode betasNode = root.get("betas");
+    if (betasNode != null && !betasNode.isNull()) {
+      if (!betasNode.isArray()) {
+        return new Decoded.Invalid("betas must be an array of strings, got " + kind(betasNode), id);
+      }
+      for (JsonNode b : betasNode) {
+        betas.add(b.isTextual() ? b.textValue() : null);
+      }
+      Optional<String> problem = Job.betaProblem(betas);
+      if (problem.isPresent()) {
+        return new Decoded.Invalid("betas: " + problem.get(), id);
+      }
+    }
     Optional<String> shape = RequestShape.problem(request);
     if (shape.isPresent()) {
       return new Decoded.Invalid(shape.get(), id);
     }
-    return new Decoded.Valid(new Job(id, (ObjectNode) request, policy, replyTo, deadline, metadata, batch));
+    return new Decoded.Valid(new Job(id, (ObjectNode) request, policy, replyTo, deadline, metadata, batch, betas));
   }
 
   /** Writes a job as a record value. */
@@ -244,6 +260,9 @@ public final class JobCodec {
     }
     if (job.batch() != null) {
       node.put("batch", job.batch());
+    }
+    if (!job.betas().isEmpty()) {
+      job.betas().forEach(node.putArray("betas")::add);
     }
     return node;
   }

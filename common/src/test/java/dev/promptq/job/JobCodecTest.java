@@ -29,11 +29,25 @@ class JobCodecTest {
     request.putArray("messages").addObject().put("role", "user").put("content", "hi");
     Job job = Job.of("job-1", request).withRoute(RoutePolicy.API_ONLY).withReplyTo("promptq.mine")
         .withDeadline(Instant.parse("2030-01-01T00:00:00Z"))
-        .withMetadata(codec.mapper().createObjectNode().put("k", "v")).withBatch("nightly-2026-11-24");
+        .withMetadata(codec.mapper().createObjectNode().put("k", "v")).withBatch("nightly-2026-11-24")
+        .withBetas(java.util.List.of("interleaved-thinking-2025-05-14", "context-1m-2025-08-07"));
 
     JobCodec.Decoded decoded = codec.decodeJob(codec.encodeJob(job));
 
     assertEquals(job, assertInstanceOf(JobCodec.Decoded.Valid.class, decoded).job());
+  }
+
+  @Test
+  void betasThatCouldNotBeAHeaderValueOrAreTooManyMakeTheRecordInvalid() {
+    String ok = "{\"id\":\"a\",\"request\":" + VALID_REQUEST + ",\"betas\":[\"files-api-2025-04-14\"]}";
+    assertEquals(java.util.List.of("files-api-2025-04-14"),
+        ((JobCodec.Decoded.Valid) decode(ok)).job().betas());
+    for (String betas : new String[] {"\"files-api\"", "[\"a\\r\\nx-api-key: b\"]", "[1]",
+        "[" + "\"b\",".repeat(Job.MAX_BETAS) + "\"b\"]"}) {
+      JobCodec.Decoded d = decode("{\"id\":\"a\",\"request\":" + VALID_REQUEST + ",\"betas\":" + betas + "}");
+      assertInstanceOf(JobCodec.Decoded.Invalid.class, d, betas);
+      assertTrue(((JobCodec.Decoded.Invalid) d).reason().startsWith("betas"), ((JobCodec.Decoded.Invalid) d).reason());
+    }
   }
 
   @Test

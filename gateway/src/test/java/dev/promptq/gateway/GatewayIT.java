@@ -167,6 +167,17 @@ class GatewayIT {
   }
 
   @Test
+  void theBetasACallerAsksForReachTheApiWithTheCall() {
+    com.anthropic.models.beta.messages.BetaMessage m = client.beta().messages().create(
+        com.anthropic.models.beta.messages.MessageCreateParams.builder().model(MODEL).maxTokens(50)
+            .addUserMessage("a call with betas").addBeta("context-1m-2025-08-07")
+            .addBeta("interleaved-thinking-2025-05-14").build());
+    assertFalse(m.content().isEmpty());
+    assertTrue(rig.betasSeen.contains("a call with betas | oauth-2025-04-20,context-1m-2025-08-07,"
+        + "interleaved-thinking-2025-05-14"), rig.betasSeen.toString());
+  }
+
+  @Test
   void modelsAreListedFromConfiguration() {
     List<ModelInfo> models = new ArrayList<>();
     client.models().list().autoPager().forEach(models::add);
@@ -196,6 +207,12 @@ class GatewayIT {
         .header("authorization", "Bearer " + key).header("anthropic-version", "2023-06-01")
         .POST(HttpRequest.BodyPublishers.ofString(deep)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(400, tooDeep.statusCode(), tooDeep.body());
+
+    HttpResponse<String> badBeta = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/messages"))
+        .header("x-api-key", key).header("anthropic-version", "2023-06-01").header("anthropic-beta", "files-api, a;b")
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, badBeta.statusCode(), badBeta.body());
+    assertTrue(badBeta.body().contains("anthropic-beta"), badBeta.body());
 
     HttpResponse<String> count = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl()
         + "/v1/messages/count_tokens")).header("x-api-key", key).header("anthropic-version", "2023-06-01")

@@ -11,6 +11,8 @@ import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
 import dev.promptq.testkit.sim.AnthropicSimulator;
 import dev.promptq.testkit.sim.Directives;
+import dev.promptq.testkit.sim.SimRequest;
+import dev.promptq.testkit.sim.SimResponse;
 import dev.promptq.worker.Worker;
 import dev.promptq.worker.WorkerConfig;
 import dev.promptq.worker.credentials.Credentials;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One test class's deployment on the shared broker: its own topics, the simulator (answering
@@ -39,6 +42,9 @@ final class GatewayRig implements AutoCloseable {
   final String groupId = "g-" + UUID.randomUUID();
   final AnthropicSimulator sim;
   final KeyAdmin admin;
+  /** Each call's first message and its {@code anthropic-beta} header, as the simulator received them. */
+  final List<String> betasSeen = new CopyOnWriteArrayList<>();
+  private final Directives directives = new Directives(Clock.systemUTC(), Duration.ofHours(1));
   private final List<Gateway> gateways = new ArrayList<>();
   private final List<AnthropicClient> clients = new ArrayList<>();
   private Worker worker;
@@ -46,8 +52,14 @@ final class GatewayRig implements AutoCloseable {
   GatewayRig(EmbeddedKafka kafka) {
     this.kafka = kafka;
     this.sim = AnthropicSimulator.builder().oauthToken(OAUTH).apiKey(API_KEY)
-        .responder(new Directives(Clock.systemUTC(), Duration.ofHours(1))).build().start();
+        .responder(this::answer).build().start();
     this.admin = new KeyAdmin(kafka.bootstrapServers(), Map.of(), topics, Clock.systemUTC());
+  }
+
+  private Optional<SimResponse> answer(SimRequest r) {
+    betasSeen.add(r.body().path("messages").path(0).path("content").asText() + " | "
+        + String.join(",", r.headers().getOrDefault("anthropic-beta", List.of())));
+    return directives.answer(r);
   }
 
   /** Starts the group's one worker, with fast retries. */

@@ -129,6 +129,7 @@ final class BatchesHandler {
       throw invalid("requests: a batch holds 1 to " + settings.batchMaxRequests() + " requests, not " + requests.size());
     }
     RoutePolicy policy = MessagesHandler.policyOf(ex, key, true);
+    List<String> betas = Callers.betas(ex);
     List<BatchStore.Request> list = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     Set<String> models = new HashSet<>();
@@ -154,7 +155,7 @@ final class BatchesHandler {
         return;
       }
     }
-    GatewayBatch b = store.create(key.id(), key.name(), policy, list);
+    GatewayBatch b = store.create(key.id(), key.name(), policy, betas, list);
     Answers.json(ex, requestId, 200, json(ex, view(b)), Map.of());
   }
 

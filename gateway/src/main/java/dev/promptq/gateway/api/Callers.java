@@ -3,6 +3,10 @@ package dev.promptq.gateway.api;
 import com.sun.net.httpserver.HttpExchange;
 import dev.promptq.gateway.keys.KeyBook;
 import dev.promptq.gateway.keys.PromptqKey;
+import dev.promptq.job.Job;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,6 +35,26 @@ final class Callers {
     }
     return keys.authenticate(presented).orElseThrow(() ->
         new RequestBody.Refused(401, "authentication_error", "invalid x-api-key"));
+  }
+
+  /**
+   * The {@code anthropic-beta} names a request sends (comma-separated, in one header or several),
+   * which its job carries to the API.
+   */
+  static List<String> betas(HttpExchange ex) throws RequestBody.Refused {
+    List<String> names = new ArrayList<>();
+    for (String h : ex.getRequestHeaders().getOrDefault("anthropic-beta", List.of())) {
+      for (String name : h.split(",")) {
+        if (!name.isBlank() && !names.contains(name.trim())) {
+          names.add(name.trim());
+        }
+      }
+    }
+    Optional<String> problem = Job.betaProblem(names);
+    if (problem.isPresent()) {
+      throw new RequestBody.Refused(400, "invalid_request_error", "anthropic-beta: " + problem.get());
+    }
+    return names;
   }
 
   void checkVersion(HttpExchange ex) throws RequestBody.Refused {

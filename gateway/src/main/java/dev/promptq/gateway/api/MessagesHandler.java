@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -79,6 +80,7 @@ final class MessagesHandler implements HttpHandler {
       }
       key = Optional.of(callers.authenticate(ex));
       callers.checkVersion(ex);
+      List<String> betas = Callers.betas(ex);
       ObjectNode request = bodies.read(ex);
       boolean stream = request.path("stream").asBoolean(false);
       request.remove("stream");
@@ -96,7 +98,7 @@ final class MessagesHandler implements HttpHandler {
       }
       Duration timeout = callerTimeout(ex);
       Job job = new Job(jobId, request, policy, settings.replyTopic(), clock.instant().plus(timeout),
-          JsonNodeFactory.instance.objectNode().put("promptq_key", key.get().name()), null);
+          JsonNodeFactory.instance.objectNode().put("promptq_key", key.get().name()), null, betas);
       if (codec.encodeJob(job).length > settings.jobLimits().maxJobBytes()) {
         throw new RequestBody.Refused(413, "request_too_large", "the request as a job exceeds "
             + settings.jobLimits().maxJobBytes() + " bytes (job.max.bytes)");

@@ -102,11 +102,13 @@ public final class BatchStore implements AutoCloseable {
 
   /**
    * Creates a batch of {@code requests} for the key {@code keyId}: its jobs take {@code policy},
-   * end by the batch's expiry and carry the custom id and the key's name in their metadata.
+   * end by the batch's expiry, carry {@code betas} (the create call's {@code anthropic-beta}), and carry
+   * the custom id and the key's name in their metadata.
    *
    * @throws IllegalStateException if Kafka did not take the whole batch (then none of it is taken)
    */
-  public synchronized GatewayBatch create(String keyId, String keyName, RoutePolicy policy, List<Request> requests) {
+  public synchronized GatewayBatch create(String keyId, String keyName, RoutePolicy policy, List<String> betas,
+      List<Request> requests) {
     Instant now = clock.instant();
     String id = newId();
     int chunks = (requests.size() + BatchCodec.ID_CHUNK - 1) / BatchCodec.ID_CHUNK;
@@ -125,7 +127,7 @@ public final class BatchStore implements AutoCloseable {
         ObjectNode metadata = JsonNodeFactory.instance.objectNode().put("custom_id", r.customId())
             .put("promptq_key", keyName);
         Job job = new Job(batch.jobId(i), r.params(), policy, topics.gatewayBatchResults(), batch.expiresAt(), metadata,
-            id);
+            id, betas);
         RecordHeaders headers = new RecordHeaders();
         headers.add(ReplyHeaders.CORRELATION_ID, randomBytes(16));
         headers.add(ReplyHeaders.REPLY_TOPIC, ReplyHeaders.utf8(topics.gatewayBatchResults()));

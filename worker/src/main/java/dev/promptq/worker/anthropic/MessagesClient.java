@@ -16,6 +16,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.ConnectionPool;
@@ -41,7 +43,7 @@ import okhttp3.ResponseBody;
  *
  * <p>Each route carries only its own credential: the subscription route sends
  * {@code Authorization: Bearer} and {@code anthropic-beta: oauth-2025-04-20}, the api route sends
- * {@code x-api-key}; never both. Nothing imitates another client: the User-Agent is promptq's own.
+ * {@code x-api-key}; never both. A job's betas join the {@code anthropic-beta} header on either route. Nothing imitates another client: the User-Agent is promptq's own.
  * Credentials never appear in outcomes, logs or exceptions.
  *
  * <p>Thread-safe. Owns its OkHttp dispatcher threads ({@code promptq-http-N}); {@link #close()}
@@ -101,7 +103,7 @@ public final class MessagesClient implements MessagesTransport {
   }
 
   @Override
-  public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body) {
+  public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body, List<String> betas) {
     Request.Builder rb = new Request.Builder()
         .url(messagesUrl)
         .header("anthropic-version", ANTHROPIC_VERSION)
@@ -109,9 +111,14 @@ public final class MessagesClient implements MessagesTransport {
         .post(RequestBody.create(bytes(body), JSON));
     if (route == Route.SUBSCRIPTION) {
       rb.header("authorization", "Bearer " + secret.reveal());
-      rb.header("anthropic-beta", OAUTH_BETA);
+      rb.header("anthropic-beta", betas.isEmpty() ? OAUTH_BETA
+          : String.join(",", Stream.concat(Stream.of(OAUTH_BETA), betas.stream()).distinct().toList()));
     } else {
       rb.header("x-api-key", secret.reveal());
+      List<String> own = betas.stream().filter(b -> !b.equals(OAUTH_BETA)).distinct().toList();
+      if (!own.isEmpty()) {
+        rb.header("anthropic-beta", String.join(",", own));  // the OAuth beta goes with a token only
+      }
     }
     CompletableFuture<CallOutcome> result = new CompletableFuture<>();
     long start = System.nanoTime();

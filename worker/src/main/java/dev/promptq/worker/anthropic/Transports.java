@@ -3,6 +3,7 @@ package dev.promptq.worker.anthropic;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.job.Route;
 import dev.promptq.job.RouteNote;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -82,11 +83,11 @@ public final class Transports implements AutoCloseable {
     return subscription;
   }
 
-  public Plan plan(Route route, ObjectNode request) {
+  public Plan plan(Route route, ObjectNode request, List<String> betas) {
     if (route == Route.API || subscription == http) {
       return new Plan.Carry(http, Optional.empty());
     }
-    Optional<String> why = subscription.cannotCarry(request);
+    Optional<String> why = subscription.cannotCarry(request, betas);
     if (why.isEmpty()) {
       return new Plan.Carry(subscription, Optional.empty());
     }

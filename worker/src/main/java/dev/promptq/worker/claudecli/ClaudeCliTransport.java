@@ -115,12 +115,16 @@ public final class ClaudeCliTransport implements MessagesTransport {
   }
 
   @Override
-  public Optional<String> cannotCarry(ObjectNode request) {
+  public Optional<String> cannotCarry(ObjectNode request, List<String> betas) {
+    if (!betas.isEmpty()) {
+      return Optional.of("the job asks for anthropic-beta " + String.join(",", betas)
+          + ", which Claude Code's headless mode does not pass on");
+    }
     return CliRequest.from(request) instanceof CliRequest.Inexpressible no ? Optional.of(no.reason()) : Optional.empty();
   }
 
   @Override
-  public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body) {
+  public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body, List<String> betas) {
     if (route != Route.SUBSCRIPTION) {
       throw new IllegalArgumentException("the claude-cli transport carries the subscription route only");
     }

@@ -167,7 +167,7 @@ public final class Router {
       if (r == Route.API ? apiKey.isEmpty() : !subscription.available()) {
         continue;
       }
-      Transports.Plan plan = transports.plan(r, job.request());
+      Transports.Plan plan = transports.plan(r, job.request(), job.betas());
       plan.note().ifPresent(notes::add);
       if (plan instanceof Transports.Plan.Carry carry) {
         usable.put(r, carry.transport());
@@ -259,7 +259,7 @@ public final class Router {
         run.token = subscription.current().orElseThrow(() -> new IllegalStateException("no subscription token"));
         secret = run.token.secret();
       }
-      sent = run.transports.get(route).send(route, secret, run.job.request());
+      sent = run.transports.get(route).send(route, secret, run.job.request(), run.job.betas());
     } catch (RuntimeException | Error bug) {
       admission.release(permit);  // the call never started: its slot must not stay taken
       ledger.cancel(reserved);

@@ -16,7 +16,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import dev.promptq.testkit.sim.AnthropicSimulator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -103,6 +107,25 @@ class MessagesClientTest {
     ObjectNode r = MAPPER.createObjectNode().put("model", "claude-haiku-4-6").put("max_tokens", 8);
     r.putArray("messages").addObject().put("role", "user").put("content", "hi");
     return r;
+  }
+
+  @Test
+  void aJobsBetasJoinTheOAuthBetaOnTheSubscriptionRouteAndGoAloneOnTheApiRoute() throws Exception {
+    Secret token = Secret.of("sk-ant-oat01-betas-test");
+    Secret key = Secret.of("sk-ant-api03-betas-test");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (AnthropicSimulator sim = AnthropicSimulator.builder().oauthToken(token).apiKey(key).responder(req -> {
+          seen.add(req.route() + " " + String.join(",", req.headers().getOrDefault("anthropic-beta", List.of())));
+          return Optional.empty();
+        }).build().start();
+        MessagesClient client = new MessagesClient(sim.baseUrl(), 4, Duration.ofSeconds(10))) {
+      List<String> betas = List.of("context-1m-2025-08-07", MessagesClient.OAUTH_BETA);
+      assertInstanceOf(CallOutcome.Answered.class, client.send(Route.SUBSCRIPTION, token, request(), betas).get());
+      assertInstanceOf(CallOutcome.Answered.class, client.send(Route.API, key, request(), betas).get());
+      assertInstanceOf(CallOutcome.Answered.class, client.send(Route.API, key, request()).get());
+    }
+    assertEquals(List.of("SUBSCRIPTION oauth-2025-04-20,context-1m-2025-08-07", "API context-1m-2025-08-07", "API "),
+        seen, "each name once; none on the api route without betas");
   }
 
   @Test

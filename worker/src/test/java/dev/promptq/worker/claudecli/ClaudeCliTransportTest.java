@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
 import dev.promptq.job.Route;
 import dev.promptq.worker.anthropic.CallOutcome;
+import dev.promptq.worker.anthropic.MessagesClient;
 import dev.promptq.worker.anthropic.Transports;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -143,6 +144,20 @@ class ClaudeCliTransportTest {
         assertEquals(200, assertInstanceOf(CallOutcome.Answered.class, c.join()).status());
       }
       assertEquals(0, t.running());
+    }
+  }
+
+  @Test
+  void aJobWithBetasIsNotCarriedByClaudeCodeAndTakesTheNextRouteOfItsPolicy() throws Exception {
+    Path exe = fakeClaude("exit 1");
+    try (ClaudeCliTransport cli = transport(exe, 1, Duration.ofSeconds(30));
+        MessagesClient http = new MessagesClient("http://127.0.0.1:9", 1, Duration.ofSeconds(5))) {
+      Transports t = Transports.withSubscription(http, cli, Transports.Inexpressible.NEXT_ROUTE);
+      assertInstanceOf(Transports.Plan.Carry.class, t.plan(Route.SUBSCRIPTION, request("hi"), List.of()));
+      Transports.Plan.Skip skip = assertInstanceOf(Transports.Plan.Skip.class,
+          t.plan(Route.SUBSCRIPTION, request("hi"), List.of("context-1m-2025-08-07")));
+      assertTrue(skip.why().detail().contains("anthropic-beta context-1m-2025-08-07"), skip.why().detail());
+      assertInstanceOf(Transports.Plan.Carry.class, t.plan(Route.API, request("hi"), List.of("context-1m-2025-08-07")));
     }
   }
 

@@ -66,7 +66,7 @@ class RouterTest {
     }
 
     @Override
-    public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body) {
+    public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body, List<String> betas) {
       calls.add(route);
       return CompletableFuture.completedFuture(answer.apply(route));
     }
