@@ -19,8 +19,11 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The job's deadline is the caller's time-out ({@code x-stainless-timeout}, which the SDKs
  * send, else {@link ApiSettings#defaultTimeout()}): a job still waiting when its caller has given
- * up is answered {@code expired} by the worker without a call.
+ * up is answered {@code expired} by the worker without a call. A request is not queued at all when
+ * the expected wait ({@link LaneWait}) is already longer than its time-out: it is answered 529 with
+ * {@code retry-after}.
  */
 final class MessagesHandler implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(MessagesHandler.class);
@@ -54,6 +59,7 @@ final class MessagesHandler implements HttpHandler {
   private final Clock clock;
   private final RequestBody bodies;
   private final JobCodec codec;
+  private final LaneWait laneWait = new LaneWait(System::nanoTime);
 
   MessagesHandler(ApiSettings settings, Callers callers, KeyLimits limits, PromptQClient client,
       GatewayMetrics metrics, Executor writers, Clock clock) {
@@ -97,6 +103,14 @@ final class MessagesHandler implements HttpHandler {
         return;
       }
       Duration timeout = callerTimeout(ex);
+      OptionalLong retryAfter = laneWait.refusal(timeout);
+      if (retryAfter.isPresent()) {
+        metrics.answered(key.get().name(), 529, start);
+        Answers.error(ex, requestId, 529, "overloaded_error", String.format(Locale.ROOT, "promptq: the expected wait "
+            + "(%.0f s) is longer than this request's time-out (%d s); retry later", laneWait.expectedSeconds(),
+            timeout.toSeconds()), retryAfter.getAsLong());
+        return;
+      }
       Job job = new Job(jobId, request, policy, settings.replyTopic(), clock.instant().plus(timeout),
           JsonNodeFactory.instance.objectNode().put("promptq_key", key.get().name()), null, betas);
       if (codec.encodeJob(job).length > settings.jobLimits().maxJobBytes()) {
@@ -104,8 +118,12 @@ final class MessagesHandler implements HttpHandler {
             + settings.jobLimits().maxJobBytes() + " bytes (job.max.bytes)");
       }
       PromptqKey caller = key.get();
-      client.submitAndAwait(job, timeout.plus(RESULT_GRACE)).whenCompleteAsync((result, failure) ->
-          answer(ex, requestId, caller, stream, result, failure, start), writers);
+      CompletableFuture<JobResult> answered = client.submitAndAwait(job, timeout.plus(RESULT_GRACE));
+      laneWait.started();
+      answered.whenCompleteAsync((result, failure) -> {
+        laneWait.answered();
+        answer(ex, requestId, caller, stream, result, failure, start);
+      }, writers);
     } catch (RequestBody.Refused r) {
       metrics.answered(key.map(PromptqKey::name).orElse(""), r.status, start);
       Answers.error(ex, requestId, r.status, r.type, r.getMessage(), 0);
