@@ -19,7 +19,10 @@ import picocli.CommandLine.Option;
       "Apps on Anthropic's SDKs call it by changing their base URL and using a promptq key "
           + "(./promptq keys create): POST /v1/messages (streaming too) becomes a job for the worker group, "
           + "and its result the answer. It keeps no state outside Kafka: run as many as you like behind a load "
-          + "balancer. Listens on 127.0.0.1 unless --bind says otherwise."
+          + "balancer. Listens on 127.0.0.1 unless --bind says otherwise; HTTPS with --tls-cert and --tls-key.",
+      "",
+      "Needs PROMPTQ_GATEWAY_SECRET (gateway.secret): the same base64 secret the workers have, with which it seals "
+          + "its jobs so that only they may answer into its reply topics (make one: openssl rand -base64 32)."
     })
 final class GatewayCommand implements Callable<Integer> {
 
@@ -38,11 +41,20 @@ final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--ops-port", description = "Serve /metrics on this port (0: any free port; default off).")
   Integer opsPort;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve HTTPS with this certificate (chain), "
+      + "with --tls-key.")
+  String tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The certificate's unencrypted PKCS#8 private key.")
+  String tlsKey;
+
   Settings settings() {
     Map<String, String> flags = new HashMap<>();
     flags.put("gateway.port", port == null ? null : port.toString());
     flags.put("gateway.bind", bind);
     flags.put("gateway.ops.port", opsPort == null ? null : opsPort.toString());
+    flags.put("gateway.tls.cert", tlsCert);
+    flags.put("gateway.tls.key", tlsKey);
     return connection.load(Map.of(GatewaySeal.SECRET_ENV, "gateway.secret"), flags);
   }
 

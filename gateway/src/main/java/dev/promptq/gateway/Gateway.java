@@ -57,7 +57,7 @@ public final class Gateway implements AutoCloseable {
         ClientConfig.DEFAULT_JOB_PARTITIONS, config.instanceId(), config.seal(), clock);
     GatewayMetrics metrics = new GatewayMetrics();
     this.server = new ApiServer(config.bind(), config.port(), config.api(), keys, limits, client, batches, metrics,
-        PriceTable.defaults().checked(), clock);
+        PriceTable.defaults().checked(), Optional.ofNullable(config.tls()), clock);
     this.ops = Optional.ofNullable(config.opsPort()).map(p -> new OpsEndpoint(config.opsBind(), p,
         config.instanceId(), metrics));
     log.info("gateway {} listening on {} ({} known keys), messages to {}, batches to {}, jobs sealed with gateway "
@@ -84,9 +84,9 @@ public final class Gateway implements AutoCloseable {
     return server.address();
   }
 
-  /** The base URL an SDK takes, {@code http://host:port}. */
+  /** The base URL an SDK takes, {@code http://host:port} (or {@code https://} with TLS). */
   public String baseUrl() {
-    return "http://" + address().getHostString() + ":" + address().getPort();
+    return (config.tls() == null ? "http://" : "https://") + address().getHostString() + ":" + address().getPort();
   }
 
   public Optional<InetSocketAddress> opsAddress() {

@@ -2,6 +2,7 @@ package dev.promptq.gateway;
 
 import dev.promptq.config.Settings;
 import dev.promptq.gateway.api.ApiSettings;
+import dev.promptq.gateway.api.TlsFiles;
 import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
@@ -15,7 +16,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /**
  * A gateway's settings.
@@ -27,6 +30,7 @@ import java.util.Set;
  *   <tr><td>gateway.secret ({@code PROMPTQ_GATEWAY_SECRET})</td><td>required</td><td>base64, the workers' too: seals the gateway's jobs ({@link GatewaySeal})</td></tr>
  *   <tr><td>gateway.bind</td><td>127.0.0.1</td><td>the address it listens on</td></tr>
  *   <tr><td>gateway.port</td><td>8088</td><td>0 for any free port</td></tr>
+ *   <tr><td>gateway.tls.cert, gateway.tls.key</td><td>none (HTTP)</td><td>PEM certificate (chain) and PKCS#8 key: serve HTTPS</td></tr>
  *   <tr><td>gateway.instance.id</td><td>host-pid</td><td>names this instance in usage records</td></tr>
  *   <tr><td>gateway.timeout.default.ms</td><td>600000</td><td>a caller's time-out when it sends no {@code x-stainless-timeout}</td></tr>
  *   <tr><td>gateway.timeout.max.ms</td><td>3600000</td><td>the longest a caller may wait</td></tr>
@@ -38,12 +42,13 @@ import java.util.Set;
  * </table>
  */
 public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, Object> kafkaProperties, String bind,
-    int port, String instanceId, ApiSettings api, String opsBind, Integer opsPort, GatewaySeal seal) {
+    int port, String instanceId, ApiSettings api, String opsBind, Integer opsPort, GatewaySeal seal,
+    SSLContext tls) {
 
   public static final int DEFAULT_PORT = 8088;
 
   /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
-  public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "gateway.secret", "gateway.bind", "gateway.port",
+  public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "gateway.secret", "gateway.bind", "gateway.tls.cert", "gateway.tls.key", "gateway.port",
       "gateway.instance.id", "gateway.timeout.default.ms", "gateway.timeout.max.ms", "gateway.anthropic.versions",
       "gateway.models", "gateway.batch.max.bytes", "gateway.batch.max.requests", "gateway.ops.port", "gateway.ops.bind", "job.max.bytes", "job.max.depth");
 
@@ -61,15 +66,21 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
   }
 
   public GatewayConfig withPort(int p) {
-    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, p, instanceId, api, opsBind, opsPort, seal);
+    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, p, instanceId, api, opsBind, opsPort, seal, tls);
+  }
+
+  /** Serves HTTPS with {@code context} (see {@link TlsFiles#load}). */
+  public GatewayConfig withTls(SSLContext context) {
+    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, instanceId, api, opsBind, opsPort,
+        seal, context);
   }
 
   public GatewayConfig withInstanceId(String id) {
-    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, id, api, opsBind, opsPort, seal);
+    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, id, api, opsBind, opsPort, seal, tls);
   }
 
   public GatewayConfig withOpsPort(Integer p) {
-    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, instanceId, api, opsBind, p, seal);
+    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, instanceId, api, opsBind, p, seal, tls);
   }
 
   /**
@@ -102,12 +113,20 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
     GatewaySeal seal = GatewaySeal.fromBase64(s.secret("gateway.secret").orElseThrow(() -> new IllegalArgumentException(
         "gateway.secret: not set (" + GatewaySeal.SECRET_ENV + ": the same base64 secret the workers have; make one "
             + "with: openssl rand -base64 32)")));
+    Optional<String> cert = s.get("gateway.tls.cert");
+    Optional<String> key = s.get("gateway.tls.key");
+    if (cert.isPresent() != key.isPresent()) {
+      throw new IllegalArgumentException((cert.isPresent() ? "gateway.tls.key" : "gateway.tls.cert")
+          + ": not set (HTTPS needs both the certificate and its key)");
+    }
+    SSLContext tls = cert.isPresent() ? TlsFiles.load(Settings.expandHome(cert.get()),
+        Settings.expandHome(key.get())) : null;
     Integer ops = s.get("gateway.ops.port").isPresent() ? s.getInt("gateway.ops.port", 0, 0, 65535) : null;
     return new GatewayConfig(s.get("bootstrap.servers").orElseThrow(() ->
         new IllegalArgumentException("bootstrap.servers: not set")), topics,
         s.kafkaProperties(),
         s.get("gateway.bind", "127.0.0.1"), s.getInt("gateway.port", DEFAULT_PORT, 0, 65535),
-        s.get("gateway.instance.id", defaultInstanceId()), api, s.get("gateway.ops.bind", "127.0.0.1"), ops, seal);
+        s.get("gateway.instance.id", defaultInstanceId()), api, s.get("gateway.ops.bind", "127.0.0.1"), ops, seal, tls);
   }
 
   private static List<String> list(String commaSeparated) {

@@ -49,6 +49,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Anthropic's official Java SDK, with strict response validation, against a gateway in front of a
@@ -175,6 +176,57 @@ class GatewayIT {
     assertFalse(m.content().isEmpty());
     assertTrue(rig.betasSeen.contains("a call with betas | oauth-2025-04-20,context-1m-2025-08-07,"
         + "interleaved-thinking-2025-05-14"), rig.betasSeen.toString());
+  }
+
+  @Test
+  void givenACertificateAndKeyTheGatewaySpeaksHttpsToTheSdk(@TempDir Path dir) throws Exception {
+    TestCertificate cert = TestCertificate.make(dir);
+    Gateway https = rig.startGateway(GatewayConfig.fromSettings(dev.promptq.config.Settings.of(Map.of(
+        "bootstrap.servers", rig.kafka.bootstrapServers(), "topic.prefix", rig.topics.jobs().replace(".jobs", ""),
+        "gateway.secret", GatewayRig.GATEWAY_SECRET, "gateway.port", "0", "gateway.instance.id", "gw-tls",
+        "gateway.tls.cert", cert.cert().toString(), "gateway.tls.key", cert.key().toString()))), Clock.systemUTC());
+    assertTrue(https.baseUrl().startsWith("https://127.0.0.1:"), https.baseUrl());
+    javax.net.ssl.X509TrustManager trust = cert.trust();
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(null, new javax.net.ssl.TrustManager[] {trust}, null);
+    AnthropicClient overTls = com.anthropic.client.okhttp.AnthropicOkHttpClient.builder().apiKey(key)
+        .baseUrl(https.baseUrl()).sslSocketFactory(tls.getSocketFactory()).trustManager(trust)
+        .responseValidation(true).maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+    try {
+      Message m = overTls.messages().create(params("hello over https"));
+      assertFalse(m.content().isEmpty());
+    } finally {
+      overTls.close();
+    }
+    HttpClient plain = HttpClient.newHttpClient();
+    assertThrows(java.io.IOException.class, () -> plain.send(HttpRequest.newBuilder(URI.create(https.baseUrl()
+        .replace("https://", "http://") + "/v1/models")).build(), HttpResponse.BodyHandlers.ofString()),
+        "no plain HTTP on the HTTPS port");
+  }
+
+  @Test
+  void tlsSettingsThatCannotWorkAreRefusedByName(@TempDir Path dir) throws Exception {
+    TestCertificate cert = TestCertificate.make(dir);
+    Map<String, String> base = Map.of("bootstrap.servers", "127.0.0.1:9", "gateway.secret", GatewayRig.GATEWAY_SECRET);
+    IllegalArgumentException half = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromSettings(
+        dev.promptq.config.Settings.of(with(base, "gateway.tls.cert", cert.cert().toString()))));
+    assertTrue(half.getMessage().startsWith("gateway.tls.key: not set"), half.getMessage());
+    Path pkcs1 = dir.resolve("rsa.pem");
+    Files.writeString(pkcs1, TestCertificate.pem("RSA PRIVATE KEY", new byte[] {1, 2, 3}));
+    IllegalArgumentException wrongKind = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromSettings(
+        dev.promptq.config.Settings.of(with(with(base, "gateway.tls.cert", cert.cert().toString()), "gateway.tls.key",
+            pkcs1.toString()))));
+    assertTrue(wrongKind.getMessage().contains("openssl pkcs8 -topk8 -nocrypt"), wrongKind.getMessage());
+    IllegalArgumentException notACert = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromSettings(
+        dev.promptq.config.Settings.of(with(with(base, "gateway.tls.cert", cert.key().toString()), "gateway.tls.key",
+            cert.key().toString()))));
+    assertTrue(notACert.getMessage().startsWith("gateway.tls.cert:"), notACert.getMessage());
+  }
+
+  private static Map<String, String> with(Map<String, String> m, String k, String v) {
+    Map<String, String> copy = new java.util.HashMap<>(m);
+    copy.put(k, v);
+    return copy;
   }
 
   @Test

@@ -75,8 +75,12 @@ final class GatewayRig implements AutoCloseable {
   }
 
   Gateway startGateway(String instance, Clock clock) {
-    Gateway g = Gateway.start(GatewayConfig.of(kafka.bootstrapServers(), topics, GATEWAY_SECRET).withInstanceId(instance)
+    return startGateway(GatewayConfig.of(kafka.bootstrapServers(), topics, GATEWAY_SECRET).withInstanceId(instance)
         .withOpsPort(0), clock);
+  }
+
+  Gateway startGateway(GatewayConfig config, Clock clock) {
+    Gateway g = Gateway.start(config, clock);
     gateways.add(g);
     return g;
   }

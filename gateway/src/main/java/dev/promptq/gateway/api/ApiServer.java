@@ -2,6 +2,8 @@ package dev.promptq.gateway.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.promptq.gateway.batches.BatchStore;
 import dev.promptq.gateway.keys.KeyBook;
 import dev.promptq.gateway.keys.KeyLimits;
@@ -11,15 +13,17 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * The gateway's HTTP server: the Anthropic API's paths it serves, and a JSON 404 for the others.
- * Owns the server and two thread pools: {@code promptq-gateway-http-N} read, check and publish
+ * It speaks HTTPS when given an SSL context. Owns the server and two thread pools: {@code promptq-gateway-http-N} read, check and publish
  * requests; {@code promptq-gateway-answer-N} write answers when results come.
  */
 public final class ApiServer implements AutoCloseable {
@@ -36,9 +40,16 @@ public final class ApiServer implements AutoCloseable {
    * @throws UncheckedIOException if the address cannot be bound
    */
   public ApiServer(String bind, int port, ApiSettings settings, KeyBook keys, KeyLimits limits, PromptQClient client,
-      BatchStore batches, GatewayMetrics metrics, String knownSince, Clock clock) {
+      BatchStore batches, GatewayMetrics metrics, String knownSince, Optional<SSLContext> tls, Clock clock) {
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bind), port), 256);
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(bind), port);
+      if (tls.isPresent()) {
+        HttpsServer https = HttpsServer.create(address, 256);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls.get()));
+        server = https;
+      } else {
+        server = HttpServer.create(address, 256);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("gateway.bind/gateway.port: cannot listen on " + bind + ":" + port + " ("
           + e.getMessage() + ")", e);
