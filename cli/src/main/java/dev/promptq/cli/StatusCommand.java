@@ -3,6 +3,9 @@ package dev.promptq.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.promptq.kafka.KafkaClientProperties;
 import dev.promptq.config.Settings;
+import dev.promptq.gateway.keys.KeyAdmin;
+import dev.promptq.gateway.keys.KeyBook;
+import dev.promptq.gateway.keys.PromptqKey;
 import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.WorkerConfig;
@@ -11,6 +14,8 @@ import dev.promptq.worker.status.GroupStatus;
 import dev.promptq.worker.status.GroupStatusReader;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,16 +77,36 @@ final class StatusCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("promptq status: " + e.getMessage());
       return 1;
     }
+    List<KeyToday> keys;
+    try (KeyAdmin admin = KeyAdmin.reader(s.get("bootstrap.servers").orElseThrow(), props, topics, Clock.systemUTC())) {
+      LocalDate today = LocalDate.now(ZoneOffset.UTC);
+      keys = admin.list().stream().filter(PromptqKey::live)
+          .map(k -> new KeyToday(k.name(), admin.book().use(k.id(), today))).toList();
+    } catch (IllegalStateException e) {
+      keys = List.of();  // no control topic to read yet: no keys
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       ObjectMapper mapper = JobCodec.newMapper();
-      out.println(status.toJson(mapper).toString());
+      com.fasterxml.jackson.databind.node.ObjectNode node = status.toJson(mapper);
+      com.fasterxml.jackson.databind.node.ArrayNode gateway = node.putArray("gateway_keys_today");
+      keys.forEach(k -> gateway.addObject().put("name", k.name()).put("requests", k.use().requests())
+          .put("api_usd", k.use().usd()));
+      out.println(node.toString());
     } else {
       printText(out, status);
+      if (!keys.isEmpty()) {
+        out.println("gateway keys today (UTC): " + keys.stream().map(k -> String.format(java.util.Locale.ROOT,
+            "%s %s, API $%.4f", k.name(), Plural.of(k.use().requests(), "request"), k.use().usd()))
+            .collect(Collectors.joining("; ")));
+      }
     }
     out.flush();
     return 0;
   }
+
+  /** A live gateway key and its use today. */
+  private record KeyToday(String name, KeyBook.DayUse use) {}
 
   /** {@code 45 s}, {@code 12 min}, {@code 3 h 20 min}. */
   static String human(java.time.Duration d) {

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.config.Secret;
+import dev.promptq.gateway.keys.KeyAdmin;
 import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
+import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.Topics;
 import dev.promptq.producer.ClientConfig;
 import dev.promptq.producer.PromptQClient;
@@ -25,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -97,8 +100,13 @@ class StatusIT {
         }
         return w.size() == 2 && done == 2;
       });
+      try (KeyAdmin keys = new KeyAdmin(kafka.bootstrapServers(), Map.of(), topics, Clock.systemUTC())) {
+        keys.create(new KeyAdmin.Grant("status-app", List.of(RoutePolicy.SUBSCRIPTION_FIRST), "*", null, 0));
+      }
       JsonNode status = readJson(run("status", "--json", "--bootstrap-servers", kafka.bootstrapServers(),
           "--topic-prefix", prefix, "--group-id", group));
+      assertEquals("status-app", status.path("gateway_keys_today").path(0).path("name").asText(), status.toString());
+      assertEquals(0, status.path("gateway_keys_today").path(0).path("requests").asLong());
       System.out.println("status --json: " + status);
       assertEquals(group, status.path("group").asText());
       assertEquals("Stable", status.path("state").asText());
@@ -120,6 +128,7 @@ class StatusIT {
       assertTrue(text.contains(" jobs/s over the last minute"), text);
       assertTrue(text.contains(" in flight, 0 waiting, "), text);
       assertTrue(text.contains("jobs by route since the workers started: "), text);
+      assertTrue(text.contains("gateway keys today (UTC): status-app 0 requests, API $0.0000"), text);
       long started = System.nanoTime();
       run("status", "--bootstrap-servers", kafka.bootstrapServers(), "--topic-prefix", prefix, "--group-id", group);
       System.out.printf("status of a two-worker group: %d ms%n", (System.nanoTime() - started) / 1_000_000);

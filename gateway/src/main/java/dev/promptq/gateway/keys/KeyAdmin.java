@@ -47,10 +47,23 @@ public final class KeyAdmin implements AutoCloseable {
 
   /** Connects, creating the deployment's topics where missing (a first key may come before any worker). */
   public KeyAdmin(String bootstrapServers, Map<String, Object> kafkaProperties, Topics topics, Clock clock) {
+    this(bootstrapServers, kafkaProperties, topics, clock, true);
+  }
+
+  /** Reads the keys and their use without creating any topic: for {@code ./promptq status}. */
+  public static KeyAdmin reader(String bootstrapServers, Map<String, Object> kafkaProperties, Topics topics,
+      Clock clock) {
+    return new KeyAdmin(bootstrapServers, kafkaProperties, topics, clock, false);
+  }
+
+  private KeyAdmin(String bootstrapServers, Map<String, Object> kafkaProperties, Topics topics, Clock clock,
+      boolean createTopics) {
     this.controlTopic = topics.control();
     this.clock = clock;
-    try (Admin admin = Admin.create(KafkaClientProperties.of(bootstrapServers, kafkaProperties, Map.of()))) {
-      TopicSetup.ensure(admin, topics, TopicSetup.Spec.defaults(), WAIT);
+    if (createTopics) {
+      try (Admin admin = Admin.create(KafkaClientProperties.of(bootstrapServers, kafkaProperties, Map.of()))) {
+        TopicSetup.ensure(admin, topics, TopicSetup.Spec.defaults(), WAIT);
+      }
     }
     this.feed = new ControlFeed(KafkaClientProperties.of(bootstrapServers, kafkaProperties,
         KafkaClientProperties.committedReader("promptq-keys", 100)), controlTopic, "admin", book).start(WAIT);
