@@ -262,9 +262,10 @@ public final class Worker implements AutoCloseable {
     if (w.lane != null) {
       w.lane.start();
     }
-    log.info("worker {} started: group {}, jobs topic {}, {}, max {} in flight, {}", config.workerId(),
+    log.info("worker {} started: group {}, jobs topic {}, {}, max {} in flight, {}, {}", config.workerId(),
         config.groupId(), config.topics().jobs(), config.credentials(), config.maxInFlight(),
-        config.delivery().wireName());
+        config.delivery().wireName(), config.gatewaySeal().map(g -> "gateway secret " + g.fingerprint())
+            .orElse("no gateway secret"));
     return w;
   }
 
