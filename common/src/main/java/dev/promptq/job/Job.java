@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * @param batch the batch the job belongs to (same form as an id), for per-batch API budgets; may be null
  * @param betas {@code anthropic-beta} names to send with the request (at most {@value #MAX_BETAS} of
  *     {@code [A-Za-z0-9._-]}); empty for none
+ * @param endpoint {@code messages} (the default) or {@code count_tokens}
  */
 public record Job(
     String id,
@@ -32,7 +33,8 @@ public record Job(
     Instant deadline,
     JsonNode metadata,
     String batch,
-    List<String> betas) {
+    List<String> betas,
+    Endpoint endpoint) {
 
   /** What a job id may look like. */
   public static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -51,6 +53,7 @@ public record Job(
       throw new IllegalArgumentException("batch must be 1-64 of [A-Za-z0-9_-]: " + batch);
     }
     betas = betas == null ? List.of() : List.copyOf(betas);
+    endpoint = endpoint == null ? Endpoint.MESSAGES : endpoint;
     betaProblem(betas).ifPresent(p -> {
       throw new IllegalArgumentException(p);
     });
@@ -59,7 +62,13 @@ public record Job(
   /** A job without betas. */
   public Job(String id, ObjectNode request, RoutePolicy route, String replyTo, Instant deadline, JsonNode metadata,
       String batch) {
-    this(id, request, route, replyTo, deadline, metadata, batch, List.of());
+    this(id, request, route, replyTo, deadline, metadata, batch, List.of(), Endpoint.MESSAGES);
+  }
+
+  /** A message job with these betas. */
+  public Job(String id, ObjectNode request, RoutePolicy route, String replyTo, Instant deadline, JsonNode metadata,
+      String batch, List<String> betas) {
+    this(id, request, route, replyTo, deadline, metadata, batch, betas, Endpoint.MESSAGES);
   }
 
   /** Why {@code betas} cannot be a job's, or empty when they can. */
@@ -78,31 +87,36 @@ public record Job(
 
   /** A job with the default route policy and no reply topic, deadline or metadata. */
   public static Job of(String id, ObjectNode request) {
-    return new Job(id, request, RoutePolicy.SUBSCRIPTION_FIRST, null, null, null, null, List.of());
+    return new Job(id, request, RoutePolicy.SUBSCRIPTION_FIRST, null, null, null, null, List.of(), Endpoint.MESSAGES);
   }
 
   public Job withRoute(RoutePolicy policy) {
-    return new Job(id, request, policy, replyTo, deadline, metadata, batch, betas);
+    return new Job(id, request, policy, replyTo, deadline, metadata, batch, betas, endpoint);
   }
 
   public Job withReplyTo(String topic) {
-    return new Job(id, request, route, topic, deadline, metadata, batch, betas);
+    return new Job(id, request, route, topic, deadline, metadata, batch, betas, endpoint);
   }
 
   public Job withDeadline(Instant instant) {
-    return new Job(id, request, route, replyTo, instant, metadata, batch, betas);
+    return new Job(id, request, route, replyTo, instant, metadata, batch, betas, endpoint);
   }
 
   public Job withBatch(String id) {
-    return new Job(this.id, request, route, replyTo, deadline, metadata, id, betas);
+    return new Job(this.id, request, route, replyTo, deadline, metadata, id, betas, endpoint);
   }
 
   public Job withMetadata(JsonNode node) {
-    return new Job(id, request, route, replyTo, deadline, node, batch, betas);
+    return new Job(id, request, route, replyTo, deadline, node, batch, betas, endpoint);
+  }
+
+  /** The job for {@code e}. */
+  public Job withEndpoint(Endpoint e) {
+    return new Job(id, request, route, replyTo, deadline, metadata, batch, betas, e);
   }
 
   /** The job with these {@code anthropic-beta} names. */
   public Job withBetas(List<String> names) {
-    return new Job(id, request, route, replyTo, deadline, metadata, batch, names);
+    return new Job(id, request, route, replyTo, deadline, metadata, batch, names, endpoint);
   }
 }

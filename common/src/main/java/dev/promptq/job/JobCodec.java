@@ -30,7 +30,7 @@ public final class JobCodec {
 
   /** Fields a job record may have; anything else is rejected so that typos do not pass silently. */
   static final Set<String> JOB_FIELDS = Set.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch",
-      "betas");
+      "betas", "endpoint");
 
   /**
    * What a job record may be, at most. Immutable.
@@ -157,7 +157,7 @@ public final class JobCodec {
       String name = names.next();
       if (!JOB_FIELDS.contains(name)) {
         return new Decoded.Invalid("unknown field: " + abbreviate(name) + " (allowed: " + String.join(", ",
-            List.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch", "betas")) + ")", id);
+            List.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch", "betas", "endpoint")) + ")", id);
       }
     }
     JsonNode request = root.get("request");
@@ -232,11 +232,21 @@ public final class JobCodec {
         return new Decoded.Invalid("betas: " + problem.get(), id);
       }
     }
-    Optional<String> shape = RequestShape.problem(request);
+    Endpoint endpoint = Endpoint.MESSAGES;
+    JsonNode endpointNode = root.get("endpoint");
+    if (endpointNode != null && !endpointNode.isNull()) {
+      try {
+        endpoint = Endpoint.fromWireName(endpointNode.isTextual() ? endpointNode.textValue() : endpointNode.toString());
+      } catch (IllegalArgumentException e) {
+        return new Decoded.Invalid(e.getMessage(), id);
+      }
+    }
+    Optional<String> shape = RequestShape.problem(request, endpoint);
     if (shape.isPresent()) {
       return new Decoded.Invalid(shape.get(), id);
     }
-    return new Decoded.Valid(new Job(id, (ObjectNode) request, policy, replyTo, deadline, metadata, batch, betas));
+    return new Decoded.Valid(new Job(id, (ObjectNode) request, policy, replyTo, deadline, metadata, batch, betas,
+        endpoint));
   }
 
   /** Writes a job as a record value. */
@@ -263,6 +273,9 @@ public final class JobCodec {
     }
     if (!job.betas().isEmpty()) {
       job.betas().forEach(node.putArray("betas")::add);
+    }
+    if (job.endpoint() != Endpoint.MESSAGES) {
+      node.put("endpoint", job.endpoint().wireName());
     }
     return node;
   }

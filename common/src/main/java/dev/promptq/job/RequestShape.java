@@ -18,6 +18,14 @@ public final class RequestShape {
 
   /** What is wrong with {@code request}, or empty if it has the required shape. */
   public static Optional<String> problem(JsonNode request) {
+    return problem(request, Endpoint.MESSAGES);
+  }
+
+  /**
+   * As {@link #problem(JsonNode)} for {@code endpoint}: a token count has no {@code max_tokens}
+   * (the API refuses one).
+   */
+  public static Optional<String> problem(JsonNode request, Endpoint endpoint) {
     if (request == null || !request.isObject()) {
       return Optional.of("request must be a JSON object (a Messages API body)");
     }
@@ -26,7 +34,11 @@ public final class RequestShape {
       return Optional.of("request.model must be a non-empty string");
     }
     JsonNode maxTokens = request.get("max_tokens");
-    if (maxTokens == null || !maxTokens.isIntegralNumber() || !maxTokens.canConvertToLong() || maxTokens.asLong() < 1) {
+    if (endpoint == Endpoint.COUNT_TOKENS) {
+      if (maxTokens != null) {
+        return Optional.of("request.max_tokens: a token count takes none");
+      }
+    } else if (maxTokens == null || !maxTokens.isIntegralNumber() || !maxTokens.canConvertToLong() || maxTokens.asLong() < 1) {
       return Optional.of("request.max_tokens must be a positive integer");
     }
     JsonNode messages = request.get("messages");

@@ -51,6 +51,21 @@ class JobCodecTest {
   }
 
   @Test
+  void aTokenCountJobTakesNoMaxTokensAndAnUnknownEndpointIsInvalid() {
+    String count = "{\"id\":\"c\",\"endpoint\":\"count_tokens\",\"request\":{\"model\":\"m\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}";
+    Job job = ((JobCodec.Decoded.Valid) decode(count)).job();
+    assertEquals(Endpoint.COUNT_TOKENS, job.endpoint());
+    assertEquals(job, ((JobCodec.Decoded.Valid) codec.decodeJob(codec.encodeJob(job))).job());
+    assertEquals(Endpoint.MESSAGES, ((JobCodec.Decoded.Valid) decode("{\"id\":\"a\",\"request\":" + VALID_REQUEST
+        + "}")).job().endpoint());
+    assertTrue(((JobCodec.Decoded.Invalid) decode("{\"id\":\"c\",\"endpoint\":\"count_tokens\",\"request\":"
+        + VALID_REQUEST + "}")).reason().contains("max_tokens"));
+    assertTrue(((JobCodec.Decoded.Invalid) decode("{\"id\":\"c\",\"endpoint\":\"complete\",\"request\":"
+        + VALID_REQUEST + "}")).reason().startsWith("endpoint must be messages or count_tokens"));
+  }
+
+  @Test
   void routeDefaultsToSubscriptionFirst() {
     Job job = ((JobCodec.Decoded.Valid) decode("{\"id\":\"a\",\"request\":" + VALID_REQUEST + "}")).job();
     assertEquals(RoutePolicy.SUBSCRIPTION_FIRST, job.route());

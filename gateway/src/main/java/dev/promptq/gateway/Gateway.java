@@ -51,10 +51,10 @@ public final class Gateway implements AutoCloseable {
     this.feed = new ControlFeed(KafkaClientProperties.of(config.bootstrapServers(), config.kafkaProperties(),
         KafkaClientProperties.committedReader("promptq-gateway-" + config.instanceId(), 100)),
         config.topics().control(), config.instanceId(), keys).start(Duration.ofSeconds(60));
-    this.limits = new KeyLimits(keys, config.instanceId(), config.bootstrapServers(), config.kafkaProperties(),
-        config.topics().control(), clock);
     this.batches = new BatchStore(config.bootstrapServers(), config.kafkaProperties(), config.topics(),
         ClientConfig.DEFAULT_JOB_PARTITIONS, config.instanceId(), config.seal(), clock);
+    this.limits = new KeyLimits(keys, config.instanceId(), config.bootstrapServers(), config.kafkaProperties(),
+        config.topics().control(), batches.ledger()::spend, clock);
     GatewayMetrics metrics = new GatewayMetrics();
     this.server = new ApiServer(config.bind(), config.port(), config.api(), keys, limits, client, batches, metrics,
         PriceTable.defaults().checked(), Optional.ofNullable(config.tls()), clock);

@@ -3,6 +3,7 @@ package dev.promptq.gateway;
 import dev.promptq.config.Settings;
 import dev.promptq.gateway.api.ApiSettings;
 import dev.promptq.gateway.api.TlsFiles;
+import dev.promptq.gateway.keys.KeyLimits;
 import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
@@ -110,6 +111,11 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
         s.getInt("gateway.batch.max.bytes", ApiSettings.API_BATCH_MAX_BYTES, 1024, ApiSettings.API_BATCH_MAX_BYTES),
         s.getInt("gateway.batch.max.requests", ApiSettings.API_BATCH_MAX_REQUESTS, 1,
             ApiSettings.API_BATCH_MAX_REQUESTS));
+    String instance = s.get("gateway.instance.id", defaultInstanceId());
+    if (instance.equals(KeyLimits.BATCHES) || !instance.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw new IllegalArgumentException("gateway.instance.id: " + instance + " (1-100 of [A-Za-z0-9._-], not "
+          + KeyLimits.BATCHES + ")");
+    }
     GatewaySeal seal = GatewaySeal.fromBase64(s.secret("gateway.secret").orElseThrow(() -> new IllegalArgumentException(
         "gateway.secret: not set (" + GatewaySeal.SECRET_ENV + ": the same base64 secret the workers have; make one "
             + "with: openssl rand -base64 32)")));
@@ -126,7 +132,7 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
         new IllegalArgumentException("bootstrap.servers: not set")), topics,
         s.kafkaProperties(),
         s.get("gateway.bind", "127.0.0.1"), s.getInt("gateway.port", DEFAULT_PORT, 0, 65535),
-        s.get("gateway.instance.id", defaultInstanceId()), api, s.get("gateway.ops.bind", "127.0.0.1"), ops, seal, tls);
+        instance, api, s.get("gateway.ops.bind", "127.0.0.1"), ops, seal, tls);
   }
 
   private static List<String> list(String commaSeparated) {

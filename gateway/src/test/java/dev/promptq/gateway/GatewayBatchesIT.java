@@ -12,6 +12,7 @@ import com.anthropic.errors.NotFoundException;
 import com.anthropic.models.messages.batches.BatchCreateParams;
 import com.anthropic.models.messages.batches.MessageBatch;
 import com.anthropic.models.messages.batches.MessageBatchIndividualResponse;
+import dev.promptq.gateway.keys.KeyBook;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.testkit.junit.SharedKafka;
 import dev.promptq.testkit.kafka.EmbeddedKafka;
@@ -19,6 +20,8 @@ import dev.promptq.testkit.time.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -63,7 +66,7 @@ class GatewayBatchesIT {
   void aBatchIsServedByTheGroupAndReadThroughAnyGatewayInstance(EmbeddedKafka kafka) {
     try (GatewayRig rig = new GatewayRig(kafka)) {
       rig.startWorker();
-      String key = rig.key("batcher", "*", RoutePolicy.SUBSCRIPTION_FIRST);
+      String key = rig.key("batcher", "*", RoutePolicy.SUBSCRIPTION_FIRST, RoutePolicy.API_ONLY);
       AnthropicClient one = rig.sdk(rig.startGateway("gw-1", Clock.systemUTC()), key);
       AnthropicClient two = rig.sdk(rig.startGateway("gw-2", Clock.systemUTC()), key);
 
@@ -84,7 +87,10 @@ class GatewayBatchesIT {
       assertTrue(results.get("b-1").result().asErrored().error().error().isInvalidRequestError(),
           results.get("b-1").toString());
 
-      MessageBatch second = one.messages().batches().create(batch("c", 2));
+      // the second on the api route, with a beta: both go with each of its requests
+      MessageBatch second = one.messages().batches().create(batch("c", 2).toBuilder()
+          .putAdditionalHeader("promptq-route", "api_only").putAdditionalHeader("anthropic-beta", "files-api-2025-04-14")
+          .build());
       // another instance learns of a batch when it reads its record: within moments
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
         List<String> listed = new ArrayList<>();
@@ -98,6 +104,14 @@ class GatewayBatchesIT {
           "a key sees only its own batches");
 
       awaitEnded(one, second.id());
+      assertTrue(rig.betasSeen.contains("c request 0 | files-api-2025-04-14"), rig.betasSeen.toString());
+      // the key's use today counts its batches' results and their API spend, once, whichever instances read them
+      String keyId = rig.admin.book().find("batcher").orElseThrow().id();
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        KeyBook.DayUse use = rig.admin.book().use(keyId, LocalDate.now(ZoneOffset.UTC));
+        assertEquals(8, use.requests(), "6 + 2 batch requests, though three instances read them");
+        assertTrue(use.usd() > 0, "the api_only batch cost something: " + use);
+      });
       assertEquals(created.id(), one.messages().batches().delete(created.id()).id());
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
           assertThrows(NotFoundException.class, () -> two.messages().batches().retrieve(created.id())));

@@ -230,6 +230,18 @@ class GatewayIT {
   }
 
   @Test
+  void tokensAreCountedOnTheApiRouteThroughTheWorkers() {
+    int calls = sim.calls().size();
+    int counts = sim.tokenCounts();
+    com.anthropic.models.messages.MessageTokensCount n = client.messages().countTokens(
+        com.anthropic.models.messages.MessageCountTokensParams.builder().model(MODEL)
+            .addUserMessage("how many tokens is this sentence?").build());
+    assertTrue(n.inputTokens() > 0, n.toString());
+    assertEquals(counts + 1, sim.tokenCounts());
+    assertEquals(calls, sim.calls().size(), "a count is not a message");
+  }
+
+  @Test
   void modelsAreListedFromConfiguration() {
     List<ModelInfo> models = new ArrayList<>();
     client.models().list().autoPager().forEach(models::add);
@@ -269,8 +281,8 @@ class GatewayIT {
     HttpResponse<String> count = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl()
         + "/v1/messages/count_tokens")).header("x-api-key", key).header("anthropic-version", "2023-06-01")
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
-    assertEquals(404, count.statusCode());
-    assertTrue(count.body().contains("not_found_error"), count.body());
+    assertEquals(400, count.statusCode());
+    assertTrue(count.body().contains("request.model"), count.body());
   }
 
   @Test

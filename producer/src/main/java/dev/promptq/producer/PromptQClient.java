@@ -139,7 +139,7 @@ public final class PromptQClient implements AutoCloseable {
   }
 
   private static void requireShape(Job job) {
-    RequestShape.problem(job.request()).ifPresent(p -> {
+    RequestShape.problem(job.request(), job.endpoint()).ifPresent(p -> {
       throw new IllegalArgumentException("job " + job.id() + ": " + p);
     });
   }

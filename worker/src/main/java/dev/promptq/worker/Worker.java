@@ -26,6 +26,7 @@ import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.CanceledBatches;
 import dev.promptq.worker.routing.RouteGates;
 import dev.promptq.worker.routing.Router;
+import dev.promptq.worker.routing.TokenCounts;
 import dev.promptq.worker.spend.ApiSpend;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.net.InetSocketAddress;
@@ -182,7 +183,9 @@ public final class Worker implements AutoCloseable {
     if (lane != null) {
       router.offerLane(config.lane().minDeadline());
     }
-    Loops.Parts parts = new Loops.Parts(admin, router, codec, config.topics(), replies, metrics, settings,
+    TokenCounts counts = new TokenCounts(transports.api(), config.credentials().apiKey(), config.operatorPolicy(),
+        config.workerId(), clock);
+    Loops.Parts parts = new Loops.Parts(admin, router, counts, codec, config.topics(), replies, metrics, settings,
         config.resultMaxBytes(), clock, quota::windowsSeen, lane != null);
     this.loop = config.delivery() == Delivery.EXACTLY_ONCE
         ? Loops.exactlyOnce(consumer, () -> new KafkaProducer<>(clients.resultsProducer(true),

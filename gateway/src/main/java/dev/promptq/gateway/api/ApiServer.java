@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.promptq.gateway.batches.BatchStore;
 import dev.promptq.gateway.keys.KeyBook;
 import dev.promptq.gateway.keys.KeyLimits;
+import dev.promptq.job.Endpoint;
 import dev.promptq.producer.PromptQClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,7 +56,10 @@ public final class ApiServer implements AutoCloseable {
           + e.getMessage() + ")", e);
     }
     Callers callers = new Callers(keys, settings.versions());
-    MessagesHandler messages = new MessagesHandler(settings, callers, limits, client, metrics, answers, clock);
+    MessagesHandler messages = new MessagesHandler(settings, callers, limits, client, metrics, answers, clock,
+        Endpoint.MESSAGES);
+    MessagesHandler counts = new MessagesHandler(settings, callers, limits, client, metrics, answers, clock,
+        Endpoint.COUNT_TOKENS);
     BatchesHandler batchApi = new BatchesHandler(settings, callers, limits, batches, clock);
     server.setExecutor(http);
     server.createContext("/v1/messages", ex -> {
@@ -65,7 +69,7 @@ public final class ApiServer implements AutoCloseable {
       } else if (path.startsWith(BatchesHandler.PATH)) {
         batchApi.handle(ex);
       } else if (path.equals("/v1/messages/count_tokens")) {
-        notFound(ex, "count_tokens is not served by the promptq gateway: the API key stays with the workers");
+        counts.handle(ex);
       } else {
         notFound(ex, "not found: " + path);
       }

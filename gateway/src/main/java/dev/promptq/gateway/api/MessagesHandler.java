@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.promptq.gateway.keys.KeyLimits;
 import dev.promptq.gateway.keys.PromptqKey;
+import dev.promptq.job.Endpoint;
 import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
@@ -60,9 +61,12 @@ final class MessagesHandler implements HttpHandler {
   private final RequestBody bodies;
   private final JobCodec codec;
   private final LaneWait laneWait = new LaneWait(System::nanoTime);
+  private final Endpoint endpoint;
 
+  /** @param endpoint {@code messages}, or {@code count_tokens} for {@code /v1/messages/count_tokens} */
   MessagesHandler(ApiSettings settings, Callers callers, KeyLimits limits, PromptQClient client,
-      GatewayMetrics metrics, Executor writers, Clock clock) {
+      GatewayMetrics metrics, Executor writers, Clock clock, Endpoint endpoint) {
+    this.endpoint = endpoint;
     this.settings = settings;
     this.callers = callers;
     this.limits = limits;
@@ -88,10 +92,13 @@ final class MessagesHandler implements HttpHandler {
       callers.checkVersion(ex);
       List<String> betas = Callers.betas(ex);
       ObjectNode request = bodies.read(ex);
-      boolean stream = request.path("stream").asBoolean(false);
-      request.remove("stream");
-      RoutePolicy policy = policyOf(ex, key.get(), false);
-      Optional<String> shape = RequestShape.problem(request);
+      boolean count = endpoint == Endpoint.COUNT_TOKENS;
+      boolean stream = !count && request.path("stream").asBoolean(false);
+      if (!count) {
+        request.remove("stream");
+      }
+      RoutePolicy policy = count ? key.get().policies().get(0) : policyOf(ex, key.get(), false);
+      Optional<String> shape = RequestShape.problem(request, endpoint);
       if (shape.isPresent()) {
         throw new RequestBody.Refused(400, "invalid_request_error", shape.get());
       }
@@ -112,7 +119,7 @@ final class MessagesHandler implements HttpHandler {
         return;
       }
       Job job = new Job(jobId, request, policy, settings.replyTopic(), clock.instant().plus(timeout),
-          JsonNodeFactory.instance.objectNode().put("promptq_key", key.get().name()), null, betas);
+          JsonNodeFactory.instance.objectNode().put("promptq_key", key.get().name()), null, betas, endpoint);
       if (codec.encodeJob(job).length > settings.jobLimits().maxJobBytes()) {
         throw new RequestBody.Refused(413, "request_too_large", "the request as a job exceeds "
             + settings.jobLimits().maxJobBytes() + " bytes (job.max.bytes)");
@@ -152,6 +159,10 @@ final class MessagesHandler implements HttpHandler {
       limits.record(key, Optional.of(result));
       metrics.cost(key.name(), result.apiCostUsd());
       ResultAnswer a = ResultAnswer.of(result);
+      if (endpoint == Endpoint.COUNT_TOKENS && result.error() != null && result.error().type().equals("no_route")) {
+        a = new ResultAnswer(404, "not_found_error", "count_tokens goes to the API route, and the worker that took "
+            + "it has no API key");
+      }
       metrics.answered(key.name(), a.status(), start);
       Map<String, String> headers = new LinkedHashMap<>();
       headers.put("promptq-job-id", result.id());

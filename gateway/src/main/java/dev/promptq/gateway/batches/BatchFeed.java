@@ -1,8 +1,11 @@
 package dev.promptq.gateway.batches;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.promptq.job.JobCodec;
 import dev.promptq.job.Outcome;
 import dev.promptq.kafka.ConsumerThread;
 import dev.promptq.kafka.ReplyHeaders;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 final class BatchFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatchFeed.class);
+  private static final ObjectMapper MAPPER = JobCodec.newMapper();
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String batchesTopic;
@@ -106,9 +110,22 @@ final class BatchFeed implements AutoCloseable {
     String outcome = ReplyHeaders.text(r.headers(), ReplyHeaders.OUTCOME);
     try {
       ledger.result(key, outcome == null ? null : Outcome.fromWireName(outcome), r.offset(),
-          Instant.ofEpochMilli(r.timestamp()));
+          Instant.ofEpochMilli(r.timestamp()), apiCost(r.value()));
     } catch (IllegalArgumentException e) {
       // not a result of ours
+    }
+  }
+
+  /** A result's {@code api_cost_usd}, or 0 for a value that is not a result. */
+  private static double apiCost(byte[] value) {
+    if (value == null) {
+      return 0;
+    }
+    try {
+      double usd = MAPPER.readTree(value).path("api_cost_usd").asDouble(0);
+      return Double.isFinite(usd) && usd > 0 ? usd : 0;
+    } catch (IOException e) {
+      return 0;
     }
   }
 

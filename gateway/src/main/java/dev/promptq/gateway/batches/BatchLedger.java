@@ -2,8 +2,11 @@ package dev.promptq.gateway.batches;
 
 import dev.promptq.job.Outcome;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,8 +31,13 @@ public final class BatchLedger {
   private static final int C = Outcome.CANCELED.ordinal();
   private static final int X = Outcome.EXPIRED.ordinal();
 
+  /** What one key's batches did on one UTC day: results counted and their API spend. */
+  public record KeySpend(String keyId, LocalDate day, long requests, double usd) {}
+
   private static final class Progress {
     final BitSet seen = new BitSet();
+    /** By the UTC day of the result: {requests, usd}. */
+    final Map<LocalDate, double[]> byDay = new HashMap<>();
     final int[] counts = new int[Outcome.values().length];
     Instant lastAt;
     long firstOffset = Long.MAX_VALUE;
@@ -47,8 +55,8 @@ public final class BatchLedger {
     progress.remove(id);
   }
 
-  /** Counts one result record of the batch results topic. */
-  void result(String jobId, Outcome outcome, long offset, Instant at) {
+  /** Counts one result record of the batch results topic, which cost {@code usd} of API use. */
+  void result(String jobId, Outcome outcome, long offset, Instant at, double usd) {
     String id = GatewayBatch.batchOf(jobId);
     if (id == null || outcome == null) {
       return;
@@ -66,6 +74,9 @@ public final class BatchLedger {
       }
       p.seen.set(index);
       p.counts[outcome.ordinal()]++;
+      double[] day = p.byDay.computeIfAbsent(LocalDate.ofInstant(at, ZoneOffset.UTC), d -> new double[2]);
+      day[0]++;
+      day[1] += usd;
       p.lastAt = p.lastAt == null || at.isAfter(p.lastAt) ? at : p.lastAt;
     }
   }
@@ -82,6 +93,32 @@ public final class BatchLedger {
 
   public Optional<View> view(String id, Instant now) {
     return batch(id).map(b -> view(b, now));
+  }
+
+  /**
+   * Every key's batch results by UTC day, as this instance has read them. Every instance reads the
+   * same topic, so every instance comes to the same figures.
+   */
+  public List<KeySpend> spend() {
+    Map<String, double[]> totals = new HashMap<>();
+    for (Map.Entry<String, Progress> e : progress.entrySet()) {
+      GatewayBatch b = batches.get(e.getKey());
+      if (b == null) {
+        continue;
+      }
+      synchronized (e.getValue()) {
+        e.getValue().byDay.forEach((day, v) -> {
+          double[] t = totals.computeIfAbsent(b.keyId() + "/" + day, k -> new double[2]);
+          t[0] += v[0];
+          t[1] += v[1];
+        });
+      }
+    }
+    return totals.entrySet().stream().map(e -> {
+      int at = e.getKey().indexOf('/');
+      return new KeySpend(e.getKey().substring(0, at), LocalDate.parse(e.getKey().substring(at + 1)),
+          (long) e.getValue()[0], e.getValue()[1]);
+    }).toList();
   }
 
   /** {@code keyId}'s batches, newest first. */

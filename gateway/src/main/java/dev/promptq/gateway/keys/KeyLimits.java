@@ -1,5 +1,6 @@
 package dev.promptq.gateway.keys;
 
+import dev.promptq.gateway.batches.BatchLedger;
 import dev.promptq.job.JobResult;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.KafkaClientProperties;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -19,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -30,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * result comes: its route policies and models, its requests per minute (on this instance), and
  * its API spend per UTC day (across every instance: each publishes its running totals to the
  * control topic once a second, {@code promptq-gateway-usage-<instance>}).
+ *
+ * <p>A key's Message Batches count too. Their results are read by every instance alike, so each
+ * instance publishes the same totals under the one instance name {@value #BATCHES}: whichever
+ * writes last, the figure is the same, and a reader keeps the larger of two totals.
  */
 public final class KeyLimits implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KeyLimits.class);
@@ -45,10 +52,16 @@ public final class KeyLimits implements AutoCloseable {
   private final Map<String, RateLimiter> perMinute = new ConcurrentHashMap<>();
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService flusher;
+  private final Supplier<List<BatchLedger.KeySpend>> batchSpend;
+  private final Map<String, KeyUsage> batchPublished = new ConcurrentHashMap<>();
+
+  /** The instance name of the batches' usage records; no gateway instance may take it. */
+  public static final String BATCHES = "all-batches";
 
   public KeyLimits(KeyBook book, String instance, String bootstrapServers, Map<String, Object> kafkaProperties,
-      String controlTopic, Clock clock) {
+      String controlTopic, Supplier<List<BatchLedger.KeySpend>> batchSpend, Clock clock) {
     this.book = book;
+    this.batchSpend = batchSpend;
     this.instance = instance;
     this.controlTopic = controlTopic;
     this.clock = clock;
@@ -105,6 +118,7 @@ public final class KeyLimits implements AutoCloseable {
   }
 
   private void flush() {
+    flushBatches();
     for (String d : Set.copyOf(dirty)) {
       dirty.remove(d);
       String[] parts = d.split("/");
@@ -114,6 +128,25 @@ public final class KeyLimits implements AutoCloseable {
             if (e != null) {
               log.warn("cannot publish key usage {}: {}; trying again in 1 s", KeyRecords.keyOf(u), e.toString());
               dirty.add(d);
+            }
+          });
+    }
+  }
+
+  private void flushBatches() {
+    for (BatchLedger.KeySpend s : batchSpend.get()) {
+      KeyUsage u = new KeyUsage(s.keyId(), s.day(), BATCHES, s.requests(), s.usd());
+      String key = KeyRecords.keyOf(u);
+      if (u.equals(batchPublished.get(key))) {
+        continue;
+      }
+      book.record(u);
+      producer.send(new ProducerRecord<>(controlTopic, key.getBytes(StandardCharsets.UTF_8), KeyRecords.encode(u)),
+          (md, e) -> {
+            if (e == null) {
+              batchPublished.put(key, u);
+            } else {
+              log.warn("cannot publish batch usage {}: {}; trying again in 1 s", key, e.toString());
             }
           });
     }

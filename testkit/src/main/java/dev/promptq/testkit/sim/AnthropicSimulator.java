@@ -48,7 +48,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>A request with {@code "stream": true} (Claude Code's headless mode sends nothing else) gets
  * its success as server-sent events, in the order the real API sends them; errors stay plain
  * JSON, as the real API answers them before a stream starts. {@code /v1/messages/batches} is the
- * Message Batches API ({@link SimBatches}). Any other path answers 404 and is
+ * Message Batches API ({@link SimBatches}), {@code /v1/messages/count_tokens} counts tokens
+ * ({@link SimCountTokens}). Any other path answers 404 and is
  * counted ({@link #unknownRequests()}), so a test sees what a client asked for beyond the API.
  *
  * <p>Thread-safe. Owns its threads ({@code sim-http-N}, {@code sim-delay-N}); {@link #close()}
@@ -80,6 +81,7 @@ public final class AnthropicSimulator implements AutoCloseable {
   private final DefaultMessage defaultMessage = new DefaultMessage(ids);
   private final CallLog log = new CallLog();
   private final OtherPaths otherPaths;
+  private final SimCountTokens counts;
   private final SimBatches batches;
   private HttpServer server;
   private ExecutorService httpThreads;
@@ -97,6 +99,7 @@ public final class AnthropicSimulator implements AutoCloseable {
     this.otherPaths = new OtherPaths(tokens, log);
     this.auth = new SimAuth(Set.copyOf(b.apiKeys), Set.copyOf(b.oauthTokens), tokens);
     this.batches = new SimBatches(mapper, auth, clock, this::respond, b.batchProcessing, b.batchExpiry);
+    this.counts = new SimCountTokens(mapper, auth);
   }
 
   public static AnthropicSimulatorBuilder builder() {
@@ -201,6 +204,11 @@ public final class AnthropicSimulator implements AutoCloseable {
     return batches.submissions();
   }
 
+  /** How many {@code /v1/messages/count_tokens} requests were answered 200 (they are not among {@link #calls()}). */
+  public int tokenCounts() {
+    return counts.counted();
+  }
+
   /** The most requests that were being answered at one time. */
   public int maxConcurrentRequests() {
     return log.maxConcurrent();
@@ -219,6 +227,10 @@ public final class AnthropicSimulator implements AutoCloseable {
   private void handle(HttpExchange exchange) {
     if (tokens != null && exchange.getRequestURI().getPath().equals(TokenAuthority.PATH)) {
       otherPaths.answerTokenRequest(exchange);
+      return;
+    }
+    if (exchange.getRequestURI().getPath().equals(SimCountTokens.PATH)) {
+      counts.handle(exchange);
       return;
     }
     if (exchange.getRequestURI().getPath().startsWith(SimBatches.PATH)) {

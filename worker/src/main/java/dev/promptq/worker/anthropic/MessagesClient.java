@@ -58,6 +58,7 @@ public final class MessagesClient implements MessagesTransport {
   private final OkHttpClient http;
   private final ExecutorService dispatcherThreads;
   private final HttpUrl messagesUrl;
+  private final HttpUrl countTokensUrl;
   private final ObjectMapper mapper = JobCodec.newMapper();
   private final String userAgent;
 
@@ -72,6 +73,7 @@ public final class MessagesClient implements MessagesTransport {
       throw new IllegalArgumentException("anthropic.base.url: " + baseUrl + " (not an http(s) URL)");
     }
     this.messagesUrl = base.newBuilder().addPathSegments("v1/messages").build();
+    this.countTokensUrl = base.newBuilder().addPathSegments("v1/messages/count_tokens").build();
     this.userAgent = "promptq/" + version();
     AtomicInteger n = new AtomicInteger();
     this.dispatcherThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
@@ -104,8 +106,22 @@ public final class MessagesClient implements MessagesTransport {
 
   @Override
   public CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body, List<String> betas) {
+    return call(messagesUrl, route, secret, body, betas);
+  }
+
+  /**
+   * Counts {@code body}'s input tokens ({@code POST /v1/messages/count_tokens}) on the api route
+   * with {@code apiKey}. The future always completes normally.
+   */
+  @Override
+  public CompletableFuture<CallOutcome> countTokens(Secret apiKey, ObjectNode body, List<String> betas) {
+    return call(countTokensUrl, Route.API, apiKey, body, betas);
+  }
+
+  private CompletableFuture<CallOutcome> call(HttpUrl url, Route route, Secret secret, ObjectNode body,
+      List<String> betas) {
     Request.Builder rb = new Request.Builder()
-        .url(messagesUrl)
+        .url(url)
         .header("anthropic-version", ANTHROPIC_VERSION)
         .header("user-agent", userAgent)
         .post(RequestBody.create(bytes(body), JSON));

@@ -1,6 +1,7 @@
 package dev.promptq.worker.consume;
 
 import dev.promptq.job.ApiError;
+import dev.promptq.job.Endpoint;
 import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
@@ -12,6 +13,7 @@ import dev.promptq.kafka.Topics;
 import dev.promptq.worker.lane.LaneEntry;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.Router;
+import dev.promptq.worker.routing.TokenCounts;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +45,7 @@ final class JobHandler implements JobRunner {
   private static final Logger log = LoggerFactory.getLogger(JobHandler.class);
 
   private final Router router;
+  private final TokenCounts counts;
   private final JobCodec codec;
   private final Topics topics;
   private final ReplyDestinations destinations;
@@ -52,12 +55,13 @@ final class JobHandler implements JobRunner {
   private final UsageRecords usage;
   private final boolean laneOpen;
 
-  JobHandler(Router router, JobCodec codec, Topics topics, ReplyDestinations destinations, ReplyPolicy replies,
+  JobHandler(Router router, TokenCounts counts, JobCodec codec, Topics topics, ReplyDestinations destinations, ReplyPolicy replies,
       WorkerMetrics metrics, int resultMaxBytes, UsageRecords usage, boolean laneOpen) {
     this.usage = usage;
     this.laneOpen = laneOpen;
     this.metrics = metrics;
     this.router = router;
+    this.counts = counts;
     this.codec = codec;
     this.topics = topics;
     this.destinations = destinations;
@@ -82,6 +86,10 @@ final class JobHandler implements JobRunner {
     return destinations.problem(topic, partition).thenCompose(undeliverable -> {
       if (undeliverable.isPresent()) {
         return CompletableFuture.completedFuture(List.of(deadLetter(record, undeliverable.get())));
+      }
+      if (job.endpoint() == Endpoint.COUNT_TOKENS) {
+        return counts.run(job, enqueuedAt).thenApply(result -> handedBack.getAsBoolean() ? List.<Output>of()
+            : List.of(reply(record, job, topic, partition, result)));  // free: no usage record
       }
       if (laneOpen && job.route() == RoutePolicy.API_BATCH && !handedBack.getAsBoolean() && router.laneMayTake(job)) {
         return CompletableFuture.completedFuture(List.of(toLane(record, job, topic, partition)));

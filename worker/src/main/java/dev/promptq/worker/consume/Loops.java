@@ -4,6 +4,7 @@ import dev.promptq.job.JobCodec;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.ops.WorkerMetrics;
 import dev.promptq.worker.routing.Router;
+import dev.promptq.worker.routing.TokenCounts;
 import dev.promptq.usage.UsageCodec;
 import java.time.Clock;
 import java.util.Map;
@@ -24,8 +25,9 @@ public final class Loops {
    * @param windows the subscription's utilisation per window as the worker last saw it, for the
    *     usage records
    * @param laneOpen whether {@code api_batch} jobs go to the batch lane (the group has an API key)
+   * @param counts runs {@code count_tokens} jobs
    */
-  public record Parts(Admin admin, Router router, JobCodec codec, Topics topics, ReplyPolicy replies,
+  public record Parts(Admin admin, Router router, TokenCounts counts, JobCodec codec, Topics topics, ReplyPolicy replies,
       WorkerMetrics metrics, JobLoop.Settings settings, int resultMaxBytes, Clock clock,
       Supplier<Map<String, Double>> windows, boolean laneOpen) {}
 
@@ -63,7 +65,7 @@ public final class Loops {
   }
 
   private static JobLoop loop(Consumer<byte[], byte[]> consumer, Committer committer, Parts p) {
-    JobLoop loop = new JobLoop(consumer, committer, new JobHandler(p.router(), p.codec(), p.topics(),
+    JobLoop loop = new JobLoop(consumer, committer, new JobHandler(p.router(), p.counts(), p.codec(), p.topics(),
         ReplyDestinations.of(p.admin(), p.clock()), p.replies(), p.metrics(), p.resultMaxBytes(),
         new UsageRecords(new UsageCodec(p.codec().mapper()), p.topics().usage(), p.windows()), p.laneOpen()), p.settings(),
         p.topics().jobs(), p.topics().interactive(), p.clock());
