@@ -3,12 +3,13 @@ package dev.promptq.gateway;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.promptq.gateway.api.GatewayMetrics;
+import dev.promptq.http.Responses;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -44,12 +45,8 @@ final class OpsEndpoint implements AutoCloseable {
   private static void answer(HttpExchange ex, int status, String body) throws IOException {
     try (ex) {
       ex.getRequestBody().readAllBytes();
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("content-type", "text/plain; version=0.0.4; charset=utf-8");
-      ex.sendResponseHeaders(status, bytes.length);
-      try (OutputStream os = ex.getResponseBody()) {
-        os.write(bytes);
-      }
+      Responses.send(ex, status, "text/plain; version=0.0.4; charset=utf-8", body.getBytes(StandardCharsets.UTF_8),
+          Map.of());
     }
   }
 

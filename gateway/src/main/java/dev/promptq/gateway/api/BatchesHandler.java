@@ -10,6 +10,7 @@ import dev.promptq.gateway.batches.BatchStore;
 import dev.promptq.gateway.batches.GatewayBatch;
 import dev.promptq.gateway.keys.KeyLimits;
 import dev.promptq.gateway.keys.PromptqKey;
+import dev.promptq.http.QueryString;
 import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
@@ -19,12 +20,10 @@ import dev.promptq.job.RoutePolicy;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -188,7 +187,7 @@ final class BatchesHandler {
 
   private void list(HttpExchange ex, String requestId, PromptqKey key) throws RequestBody.Refused, IOException {
     ex.getRequestBody().readAllBytes();
-    Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+    Map<String, String> q = QueryString.parse(ex.getRequestURI().getRawQuery());
     int limit;
     try {
       limit = Integer.parseInt(q.getOrDefault("limit", "20"));
@@ -284,26 +283,13 @@ final class BatchesHandler {
     o.putNull("archived_at");
     o.put("cancel_initiated_at", text(b.cancelInitiatedAt()));
     String host = ex.getRequestHeaders().getFirst("host");
-    o.put("results_url", v.ended() && host != null ? "http://" + host + PATH + "/" + b.id() + "/results" : null);
+    String scheme = ex instanceof com.sun.net.httpserver.HttpsExchange ? "https://" : "http://";
+    o.put("results_url", v.ended() && host != null ? scheme + host + PATH + "/" + b.id() + "/results" : null);
     return o;
   }
 
   private static String text(Instant i) {
     return i == null ? null : i.toString();
-  }
-
-  private static Map<String, String> query(String raw) {
-    Map<String, String> q = new HashMap<>();
-    if (raw != null) {
-      for (String pair : raw.split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          q.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-      }
-    }
-    return q;
   }
 
   private static RequestBody.Refused invalid(String message) {

@@ -1,6 +1,7 @@
 package dev.promptq.testkit.sim;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.promptq.http.Responses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,16 +51,15 @@ final class OtherPaths {
       } else {
         r = tokens.refresh(ex.getRequestHeaders().getFirst("content-type"), ex.getRequestBody().readAllBytes());
       }
-      byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("content-type", "application/json");
-      r.headers().forEach(ex.getResponseHeaders()::set);
-      ex.sendResponseHeaders(r.status(), bytes.length);
-      try (OutputStream os = ex.getResponseBody()) {
-        os.write(bytes);
-      }
+      send(ex, r);
     } catch (IOException | RuntimeException e) {
       // the client went away
     }
+  }
+
+  /** Writes {@code r} as a JSON answer, with its headers. */
+  static void send(HttpExchange ex, SimResponse r) throws IOException {
+    Responses.send(ex, r.status(), "application/json", r.body().getBytes(StandardCharsets.UTF_8), r.headers());
   }
 
   static void drain(HttpExchange ex) throws IOException {

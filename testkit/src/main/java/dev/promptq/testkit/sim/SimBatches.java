@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.promptq.http.QueryString;
+import dev.promptq.http.Responses;
 import dev.promptq.job.Route;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,9 +71,9 @@ final class SimBatches {
       byte[] raw = ex.getRequestBody().readAllBytes();
       Object answer = answer(ex, raw, baseUrl);
       if (answer instanceof SimResponse r) {
-        send(ex, r.status(), "application/json", r.body().getBytes(StandardCharsets.UTF_8), r.headers());
+        Responses.send(ex, r.status(), "application/json", r.body().getBytes(StandardCharsets.UTF_8), r.headers());
       } else {
-        send(ex, 200, "application/x-jsonl", String.join("\n", ((Results) answer).lines()).concat("\n")
+        Responses.send(ex, 200, "application/x-jsonl", String.join("\n", ((Results) answer).lines()).concat("\n")
             .getBytes(StandardCharsets.UTF_8), Map.of());
       }
     } catch (IOException e) {
@@ -96,7 +96,7 @@ final class SimBatches {
     if (path.equals(PATH) || path.equals(PATH + "/")) {
       return switch (method) {
         case "POST" -> create(raw, baseUrl);
-        case "GET" -> list(query(ex.getRequestURI().getRawQuery()), baseUrl);
+        case "GET" -> list(QueryString.parse(ex.getRequestURI().getRawQuery()), baseUrl);
         default -> notAllowed(method);
       };
     }
@@ -278,27 +278,4 @@ final class SimBatches {
     return SimResponse.error(405, "invalid_request_error", "Method " + method + " not allowed");
   }
 
-  private static Map<String, String> query(String raw) {
-    Map<String, String> q = new LinkedHashMap<>();
-    if (raw != null) {
-      for (String pair : raw.split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          q.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-      }
-    }
-    return q;
-  }
-
-  private static void send(HttpExchange ex, int status, String contentType, byte[] bytes, Map<String, String> headers)
-      throws IOException {
-    ex.getResponseHeaders().set("content-type", contentType);
-    headers.forEach(ex.getResponseHeaders()::set);
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(bytes);
-    }
-  }
 }

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,14 +35,7 @@ final class SimCountTokens {
 
   void handle(HttpExchange ex) {
     try (ex) {
-      SimResponse r = answer(ex);
-      byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("content-type", "application/json");
-      r.headers().forEach(ex.getResponseHeaders()::set);
-      ex.sendResponseHeaders(r.status(), bytes.length);
-      try (OutputStream os = ex.getResponseBody()) {
-        os.write(bytes);
-      }
+      OtherPaths.send(ex, answer(ex));
     } catch (IOException | RuntimeException e) {
       // the client went away
     }

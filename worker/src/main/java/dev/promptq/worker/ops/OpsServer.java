@@ -2,12 +2,13 @@ package dev.promptq.worker.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.promptq.http.Responses;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -65,12 +66,7 @@ public final class OpsServer implements AutoCloseable {
         status = 405;
         body = "GET only\n";
       }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("content-type", type);
-      ex.sendResponseHeaders(status, bytes.length);
-      try (OutputStream os = ex.getResponseBody()) {
-        os.write(bytes);
-      }
+      Responses.send(ex, status, type, body.getBytes(StandardCharsets.UTF_8), Map.of());
     }
   }
 
