@@ -22,6 +22,13 @@ out.stream = {
   textEvents,
 };
 
+const counted = await client.messages.countTokens({ model: 'claude-haiku-4-5',
+  messages: [{ role: 'user', content: 'count me from typescript' }] });
+out.countTokens = counted.input_tokens;
+const beta = await client.beta.messages.create({ ...params('betas from typescript'),
+  betas: ['context-1m-2025-08-07'] });
+out.beta = beta.type;
+
 async function failure(call) {
   try {
     await call();

@@ -61,6 +61,10 @@ class GatewayTypeScriptIT {
       assertTrue(seen.path("stream").path("sameContent").asBoolean(), seen.toString());
       assertTrue(seen.path("stream").path("sameStop").asBoolean(), seen.toString());
       assertTrue(seen.path("stream").path("textEvents").asInt() >= 1, seen.toString());
+      assertTrue(seen.path("countTokens").asInt() > 0, seen.toString());
+      assertEquals("message", seen.path("beta").asText(), seen.toString());
+      assertTrue(rig.betasSeen.contains("betas from typescript | oauth-2025-04-20,context-1m-2025-08-07"),
+          rig.betasSeen.toString());
 
       JsonNode errors = seen.path("errors");
       assertEquals("BadRequestError:400", errors.path("badRequest").asText());
