@@ -168,7 +168,7 @@ public final class AnthropicSimulator implements AutoCloseable {
 
   /** Subscription requests counted in the quota's current window (with usage windows: all answered). */
   public int quotaUsed() {
-    return requireQuota().used();
+    return limits.requireSubscription().used();
   }
 
   /** What the subscription's successes have cost at list prices, counted against its credit. */
@@ -178,17 +178,10 @@ public final class AnthropicSimulator implements AutoCloseable {
 
   /** What a usage window has counted now, in USD at API list prices. */
   public double windowUsedUsd(String window) {
-    if (!(requireQuota() instanceof UsageWindows w)) {
+    if (!(limits.requireSubscription() instanceof UsageWindows w)) {
       throw new IllegalStateException("no usage windows configured");
     }
     return w.usedUsd(window);
-  }
-
-  private SubscriptionLimits requireQuota() {
-    if (limits.subscription() == null) {
-      throw new IllegalStateException("no subscription quota configured");
-    }
-    return limits.subscription();
   }
 
   /**
@@ -225,22 +218,21 @@ public final class AnthropicSimulator implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) {
-    if (tokens != null && exchange.getRequestURI().getPath().equals(TokenAuthority.PATH)) {
+    String path = exchange.getRequestURI().getPath();
+    if (tokens != null && path.equals(TokenAuthority.PATH)) {
       otherPaths.answerTokenRequest(exchange);
-      return;
-    }
-    if (exchange.getRequestURI().getPath().equals(SimCountTokens.PATH)) {
+    } else if (path.equals(SimCountTokens.PATH)) {
       counts.handle(exchange);
-      return;
-    }
-    if (exchange.getRequestURI().getPath().startsWith(SimBatches.PATH)) {
+    } else if (path.startsWith(SimBatches.PATH)) {
       batches.handle(exchange, baseUrl());
-      return;
-    }
-    if (!exchange.getRequestURI().getPath().equals("/v1/messages")) {
+    } else if (!path.equals("/v1/messages")) {
       otherPaths.answerUnknownPath(exchange);
-      return;
+    } else {
+      answerMessage(exchange);
     }
+  }
+
+  private void answerMessage(HttpExchange exchange) {
     log.started();
     try {
       Answer answer = answer(exchange);

@@ -45,6 +45,14 @@ final class RouteLimits {
     return subscription;
   }
 
+  /** @throws IllegalStateException when no subscription quota is configured */
+  SubscriptionLimits requireSubscription() {
+    if (subscription == null) {
+      throw new IllegalStateException("no subscription quota configured");
+    }
+    return subscription;
+  }
+
   /** Answers {@code request} for {@code model} within its route's limits. */
   SimResponse answer(SimRequest request, String model, Respond respond) throws IOException {
     if (request.route() == Route.API && api != null) {
