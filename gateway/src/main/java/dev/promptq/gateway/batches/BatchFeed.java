@@ -3,6 +3,7 @@ package dev.promptq.gateway.batches;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.Outcome;
+import dev.promptq.job.Route;
 import dev.promptq.kafka.ConsumerThread;
 import dev.promptq.kafka.ReplyHeaders;
 import java.io.IOException;
@@ -110,7 +111,8 @@ final class BatchFeed implements AutoCloseable {
     String outcome = ReplyHeaders.text(r.headers(), ReplyHeaders.OUTCOME);
     try {
       ledger.result(key, outcome == null ? null : Outcome.fromWireName(outcome), r.offset(),
-          Instant.ofEpochMilli(r.timestamp()), apiCost(r.value()));
+          Instant.ofEpochMilli(r.timestamp()), Route.API.wireName().equals(ReplyHeaders.text(r.headers(), ReplyHeaders.ROUTE))
+              ? apiCost(r.value()) : 0);  // only the api route costs: the others are not parsed
     } catch (IllegalArgumentException e) {
       // not a result of ours
     }
