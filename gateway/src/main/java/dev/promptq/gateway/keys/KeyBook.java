@@ -19,6 +19,8 @@ public final class KeyBook {
   private final Map<String, PromptqKey> keys = new ConcurrentHashMap<>();
   /** control-topic key of a usage record → the record. */
   private final Map<String, KeyUsage> usage = new ConcurrentHashMap<>();
+  /** control-topic key of a usage record → the last one read, smaller or not. */
+  private final Map<String, KeyUsage> lastRead = new ConcurrentHashMap<>();
 
   /** Applies one control record; keys that are not the gateway's are ignored, a null value deletes. */
   public void apply(String key, byte[] value) {
@@ -35,10 +37,13 @@ public final class KeyBook {
     } else if (key.startsWith(KeyRecords.USAGE)) {
       if (value == null) {
         usage.remove(key);
+        lastRead.remove(key);
       } else {
         // running totals only grow: an instance's own record read back must not undo what it counted since
-        KeyRecords.decodeUsage(value).filter(u -> KeyRecords.keyOf(u).equals(key))
-            .ifPresent(u -> usage.merge(key, u, (old, now) -> now.requests() >= old.requests() ? now : old));
+        KeyRecords.decodeUsage(value).filter(u -> KeyRecords.keyOf(u).equals(key)).ifPresent(u -> {
+          lastRead.put(key, u);
+          usage.merge(key, u, (old, now) -> now.requests() >= old.requests() ? now : old);
+        });
       }
     }
   }
@@ -77,6 +82,11 @@ public final class KeyBook {
   KeyUsage own(String keyId, LocalDate day, String instance) {
     KeyUsage zero = new KeyUsage(keyId, day, instance, 0, 0);
     return usage.getOrDefault(KeyRecords.keyOf(zero), zero);
+  }
+
+  /** The last usage record read from the control topic under {@code usageKey}, or null. */
+  KeyUsage lastRead(String usageKey) {
+    return lastRead.get(usageKey);
   }
 
   void record(KeyUsage u) {

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * control topic once a second, {@code promptq-gateway-usage-<instance>}).
  *
  * <p>A key's Message Batches count too. Their results are read by every instance alike, so each
- * instance publishes the same totals under the one instance name {@value #BATCHES}: whichever
- * writes last, the figure is the same, and a reader keeps the larger of two totals.
+ * instance publishes the same totals under the one instance name {@value #BATCHES}, and only a
+ * total larger than the last one it read there: an instance that is behind never writes over a
+ * larger figure for long, and the topic's latest record converges to the largest.
  */
 public final class KeyLimits implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KeyLimits.class);
@@ -53,7 +54,6 @@ public final class KeyLimits implements AutoCloseable {
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService flusher;
   private final Supplier<List<BatchLedger.KeySpend>> batchSpend;
-  private final Map<String, KeyUsage> batchPublished = new ConcurrentHashMap<>();
 
   /** The instance name of the batches' usage records; no gateway instance may take it. */
   public static final String BATCHES = "all-batches";
@@ -137,15 +137,14 @@ public final class KeyLimits implements AutoCloseable {
     for (BatchLedger.KeySpend s : batchSpend.get()) {
       KeyUsage u = new KeyUsage(s.keyId(), s.day(), BATCHES, s.requests(), s.usd());
       String key = KeyRecords.keyOf(u);
-      if (u.equals(batchPublished.get(key))) {
-        continue;
+      KeyUsage read = book.lastRead(key);
+      if (read != null && read.requests() >= u.requests()) {
+        continue;  // the topic has it, or more (this instance is behind)
       }
       book.record(u);
       producer.send(new ProducerRecord<>(controlTopic, key.getBytes(StandardCharsets.UTF_8), KeyRecords.encode(u)),
           (md, e) -> {
-            if (e == null) {
-              batchPublished.put(key, u);
-            } else {
+            if (e != null) {
               log.warn("cannot publish batch usage {}: {}; trying again in 1 s", key, e.toString());
             }
           });

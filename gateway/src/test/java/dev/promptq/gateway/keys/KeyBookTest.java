@@ -60,6 +60,18 @@ class KeyBookTest {
   }
 
   @Test
+  void theBatchesTotalCountsOnceAndTheLastRecordReadIsKeptEvenWhenSmaller() {
+    String id = KeySecret.parse(add("batches")).orElseThrow().id();
+    LocalDate day = LocalDate.parse("2026-12-02");
+    KeyUsage ahead = new KeyUsage(id, day, KeyLimits.BATCHES, 8, 0.02);
+    KeyUsage behind = new KeyUsage(id, day, KeyLimits.BATCHES, 6, 0.01);
+    book.apply(KeyRecords.keyOf(ahead), KeyRecords.encode(ahead));
+    book.apply(KeyRecords.keyOf(behind), KeyRecords.encode(behind));  // an instance that was behind wrote last
+    assertEquals(new KeyBook.DayUse(8, 0.02), book.use(id, day), "the larger total counts, once");
+    assertEquals(behind, book.lastRead(KeyRecords.keyOf(ahead)), "so an instance that is ahead writes again");
+  }
+
+  @Test
   void recordsThatDoNotReadAreSkipped() {
     book.apply(KeyRecords.KEY + "abc", "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     book.apply(KeyRecords.KEY + "abc", "{\"id\":\"other\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
