@@ -1,14 +1,18 @@
 package dev.promptq.bench;
 
+import dev.promptq.config.Secret;
+import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.TopicSetup;
 import dev.promptq.kafka.Topics;
 import dev.promptq.worker.Worker;
 import dev.promptq.worker.WorkerConfig;
 import dev.promptq.worker.WorkerConfigBuilder;
+import dev.promptq.worker.credentials.Credentials;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -22,6 +26,14 @@ final class BenchGroup implements AutoCloseable {
   private final List<Worker> workers = new ArrayList<>();
 
   private BenchGroup() {}
+
+  /** Three workers on the simulator with both credentials, checking the gateway's seal with {@code gatewaySecret}. */
+  static BenchGroup behindGateway(String bootstrap, Topics t, String prefix, String simUrl, Secret oauth, Secret apiKey,
+      String gatewaySecret) throws InterruptedException {
+    return start(bootstrap, t, 3, prefix, b -> b.anthropicBaseUrl(simUrl)
+        .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey)))
+        .gatewaySeal(GatewaySeal.fromBase64(Secret.of(gatewaySecret))));
+  }
 
   /**
    * Creates {@code t}'s topics and starts {@code n} workers named {@code prefix-1..n}, each

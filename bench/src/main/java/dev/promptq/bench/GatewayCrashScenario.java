@@ -8,7 +8,6 @@ import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
 import dev.promptq.testkit.kafka.TopicReader;
-import dev.promptq.worker.credentials.Credentials;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,9 +57,7 @@ final class GatewayCrashScenario {
     Topics t = Topics.withPrefix("gk" + UUID.randomUUID().toString().substring(0, 8));
     String prefix = t.jobs().substring(0, t.jobs().length() - ".jobs".length());
     String secret = GatewaySeal.newSecret();
-    try (BenchGroup group = BenchGroup.start(bootstrap, t, 3, "gk-worker", b -> b.anthropicBaseUrl(simUrl)
-            .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey)))
-            .gatewaySeal(GatewaySeal.fromBase64(Secret.of(secret))));
+    try (BenchGroup group = BenchGroup.behindGateway(bootstrap, t, "gk-worker", simUrl, oauth, apiKey, secret);
         KeyAdmin admin = new KeyAdmin(bootstrap, Map.of(), t, Clock.systemUTC())) {
       String key = admin.create(new KeyAdmin.Grant("crash", List.of(RoutePolicy.SUBSCRIPTION_FIRST), "*", null, 0))
           .key();

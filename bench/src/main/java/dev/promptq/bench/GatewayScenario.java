@@ -10,7 +10,6 @@ import dev.promptq.gateway.keys.KeyAdmin;
 import dev.promptq.job.RoutePolicy;
 import dev.promptq.kafka.GatewaySeal;
 import dev.promptq.kafka.Topics;
-import dev.promptq.worker.credentials.Credentials;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -65,9 +63,7 @@ final class GatewayScenario {
   Figures run(int clients, Duration duration, int batchRequests, PrintStream progress) throws Exception {
     Topics t = Topics.withPrefix("gw" + UUID.randomUUID().toString().substring(0, 8));
     String secret = GatewaySeal.newSecret();
-    try (BenchGroup group = BenchGroup.start(bootstrap, t, 3, "gw-worker", b -> b.anthropicBaseUrl(simUrl)
-            .credentials(new Credentials(Optional.of(oauth), Optional.of(apiKey)))
-            .gatewaySeal(GatewaySeal.fromBase64(Secret.of(secret))));
+    try (BenchGroup group = BenchGroup.behindGateway(bootstrap, t, "gw-worker", simUrl, oauth, apiKey, secret);
         KeyAdmin admin = new KeyAdmin(bootstrap, Map.of(), t, Clock.systemUTC());
         Gateway gateway = Gateway.start(GatewayConfig.fromSettings(Settings.of(Map.of("bootstrap.servers", bootstrap,
             "topic.prefix", t.jobs().substring(0, t.jobs().length() - ".jobs".length()), "gateway.port", "0",

@@ -1,6 +1,8 @@
 package dev.promptq.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.kafka.KafkaClientProperties;
 import dev.promptq.config.Settings;
 import dev.promptq.gateway.keys.KeyAdmin;
@@ -88,8 +90,8 @@ final class StatusCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       ObjectMapper mapper = JobCodec.newMapper();
-      com.fasterxml.jackson.databind.node.ObjectNode node = status.toJson(mapper);
-      com.fasterxml.jackson.databind.node.ArrayNode gateway = node.putArray("gateway_keys_today");
+      ObjectNode node = status.toJson(mapper);
+      ArrayNode gateway = node.putArray("gateway_keys_today");
       keys.forEach(k -> gateway.addObject().put("name", k.name()).put("requests", k.use().requests())
           .put("api_usd", k.use().usd()));
       out.println(node.toString());

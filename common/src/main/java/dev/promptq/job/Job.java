@@ -59,18 +59,6 @@ public record Job(
     });
   }
 
-  /** A job without betas. */
-  public Job(String id, ObjectNode request, RoutePolicy route, String replyTo, Instant deadline, JsonNode metadata,
-      String batch) {
-    this(id, request, route, replyTo, deadline, metadata, batch, List.of(), Endpoint.MESSAGES);
-  }
-
-  /** A message job with these betas. */
-  public Job(String id, ObjectNode request, RoutePolicy route, String replyTo, Instant deadline, JsonNode metadata,
-      String batch, List<String> betas) {
-    this(id, request, route, replyTo, deadline, metadata, batch, betas, Endpoint.MESSAGES);
-  }
-
   /** Why {@code betas} cannot be a job's, or empty when they can. */
   public static Optional<String> betaProblem(List<String> betas) {
     if (betas.size() > MAX_BETAS) {

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Reads and writes jobs and results as JSON.
@@ -29,7 +28,7 @@ import java.util.Set;
 public final class JobCodec {
 
   /** Fields a job record may have; anything else is rejected so that typos do not pass silently. */
-  static final Set<String> JOB_FIELDS = Set.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch",
+  static final List<String> JOB_FIELDS = List.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch",
       "betas", "endpoint");
 
   /**
@@ -156,8 +155,8 @@ public final class JobCodec {
     while (names.hasNext()) {
       String name = names.next();
       if (!JOB_FIELDS.contains(name)) {
-        return new Decoded.Invalid("unknown field: " + abbreviate(name) + " (allowed: " + String.join(", ",
-            List.of("id", "request", "route", "reply_to", "deadline", "metadata", "batch", "betas", "endpoint")) + ")", id);
+        return new Decoded.Invalid("unknown field: " + abbreviate(name) + " (allowed: " + String.join(", ", JOB_FIELDS)
+            + ")", id);
       }
     }
     JsonNode request = root.get("request");

@@ -29,11 +29,17 @@ public final class GatewaySeal {
   public static final String SECRET_ENV = "PROMPTQ_GATEWAY_SECRET";
   private static final String ALGORITHM = "HmacSHA256";
 
-  private final SecretKeySpec key;
+  /** Keyed once; each seal works on a clone of it (a {@link Mac} is not thread-safe). */
+  private final Mac keyed;
   private final String fingerprint;
 
   private GatewaySeal(byte[] key) {
-    this.key = new SecretKeySpec(key, ALGORITHM);
+    try {
+      this.keyed = Mac.getInstance(ALGORITHM);
+      keyed.init(new SecretKeySpec(key, ALGORITHM));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
     this.fingerprint = Secret.fingerprintOf(key);
   }
 
@@ -82,8 +88,7 @@ public final class GatewaySeal {
 
   private byte[] mac(byte[] value, Headers headers) {
     try {
-      Mac mac = Mac.getInstance(ALGORITHM);
-      mac.init(key);
+      Mac mac = (Mac) keyed.clone();
       mac.update("promptq-gateway-seal-v1".getBytes(StandardCharsets.UTF_8));
       for (byte[] part : new byte[][] {value, ReplyHeaders.bytes(headers, ReplyHeaders.CORRELATION_ID),
           ReplyHeaders.bytes(headers, ReplyHeaders.REPLY_PARTITION)}) {
@@ -92,8 +97,8 @@ public final class GatewaySeal {
         mac.update(p);
       }
       return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("the JDK's HmacSHA256 can be cloned", e);
     }
   }
 

@@ -49,7 +49,8 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
   public static final int DEFAULT_PORT = 8088;
 
   /** Every key {@link #fromSettings} understands besides {@code kafka.*}. */
-  public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "gateway.secret", "gateway.bind", "gateway.tls.cert", "gateway.tls.key", "gateway.port",
+  public static final List<String> KEYS = List.of("bootstrap.servers", "topic.prefix", "gateway.secret", "gateway.bind",
+      "gateway.tls.cert", "gateway.tls.key", "gateway.port",
       "gateway.instance.id", "gateway.timeout.default.ms", "gateway.timeout.max.ms", "gateway.anthropic.versions",
       "gateway.models", "gateway.batch.max.bytes", "gateway.batch.max.requests", "gateway.ops.port", "gateway.ops.bind", "job.max.bytes", "job.max.depth");
 
@@ -68,12 +69,6 @@ public record GatewayConfig(String bootstrapServers, Topics topics, Map<String, 
 
   public GatewayConfig withPort(int p) {
     return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, p, instanceId, api, opsBind, opsPort, seal, tls);
-  }
-
-  /** Serves HTTPS with {@code context} (see {@link TlsFiles#load}). */
-  public GatewayConfig withTls(SSLContext context) {
-    return new GatewayConfig(bootstrapServers, topics, kafkaProperties, bind, port, instanceId, api, opsBind, opsPort,
-        seal, context);
   }
 
   public GatewayConfig withInstanceId(String id) {

@@ -104,8 +104,10 @@ public final class Worker implements AutoCloseable {
       admin.close();
       throw e;
     }
+    MessagesClient http;
     try {
-      this.transports = transports(config);
+      http = new MessagesClient(config.anthropicBaseUrl(), config.maxInFlight(), config.callTimeout());
+      this.transports = transports(config, http);
     } catch (RuntimeException e) {
       admin.close();
       throw e;
@@ -183,7 +185,7 @@ public final class Worker implements AutoCloseable {
     if (lane != null) {
       router.offerLane(config.lane().minDeadline());
     }
-    TokenCounts counts = new TokenCounts(transports.api(), config.credentials().apiKey(), config.operatorPolicy(),
+    TokenCounts counts = new TokenCounts(http, config.credentials().apiKey(), config.operatorPolicy(),
         config.workerId(), clock);
     Loops.Parts parts = new Loops.Parts(admin, router, counts, codec, config.topics(), replies, metrics, settings,
         config.resultMaxBytes(), clock, quota::windowsSeen, lane != null);
@@ -222,9 +224,8 @@ public final class Worker implements AutoCloseable {
         quota.windows().binding(now).orElse(null), now);
   }
 
-  /** HTTP for both routes, or Claude Code's headless mode for the subscription. */
-  private static Transports transports(WorkerConfig config) {
-    MessagesClient http = new MessagesClient(config.anthropicBaseUrl(), config.maxInFlight(), config.callTimeout());
+  /** {@code http} for both routes, or Claude Code's headless mode for the subscription; closes {@code http} if it fails. */
+  private static Transports transports(WorkerConfig config, MessagesClient http) {
     if (config.claudeCli().isEmpty()) {
       return Transports.http(http);
     }

@@ -24,7 +24,8 @@ import javax.net.ssl.SSLContext;
 
 /**
  * The gateway's HTTP server: the Anthropic API's paths it serves, and a JSON 404 for the others.
- * It speaks HTTPS when given an SSL context. Owns the server and two thread pools: {@code promptq-gateway-http-N} read, check and publish
+ * It speaks HTTPS when given an SSL context. Owns the server and two thread pools:
+ * {@code promptq-gateway-http-N} read, check and publish
  * requests; {@code promptq-gateway-answer-N} write answers when results come.
  */
 public final class ApiServer implements AutoCloseable {

@@ -159,10 +159,6 @@ final class MessagesHandler implements HttpHandler {
       limits.record(key, Optional.of(result));
       metrics.cost(key.name(), result.apiCostUsd());
       ResultAnswer a = ResultAnswer.of(result);
-      if (endpoint == Endpoint.COUNT_TOKENS && result.error() != null && result.error().type().equals("no_route")) {
-        a = new ResultAnswer(404, "not_found_error", "count_tokens goes to the API route, and the worker that took "
-            + "it has no API key");
-      }
       metrics.answered(key.name(), a.status(), start);
       Map<String, String> headers = new LinkedHashMap<>();
       headers.put("promptq-job-id", result.id());

@@ -100,7 +100,7 @@ public final class BatchLedger {
    * same topic, so every instance comes to the same figures.
    */
   public List<KeySpend> spend() {
-    Map<String, double[]> totals = new HashMap<>();
+    Map<KeyDay, double[]> totals = new HashMap<>();
     for (Map.Entry<String, Progress> e : progress.entrySet()) {
       GatewayBatch b = batches.get(e.getKey());
       if (b == null) {
@@ -108,18 +108,18 @@ public final class BatchLedger {
       }
       synchronized (e.getValue()) {
         e.getValue().byDay.forEach((day, v) -> {
-          double[] t = totals.computeIfAbsent(b.keyId() + "/" + day, k -> new double[2]);
+          double[] t = totals.computeIfAbsent(new KeyDay(b.keyId(), day), k -> new double[2]);
           t[0] += v[0];
           t[1] += v[1];
         });
       }
     }
-    return totals.entrySet().stream().map(e -> {
-      int at = e.getKey().indexOf('/');
-      return new KeySpend(e.getKey().substring(0, at), LocalDate.parse(e.getKey().substring(at + 1)),
-          (long) e.getValue()[0], e.getValue()[1]);
-    }).toList();
+    return totals.entrySet().stream()
+        .map(e -> new KeySpend(e.getKey().keyId(), e.getKey().day(), (long) e.getValue()[0], e.getValue()[1]))
+        .toList();
   }
+
+  private record KeyDay(String keyId, LocalDate day) {}
 
   /** {@code keyId}'s batches, newest first. */
   public List<View> list(String keyId, Instant now) {

@@ -3,6 +3,7 @@ package dev.promptq.gateway.batches;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promptq.job.BatchCanceled;
+import dev.promptq.job.Endpoint;
 import dev.promptq.job.Job;
 import dev.promptq.job.JobCodec;
 import dev.promptq.job.JobResult;
@@ -127,7 +128,7 @@ public final class BatchStore implements AutoCloseable {
         ObjectNode metadata = JsonNodeFactory.instance.objectNode().put("custom_id", r.customId())
             .put("promptq_key", keyName);
         Job job = new Job(batch.jobId(i), r.params(), policy, topics.gatewayBatchResults(), batch.expiresAt(), metadata,
-            id, betas);
+            id, betas, Endpoint.MESSAGES);
         RecordHeaders headers = new RecordHeaders();
         headers.add(ReplyHeaders.CORRELATION_ID, randomBytes(16));
         headers.add(ReplyHeaders.REPLY_TOPIC, ReplyHeaders.utf8(topics.gatewayBatchResults()));

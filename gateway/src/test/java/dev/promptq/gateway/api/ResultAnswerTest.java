@@ -34,6 +34,14 @@ class ResultAnswerTest {
   }
 
   @Test
+  void aWorkersRefusalWithAStatusKeepsItAndGetsTheApisTypeForIt() {
+    ResultAnswer none = ResultAnswer.of(result(Outcome.ERRORED, new ApiError("no_route", "no API key here", 404)));
+    assertEquals(404, none.status());
+    assertEquals("not_found_error", none.errorType());
+    assertTrue(none.message().contains("no API key here"), none.message());
+  }
+
+  @Test
   void aWorkersOwnRefusalGetsTheApisTypeForItsMeaning() {
     ResultAnswer budget = ResultAnswer.of(result(Outcome.ERRORED, new ApiError("api_budget_exhausted", "spent", 0)));
     assertEquals(429, budget.status());

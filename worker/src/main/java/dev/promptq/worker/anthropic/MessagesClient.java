@@ -43,7 +43,8 @@ import okhttp3.ResponseBody;
  *
  * <p>Each route carries only its own credential: the subscription route sends
  * {@code Authorization: Bearer} and {@code anthropic-beta: oauth-2025-04-20}, the api route sends
- * {@code x-api-key}; never both. A job's betas join the {@code anthropic-beta} header on either route. Nothing imitates another client: the User-Agent is promptq's own.
+ * {@code x-api-key}; never both. A job's betas join the {@code anthropic-beta} header on either route.
+ * Nothing imitates another client: the User-Agent is promptq's own.
  * Credentials never appear in outcomes, logs or exceptions.
  *
  * <p>Thread-safe. Owns its OkHttp dispatcher threads ({@code promptq-http-N}); {@link #close()}
@@ -113,7 +114,6 @@ public final class MessagesClient implements MessagesTransport {
    * Counts {@code body}'s input tokens ({@code POST /v1/messages/count_tokens}) on the api route
    * with {@code apiKey}. The future always completes normally.
    */
-  @Override
   public CompletableFuture<CallOutcome> countTokens(Secret apiKey, ObjectNode body, List<String> betas) {
     return call(countTokensUrl, Route.API, apiKey, body, betas);
   }
@@ -127,8 +127,8 @@ public final class MessagesClient implements MessagesTransport {
         .post(RequestBody.create(bytes(body), JSON));
     if (route == Route.SUBSCRIPTION) {
       rb.header("authorization", "Bearer " + secret.reveal());
-      rb.header("anthropic-beta", betas.isEmpty() ? OAUTH_BETA
-          : String.join(",", Stream.concat(Stream.of(OAUTH_BETA), betas.stream()).distinct().toList()));
+      rb.header("anthropic-beta", String.join(",", Stream.concat(Stream.of(OAUTH_BETA), betas.stream()).distinct()
+          .toList()));
     } else {
       rb.header("x-api-key", secret.reveal());
       List<String> own = betas.stream().filter(b -> !b.equals(OAUTH_BETA)).distinct().toList();

@@ -32,15 +32,6 @@ public interface MessagesTransport extends AutoCloseable {
    */
   CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body, List<String> betas);
 
-  /**
-   * Counts {@code body}'s input tokens ({@code POST /v1/messages/count_tokens}) on the api route;
-   * a transport that cannot answers {@code unsupported}, without a call. Never completes exceptionally.
-   */
-  default CompletableFuture<CallOutcome> countTokens(Secret apiKey, ObjectNode body, List<String> betas) {
-    return CompletableFuture.completedFuture(new CallOutcome.NoAnswer(Route.API, "unsupported",
-        name() + " does not count tokens", 0, name()));
-  }
-
   /** {@link #send(Route, Secret, ObjectNode, List)} without betas. */
   default CompletableFuture<CallOutcome> send(Route route, Secret secret, ObjectNode body) {
     return send(route, secret, body, List.of());

@@ -78,11 +78,6 @@ public final class Transports implements AutoCloseable {
     return new Transports(http, subscription, inexpressible);
   }
 
-  /** The api route's transport (HTTP). */
-  public MessagesTransport api() {
-    return http;
-  }
-
   /** The subscription route's transport. */
   public MessagesTransport subscription() {
     return subscription;

@@ -8,7 +8,7 @@ import dev.promptq.job.JobResult;
 import dev.promptq.job.Outcome;
 import dev.promptq.job.Route;
 import dev.promptq.worker.anthropic.CallOutcome;
-import dev.promptq.worker.anthropic.MessagesTransport;
+import dev.promptq.worker.anthropic.MessagesClient;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -20,16 +20,17 @@ import java.util.concurrent.CompletableFuture;
  * route. Counting is free and has its own rate limits, so it takes no permit, spends no budget and
  * is not retried (the caller retries a 429 or 529 as it would against the API); the subscription
  * is never asked. Its result's {@code message} is the API's answer ({@code {"input_tokens": N}}).
- * A worker without an API key answers {@code errored} {@code no_route}. Thread-safe.
+ * A worker without an API key answers {@code errored} {@code no_route} with status 404: the
+ * endpoint is not served here. Thread-safe.
  */
 public final class TokenCounts {
-  private final MessagesTransport api;
+  private final MessagesClient api;
   private final Optional<Secret> apiKey;
   private final OperatorPolicy operator;
   private final String workerId;
   private final Clock clock;
 
-  public TokenCounts(MessagesTransport api, Optional<Secret> apiKey, OperatorPolicy operator, String workerId,
+  public TokenCounts(MessagesClient api, Optional<Secret> apiKey, OperatorPolicy operator, String workerId,
       Clock clock) {
     this.api = api;
     this.apiKey = apiKey;
@@ -51,7 +52,7 @@ public final class TokenCounts {
     }
     if (apiKey.isEmpty()) {
       return done(job, enqueuedAt, started, Outcome.ERRORED, null, new ApiError("no_route",
-          "count_tokens goes to the api route, and this worker has no API key (anthropic.api.key)", 0), List.of());
+          "count_tokens goes to the api route, and this worker has no API key (anthropic.api.key)", 404), List.of());
     }
     return api.countTokens(apiKey.get(), job.request(), job.betas()).handle((o, bug) -> {
       if (bug != null) {

@@ -67,6 +67,7 @@ class TokenCountsTest {
         + "\"content\":\"x\"}]}"));
     assertEquals(Outcome.ERRORED, r.outcome());
     assertEquals("no_route", r.error().type());
+    assertEquals(404, r.error().status(), "the endpoint is not served here");
     assertNull(r.route());
     assertEquals(0, sim.tokenCounts());
   }
